@@ -1,0 +1,3 @@
+from nsview.cli import main
+
+main()

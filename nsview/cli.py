@@ -1,0 +1,183 @@
+"""The command line: a thin typer shell over the library.
+
+This is the only module that imports typer or creates a Console, and ``execute`` is the one
+place where errors become messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+
+from nsview import __version__
+from nsview.errors import ExitCode, NsviewError
+
+app = typer.Typer(
+    name="nsview",
+    help=(
+        "See what a Linux container really is, as the kernel sees it from the host: "
+        "its process lineage, namespaces, hostname, network, mounts and cgroup limits. "
+        "Reads /proc and /sys directly; no container engine or daemon is needed. "
+        "Run as root to see everything."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# ---- options every command shares ---------------------------------------------------------
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON (stable keys; see docs/json.md).")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain text, no colours (also honours NO_COLOR).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="On an internal error, show the Python traceback.")]
+ProcRootOpt = Annotated[
+    Path, typer.Option("--proc-root", hidden=True, help="Read procfs from here (a fixture or snapshot).")
+]
+SysRootOpt = Annotated[
+    Path, typer.Option("--sys-root", hidden=True, help="Read sysfs from here (a fixture or snapshot).")
+]
+TargetArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="TARGET",
+        help="A process id (e.g. 3074).",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Options:
+    json: bool = False
+    no_color: bool = False
+    debug: bool = False
+    proc_root: Path = Path("/proc")
+    sys_root: Path = Path("/sys")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command produced: data for --json, a renderable factory for text."""
+
+    data: dict[str, Any]
+    render: Callable[[], Any]
+    exit_code: ExitCode = ExitCode.OK
+
+
+def _console(opts: Options, stderr: bool = False):
+    from rich.console import Console
+
+    # markup/emoji/highlight off: nothing nsview prints is ever interpreted (HARDENING rule 1).
+    return Console(
+        stderr=stderr,
+        no_color=opts.no_color or None,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
+    """Run a command body; map every outcome to output and an exit status, in one place."""
+    try:
+        outcome = work()
+    except NsviewError as err:
+        _report(opts, type(err).__name__, err.message, err.exit_code)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as err:  # a bug: say so in one line, traceback only with --debug
+        if opts.debug:
+            raise
+        _report(opts, "InternalError", f"internal error: {type(err).__name__}: {err} (run with --debug for details)", ExitCode.ERROR)
+    if opts.json:
+        sys.stdout.write(json.dumps(outcome.data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _console(opts).print(outcome.render())
+    raise typer.Exit(int(outcome.exit_code))
+
+
+def _report(opts: Options, kind: str, message: str, code: ExitCode) -> NoReturn:
+    from nsview.render.sanitize import escape
+
+    if opts.json:
+        payload = {"error": {"type": kind, "message": message, "exit_code": int(code)}}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stderr.write(f"nsview: {escape(message)}\n")
+    raise typer.Exit(int(code))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nsview {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = None,
+) -> None:
+    """nsview: what a Linux container really is, as the kernel sees it from the host."""
+
+
+def _pid_target(opts: Options, target: str) -> int:
+    from nsview.targets import resolve_target
+
+    return resolve_target(opts.proc_root, target, sys_root=opts.sys_root)
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+
+@app.command()
+def tree(
+    target: TargetArg,
+    depth: Annotated[
+        Optional[int],
+        typer.Option("--depth", "-d", min=0, help="Show descendants down to this many levels (0: none). Default: all."),
+    ] = None,
+    json_: JsonOpt = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    proc_root: ProcRootOpt = Path("/proc"),
+    sys_root: SysRootOpt = Path("/sys"),
+) -> None:
+    """Show the process lineage of TARGET and its descendants, like `pstree -spa PID`,
+    marking where namespaces change (with inodes), container boundaries and in-container pids.
+
+    Example: nsview tree 3074
+    """
+    opts = Options(json_, no_color, debug, proc_root, sys_root)
+
+    def work() -> Outcome:
+        from nsview.collect.tree import collect_tree
+        from nsview.procfs import ProcFS
+        from nsview.render.tree import render_tree, tree_to_dict
+
+        result = collect_tree(ProcFS(opts.proc_root), _pid_target(opts, target), depth)
+        return Outcome(tree_to_dict(result), lambda: render_tree(result))
+
+    execute(opts, work)
+
+
+# ---- entry point --------------------------------------------------------------------------
+
+
+def main() -> None:
+    # SIGPIPE-safe: `nsview ps | head` must not end in a BrokenPipeError traceback.
+    try:
+        app()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(int(ExitCode.ERROR))

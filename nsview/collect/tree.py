@@ -1,0 +1,163 @@
+"""Collect the lineage and the descendants of one pid, without scanning the host when the
+kernel can tell us a process's children directly."""
+
+from __future__ import annotations
+
+from nsview.collect.process import read_process
+from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
+from nsview.model.container import boundary_from_parent, boundary_of_self
+from nsview.model.process import NamespaceRef, Process
+from nsview.model.tree import ProcessTree, TreeNode, entered_namespaces, known_namespaces
+from nsview.procfs import ProcFS
+
+
+class ChildFinder:
+    """Children of a pid from /proc/PID/task/TID/children (Linux >= 4.2 with
+    CONFIG_PROC_CHILDREN; one file per thread, each listing the children that thread forked).
+    Where that file is missing, falls back to one scan of every stat, done at most once."""
+
+    def __init__(self, proc: ProcFS) -> None:
+        self.proc = proc
+        self._by_parent: dict[int, list[int]] | None = None
+
+    def children(self, pid: int) -> list[int]:
+        if self._by_parent is None:
+            try:
+                return self._from_task_files(pid)
+            except NotAvailable:
+                self._by_parent = self._scan()
+        return self._by_parent.get(pid, [])
+
+    def _from_task_files(self, pid: int) -> list[int]:
+        kids: set[int] = set()
+        for tid in self.proc.pid_listdir(pid, "task"):
+            try:
+                data = self.proc.pid_read(pid, f"task/{tid}/children")
+            except NotAvailable:
+                if self.proc.exists(f"{pid}/task/{tid}"):
+                    raise  # the task is there but has no children file: kernel lacks it
+                continue  # the thread exited between listdir and read
+            kids.update(int(x) for x in data.split())
+        return sorted(kids)
+
+    def _scan(self) -> dict[int, list[int]]:
+        from nsview.collect.stat import read_stat
+
+        by_parent: dict[int, list[int]] = {}
+        for pid in self.proc.pids():
+            try:
+                by_parent.setdefault(read_stat(self.proc, pid).ppid, []).append(pid)
+            except NsviewError:
+                continue  # vanished or unreadable: a scan forgives
+        return by_parent
+
+
+def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTree:
+    """The tree from the root of the visible process tree down to ``pid`` and below it.
+
+    Strict about the target (NoSuchProcess if it does not exist), forgiving about the rest:
+    an ancestor or descendant that vanishes is dropped and noted.
+    """
+    proc.check_mounted()
+    target = read_process(proc, pid)
+    notes: list[str] = []
+
+    # Lineage, walking up. A loop guard: a snapshot could hold a ppid cycle.
+    chain: list[Process] = [target]
+    seen = {pid}
+    while chain[-1].ppid != 0:
+        ppid = chain[-1].ppid
+        if ppid in seen:
+            notes.append(f"parent cycle at pid {ppid}: lineage cut there")
+            break
+        try:
+            chain.append(read_process(proc, ppid))
+        except NoSuchProcess:
+            notes.append(
+                f"parent {ppid} of pid {chain[-1].pid} is not visible (exited, or hidden by hidepid)"
+            )
+            break
+        seen.add(ppid)
+    chain.reverse()
+
+    finder = ChildFinder(proc)
+    gone: list[int] = []
+
+    def ns_context(index: int) -> dict[str, NamespaceRef]:
+        known: dict[str, NamespaceRef] = {}
+        for p in chain[:index]:
+            known = known_namespaces(p.namespaces, known)
+        return known
+
+    def build_descendants(p: Process, inherited: dict[str, NamespaceRef], level: int) -> TreeNode:
+        node_known = known_namespaces(p.namespaces, inherited)
+        children: list[TreeNode] = []
+        elided = 0
+        try:
+            kid_pids = finder.children(p.pid)
+        except NoSuchProcess:
+            kid_pids = []
+        if depth is not None and level >= depth:
+            elided = len(kid_pids)
+            kid_pids = []
+        for kid in kid_pids:
+            if kid in seen:
+                continue
+            seen.add(kid)
+            try:
+                child = read_process(proc, kid)
+            except NoSuchProcess:
+                gone.append(kid)
+                continue
+            except NsviewError:
+                continue
+            children.append(
+                _node(child, p, node_known, build_descendants(child, node_known, level + 1))
+            )
+        return TreeNode(process=p, children=tuple(children), children_elided=elided)
+
+    # Build the target's subtree first, then wrap it in its ancestors, root outermost.
+    target_ctx = ns_context(len(chain) - 1)
+    parent = chain[-2] if len(chain) > 1 else None
+    node = build_descendants(target, target_ctx, 0)
+    node = _node(target, parent, target_ctx, node, is_target=True)
+    for i in range(len(chain) - 2, -1, -1):
+        p = chain[i]
+        node = _node(p, chain[i - 1] if i > 0 else None, ns_context(i), TreeNode(p, (node,)))
+
+    if gone:
+        notes.append(f"{len(gone)} process(es) exited while being read and are not shown")
+    denied = sum(
+        1 for n in ProcessTree(pid, node, ()).walk()
+        if "permission denied" in n.process.errors.get("namespaces", "")
+    )
+    if denied:
+        notes.append(
+            f"namespaces of {denied} process(es) could not be read: permission denied "
+            "(run as root; even root can be refused by an LSM or sandbox policy, as for "
+            "pid 1 on some hosts); see docs/troubleshooting.md"
+        )
+    return ProcessTree(
+        target=pid, root=node, lineage=tuple(p.pid for p in chain), notes=tuple(notes)
+    )
+
+
+def _node(
+    p: Process,
+    parent: Process | None,
+    inherited: dict[str, NamespaceRef],
+    built: TreeNode,
+    is_target: bool = False,
+) -> TreeNode:
+    container = boundary_of_self(p.comm, p.args)
+    if container is None and parent is not None:
+        container = boundary_from_parent(parent.comm, parent.args)
+    return TreeNode(
+        process=p,
+        children=built.children,
+        entered=entered_namespaces(p.namespaces, inherited),
+        container=container,
+        is_target=is_target,
+        children_elided=built.children_elided,
+    )
+

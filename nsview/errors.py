@@ -1,0 +1,97 @@
+"""One error taxonomy and one exit-code enum for the whole tool.
+
+Readers raise these (never a bare OSError); the CLI maps them to a message and an exit
+status in exactly one place (``nsview.cli``).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit status. Stable: scripts may test for these numbers."""
+
+    OK = 0
+    ERROR = 1  # anything unexpected, or a bug
+    USAGE = 2  # bad arguments (click uses 2 as well)
+    NO_SUCH_PROCESS = 3  # the target does not exist (or vanished)
+    ACCESS_DENIED = 4  # the target exists but the kernel refused to show it
+    UNSUPPORTED = 5  # no /proc, not Linux, a kernel feature missing
+    PARTIAL = 6  # the answer was printed, but some sections could not be read
+    NOT_FOUND = 7  # a container name/id that matches nothing
+    AMBIGUOUS = 8  # a container prefix that matches several
+
+
+class NsviewError(Exception):
+    """Base class: every error a user may see. ``str(err)`` is the one-line message."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NoSuchProcess(NsviewError):
+    exit_code = ExitCode.NO_SUCH_PROCESS
+
+    def __init__(self, pid: int, message: str | None = None) -> None:
+        super().__init__(message or f"no such process: {pid}")
+        self.pid = pid
+
+
+class ZombieProcess(NoSuchProcess):
+    """The process has exited but was not reaped: only stat/status are left."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(pid, f"process {pid} is a zombie (<defunct>)")
+
+
+class AccessDenied(NsviewError):
+    exit_code = ExitCode.ACCESS_DENIED
+
+    def __init__(self, what: str, pid: int | None = None) -> None:
+        super().__init__(f"permission denied reading {what}")
+        self.what = what
+        self.pid = pid
+
+
+class NotAvailable(NsviewError):
+    """A file the process should have is absent (old kernel, feature off, cgroup gone)."""
+
+    def __init__(self, what: str, why: str = "not available") -> None:
+        super().__init__(f"{what}: {why}")
+        self.what = what
+        self.why = why
+
+
+class ParseError(NsviewError):
+    """Kernel text that does not have the documented shape."""
+
+    def __init__(self, what: str, detail: str) -> None:
+        super().__init__(f"cannot parse {what}: {detail}")
+        self.what = what
+        self.detail = detail
+
+
+class Unsupported(NsviewError):
+    exit_code = ExitCode.UNSUPPORTED
+
+
+class UsageError(NsviewError):
+    exit_code = ExitCode.USAGE
+
+
+class TargetNotFound(NsviewError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class AmbiguousTarget(NsviewError):
+    exit_code = ExitCode.AMBIGUOUS
+
+    def __init__(self, target: str, candidates: list[str]) -> None:
+        listed = ", ".join(candidates[:10]) + (" ..." if len(candidates) > 10 else "")
+        super().__init__(f"{target!r} matches {len(candidates)} containers: {listed}")
+        self.target = target
+        self.candidates = candidates

@@ -1,0 +1,1 @@
+"""Records and pure logic. No I/O, no rich, no psutil: everything here is testable from text."""

@@ -1,0 +1,31 @@
+"""Mount records (proc_pid_mountinfo(5); findmnt's vocabulary)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    mount_id: int
+    parent_id: int
+    major: int
+    minor: int
+    root: str  # the path inside the filesystem that is mounted here ("/" for whole fs)
+    target: str  # where it is mounted, relative to the reader's root
+    options: tuple[str, ...]  # per-mount options: rw, nosuid, relatime ...
+    optional: tuple[str, ...]  # shared:N master:N propagate_from:N unbindable
+    fstype: str
+    source: str  # "" when the kernel has none
+    super_options: tuple[str, ...]  # per-superblock options: lowerdir=...,upperdir=...
+
+    @property
+    def read_only(self) -> bool:
+        return "ro" in self.options
+
+    def super_option(self, name: str) -> str | None:
+        prefix = name + "="
+        for opt in self.super_options:
+            if opt.startswith(prefix):
+                return opt[len(prefix) :]
+        return None

@@ -1,0 +1,55 @@
+"""The process tree around one target: its lineage up to the root and its descendants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from nsview.model.container import ContainerBoundary
+from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
+
+
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    process: Process
+    children: tuple["TreeNode", ...] = ()
+    # namespaces this process is in that differ from the nearest ancestor whose namespace of
+    # that type could be read (pstree -S names only types, and skips what it cannot read)
+    entered: tuple[NamespaceRef, ...] = ()
+    container: ContainerBoundary | None = None
+    is_target: bool = False
+    # children exist but were not followed (--depth reached)
+    children_elided: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessTree:
+    target: int
+    root: TreeNode
+    lineage: tuple[int, ...]  # pids from the root down to the target
+    notes: tuple[str, ...] = ()  # honest remarks about partial data (one line each)
+
+    def walk(self):
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+def entered_namespaces(
+    own: Mapping[str, NamespaceRef], inherited: Mapping[str, NamespaceRef]
+) -> tuple[NamespaceRef, ...]:
+    """Namespaces in ``own`` that differ from what the ancestors were last known to be in."""
+    return tuple(
+        own[t] for t in NAMESPACE_TYPES if t in own and t in inherited and own[t] != inherited[t]
+    )
+
+
+def known_namespaces(
+    own: Mapping[str, NamespaceRef], inherited: Mapping[str, NamespaceRef]
+) -> dict[str, NamespaceRef]:
+    """What descendants compare against: own where readable, else the ancestors' last known."""
+    merged = dict(inherited)
+    merged.update(own)
+    return merged

@@ -1,0 +1,145 @@
+"""The only place nsview touches /proc and /sys, and the only place OSError is translated.
+
+The root is a parameter (``ProcFS("/proc")``, ``ProcFS("fixtures/docker-hybrid/proc")``), never a
+global: tests, captured snapshots and the live host go through the same code.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, Unsupported
+
+# Files we read whole are small; cmdline and mountinfo can be large. A cap keeps a hostile
+# process (argv of hundreds of MiB) from exhausting memory; callers see ``truncated``.
+MAX_READ = 4 * 1024 * 1024
+
+_GONE = (errno.ENOENT, errno.ESRCH)
+_DENIED = (errno.EACCES, errno.EPERM)
+
+
+class KernelFS:
+    """A kernel pseudo-filesystem mounted at ``root`` (live, fixture or snapshot)."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def read_bytes(self, rel: str, limit: int = MAX_READ) -> bytes:
+        """Read a file below the root. Raises NotAvailable / AccessDenied, never OSError."""
+        try:
+            return _read_capped(self.root / rel, limit)
+        except OSError as err:
+            raise self._translate(err, rel) from err
+
+    def read_text(self, rel: str, limit: int = MAX_READ) -> str:
+        return self.read_bytes(rel, limit).decode("utf-8", "backslashreplace")
+
+    def readlink(self, rel: str) -> str:
+        try:
+            return os.readlink(self.root / rel)
+        except OSError as err:
+            raise self._translate(err, rel) from err
+
+    def listdir(self, rel: str = "") -> list[str]:
+        try:
+            return os.listdir(self.root / rel)
+        except OSError as err:
+            raise self._translate(err, rel) from err
+
+    def exists(self, rel: str) -> bool:
+        return os.path.lexists(self.root / rel)
+
+    def _translate(self, err: OSError, rel: str) -> Exception:
+        what = str(self.root / rel)
+        if err.errno in _DENIED:
+            return AccessDenied(what)
+        if err.errno in _GONE:
+            return NotAvailable(what, "does not exist")
+        return NotAvailable(what, os.strerror(err.errno or 0) or type(err).__name__)
+
+
+class ProcFS(KernelFS):
+    """procfs. Per-process reads translate "gone" the way psutil learned to: ENOENT on a file
+    means the process is gone only if ``/proc/PID/stat`` is gone too; otherwise the file is
+    merely not available (kernel too old, feature off)."""
+
+    def __init__(self, root: str | os.PathLike[str] = "/proc") -> None:
+        super().__init__(root)
+
+    def check_mounted(self) -> None:
+        if not (self.root / "self").exists() and not (self.root / "1").exists():
+            # A fixture tree has no "self" but has pids; an empty dir has neither.
+            if not any(name.isdigit() for name in self._safe_listdir()):
+                raise Unsupported(
+                    f"no process information at {self.root}: is this Linux with /proc mounted?"
+                )
+
+    def _safe_listdir(self) -> list[str]:
+        try:
+            return os.listdir(self.root)
+        except OSError:
+            return []
+
+    def pids(self) -> list[int]:
+        """Every visible pid (thread-group leaders only, as /proc lists them)."""
+        return sorted(int(name) for name in self._safe_listdir() if name.isdigit())
+
+    def pid_exists(self, pid: int) -> bool:
+        return os.path.exists(self.root / str(pid) / "stat")
+
+    def pid_read(self, pid: int, name: str, limit: int = MAX_READ) -> bytes:
+        """Read ``/proc/PID/name``; raises NoSuchProcess when the process is gone."""
+        try:
+            return _read_capped(self.root / str(pid) / name, limit)
+        except OSError as err:
+            raise self._pid_translate(err, pid, name) from err
+
+    def pid_readlink(self, pid: int, name: str) -> str:
+        try:
+            return os.readlink(self.root / str(pid) / name)
+        except OSError as err:
+            raise self._pid_translate(err, pid, name) from err
+
+    def pid_listdir(self, pid: int, name: str) -> list[str]:
+        try:
+            return os.listdir(self.root / str(pid) / name)
+        except OSError as err:
+            raise self._pid_translate(err, pid, name) from err
+
+    def _pid_translate(self, err: OSError, pid: int, name: str) -> Exception:
+        what = f"/proc/{pid}/{name}"
+        if err.errno in _DENIED:
+            return AccessDenied(what, pid)
+        if err.errno in _GONE or err.errno == errno.EINVAL:
+            # EINVAL: mountinfo of a zombie; ENOENT/ESRCH: gone, or a file this kernel lacks.
+            if not self.pid_exists(pid):
+                return NoSuchProcess(pid)
+            return NotAvailable(what, "does not exist" if err.errno in _GONE else os.strerror(err.errno))
+        return NotAvailable(what, os.strerror(err.errno or 0) or type(err).__name__)
+
+
+class SysFS(KernelFS):
+    def __init__(self, root: str | os.PathLike[str] = "/sys") -> None:
+        super().__init__(root)
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    # O_NONBLOCK: a FIFO planted where a regular file is expected must not hang us.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        chunks: list[bytes] = []
+        total = 0
+        while total < limit:
+            chunk = os.read(fd, min(65536, limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

@@ -1,0 +1,98 @@
+"""``nsview tree``: ProcessTree -> rich Tree (pstree -spa style) and -> JSON-able dict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nsview.model.tree import ProcessTree, TreeNode
+
+
+def tree_to_dict(tree: ProcessTree) -> dict[str, Any]:
+    return {
+        "target": tree.target,
+        "lineage": list(tree.lineage),
+        "tree": _node_dict(tree.root),
+        "notes": list(tree.notes),
+    }
+
+
+def _node_dict(node: TreeNode) -> dict[str, Any]:
+    p = node.process
+    c = node.container
+    return {
+        "pid": p.pid,
+        "ppid": p.ppid,
+        "name": p.comm,
+        "args": list(p.args),
+        "args_truncated": p.args_truncated,
+        "state": p.state,
+        "kernel_thread": p.kernel_thread,
+        "zombie": p.zombie,
+        "target": node.is_target,
+        "nspid": list(p.nspid),
+        "pid_in_namespace": p.pid_in_namespace,
+        "namespaces": {t: str(ref) for t, ref in p.namespaces.items()},
+        "entered": [str(ref) for ref in node.entered],
+        "container": None
+        if c is None
+        else {"runtime": c.runtime, "id": c.id, "namespace": c.namespace, "evidence": c.evidence},
+        "errors": dict(p.errors),
+        "children_elided": node.children_elided,
+        "children": [_node_dict(child) for child in node.children],
+    }
+
+
+def render_tree(tree: ProcessTree):
+    """A rich renderable. Every piece of process-controlled text goes through ``safe``."""
+    from rich.console import Group
+    from rich.text import Text
+    from rich.tree import Tree
+
+    root = Tree(_label(tree.root), guide_style="dim")
+    stack = [(tree.root, root)]
+    while stack:
+        node, branch = stack.pop()
+        for child in node.children:
+            stack.append((child, branch.add(_label(child))))
+    parts = [root]
+    for note in tree.notes:
+        parts.append(Text.assemble(("note: ", "yellow"), note))
+    return Group(*parts)
+
+
+def _label(node: TreeNode):
+    from rich.text import Text
+
+    from nsview.render.sanitize import safe
+
+    p = node.process
+    line = Text()
+    line.append_text(safe(p.display_name, "bold" if node.is_target else ""))
+    line.append(",")
+    line.append(str(p.pid), style="cyan")
+    if p.zombie:
+        line.append(" <defunct>", style="red")
+    if p.args[1:]:
+        line.append(" ")
+        line.append_text(safe(" ".join(p.args[1:]), "dim"))
+    if p.args_truncated:
+        line.append(" ...(truncated)", style="dim")
+    if node.is_target:
+        line.append("  ◀ target", style="bold magenta")
+
+    notes: list[Text] = []
+    if node.container is not None:
+        notes.append(safe(node.container.describe(), "bold green"))
+    if node.entered:
+        notes.append(Text("entered " + " ".join(str(r) for r in node.entered), style="yellow"))
+    if p.pid_in_namespace is not None:
+        notes.append(Text(f"pid {p.pid_in_namespace} in its namespace", style="cyan"))
+    if "namespaces" in p.errors:
+        notes.append(Text("namespaces: ") + safe(p.errors["namespaces"], "red"))
+    if node.children_elided:
+        notes.append(Text(f"{node.children_elided} child(ren) not shown (--depth)", style="dim"))
+    for note in notes:
+        line.append("\n  ")
+        line.append("↳ ", style="dim")
+        line.append_text(note)
+    return line

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Start (or stop) the container engines the live tests use, offline:
+#   - dockerd (Debian docker.io) with its own containerd, no iptables, no bridge;
+#   - a standalone containerd for `ctr` tests, on its own socket and state dirs.
+# Idempotent: an engine that already answers is left alone. See docs/testing.md.
+set -euo pipefail
+
+STATE=${NSVIEW_ENGINE_STATE:-/run/nsview-test}
+CTRD_SOCK=$STATE/containerd/containerd.sock
+
+start() {
+  mkdir -p "$STATE/containerd"
+  if ! docker info >/dev/null 2>&1; then
+    setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
+      >"$STATE/dockerd.log" 2>&1 </dev/null &
+    echo $! >"$STATE/dockerd.pid"
+  fi
+  if ! ctr --address "$CTRD_SOCK" version >/dev/null 2>&1; then
+    setsid containerd --root "$STATE/containerd/root" --state "$STATE/containerd/state" \
+      --address "$CTRD_SOCK" >"$STATE/containerd.log" 2>&1 </dev/null &
+    echo $! >"$STATE/containerd.pid"
+  fi
+  for _ in $(seq 1 120); do
+    if docker info >/dev/null 2>&1 && ctr --address "$CTRD_SOCK" version >/dev/null 2>&1; then
+      echo "engines up (docker; containerd at $CTRD_SOCK)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "engines did not start; logs:" >&2
+  tail -20 "$STATE/dockerd.log" "$STATE/containerd.log" >&2 || true
+  return 1
+}
+
+stop() {
+  for name in dockerd containerd; do
+    if [ -f "$STATE/$name.pid" ]; then
+      kill "$(cat "$STATE/$name.pid")" 2>/dev/null || true
+      rm -f "$STATE/$name.pid"
+    fi
+  done
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
