@@ -47,7 +47,13 @@ TargetArg = Annotated[
     str,
     typer.Argument(
         metavar="TARGET",
-        help="A process id (e.g. 3074).",
+        help=(
+            "A process id (3074); a Docker container name (web or /web), full id or unique id "
+            "prefix (0ac949292b65); a containerd namespace/id (acme/web1) or bare id when unique; "
+            "a podman, CRI-O or Kubernetes container id or prefix; an LXC container name. "
+            "Containers resolve to their init process, from /proc and the engines' files: no "
+            "daemon is asked. `nsview ps` lists them."
+        ),
         show_default=False,
     ),
 ]
@@ -166,6 +172,117 @@ def tree(
 
         result = collect_tree(ProcFS(opts.proc_root), _pid_target(opts, target), depth)
         return Outcome(tree_to_dict(result), lambda: render_tree(result))
+
+    execute(opts, work)
+
+
+@app.command()
+def cgroup(
+    target: TargetArg,
+    json_: JsonOpt = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    proc_root: ProcRootOpt = Path("/proc"),
+    sys_root: SysRootOpt = Path("/sys"),
+) -> None:
+    """Show the cgroup limits that really bind TARGET: memory (limit, soft/high, swap, usage,
+    peak, OOM), CPU quota as a number of CPUs, cpuset, pids and io, decoded ("unlimited", never
+    a sentinel number), with the effective limit over all ancestors and the cgroup that sets it.
+    Works on cgroup v1, v2 and hybrid hosts.
+
+    Example: nsview cgroup 3074
+    """
+    opts = Options(json_, no_color, debug, proc_root, sys_root)
+
+    def work() -> Outcome:
+        from nsview.collect.cgroup import collect_cgroup
+        from nsview.procfs import ProcFS, SysFS
+        from nsview.render.cgroup import cgroup_to_dict, render_cgroup
+
+        report = collect_cgroup(ProcFS(opts.proc_root), SysFS(opts.sys_root), _pid_target(opts, target))
+        code = ExitCode.PARTIAL if report.errors or report.gone else ExitCode.OK
+        return Outcome(cgroup_to_dict(report), lambda: render_cgroup(report), code)
+
+    execute(opts, work)
+
+
+@app.command()
+def ps(
+    runtime: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--runtime",
+            "-r",
+            help="Only these runtimes (repeatable): docker, containerd, podman, cri-o, kubernetes, "
+            "lxc, namespaces (for bare unshare groups).",
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    proc_root: ProcRootOpt = Path("/proc"),
+    sys_root: SysRootOpt = Path("/sys"),
+) -> None:
+    """List every container on the host, one row each: runtime, id, name, init pid on the
+    host, processes, namespaces it isolates from the host, hostname, memory limit, root fs
+    type. Also bare `unshare` groups ("namespaces only"). No engine or daemon is asked.
+
+    Example: nsview ps --runtime docker
+    """
+    opts = Options(json_, no_color, debug, proc_root, sys_root)
+
+    def work() -> Outcome:
+        from dataclasses import replace
+
+        from nsview.collect.containers import scan_containers
+        from nsview.errors import UsageError
+        from nsview.model.containers import RUNTIMES
+        from nsview.procfs import ProcFS, SysFS
+        from nsview.render.ps import ps_to_dict, render_ps
+
+        wanted = {"namespaces only" if r.strip().lower() in ("namespaces", "ns") else r.strip().lower() for r in runtime or ()}
+        unknown = sorted(wanted - set(RUNTIMES))
+        if unknown:
+            raise UsageError(f"unknown --runtime {', '.join(unknown)}; choose from: docker, containerd, podman, cri-o, kubernetes, lxc, namespaces")
+        scan = scan_containers(ProcFS(opts.proc_root), SysFS(opts.sys_root))
+        if wanted:
+            scan = replace(scan, containers=tuple(c for c in scan.containers if c.runtime in wanted))
+        return Outcome(ps_to_dict(scan), lambda: render_ps(scan))
+
+    execute(opts, work)
+
+
+@app.command()
+def diff(
+    target: TargetArg,
+    against: Annotated[
+        Optional[str],
+        typer.Option("--against", metavar="OTHER", help="Compare with this process instead of the host."),
+    ] = None,
+    json_: JsonOpt = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    proc_root: ProcRootOpt = Path("/proc"),
+    sys_root: SysRootOpt = Path("/sys"),
+) -> None:
+    """Compare TARGET with the host side by side: namespaces (with inodes), hostname, network,
+    root filesystem and overlay layers, extra mounts, cgroup limits. Each section names the
+    classic command it replaces. Exit code 6 when a section could not be read.
+
+    Example: nsview diff 3074    nsview diff 3074 --against 4120
+    """
+    opts = Options(json_, no_color, debug, proc_root, sys_root)
+
+    def work() -> Outcome:
+        from nsview.collect.diff import collect_diff
+        from nsview.procfs import ProcFS, SysFS
+        from nsview.render.diff import diff_to_dict, render_diff
+
+        pid = _pid_target(opts, target)
+        other = _pid_target(opts, against) if against is not None else None
+        result = collect_diff(ProcFS(opts.proc_root), SysFS(opts.sys_root), pid, against=other)
+        code = ExitCode.PARTIAL if result.partial else ExitCode.OK
+        return Outcome(diff_to_dict(result), lambda: render_diff(result), code)
 
     execute(opts, work)
 

@@ -54,6 +54,24 @@ class KernelFS:
     def exists(self, rel: str) -> bool:
         return os.path.lexists(self.root / rel)
 
+    def is_dir(self, rel: str) -> bool:
+        return os.path.isdir(self.root / rel)
+
+    def fs_magic(self, rel: str = "") -> int | None:
+        """statfs(2) ``f_type`` of the filesystem holding ``root/rel`` (e.g. CGROUP2_SUPER_MAGIC);
+        None when it cannot be asked. Python has no binding, so libc's statfs via ctypes."""
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            # struct statfs is at most 120 bytes on Linux; f_type (__fsword_t, a long) is first.
+            buf = ctypes.create_string_buffer(256)
+            if libc.statfs(os.fsencode(self.root / rel), buf) != 0:
+                return None
+            return ctypes.c_long.from_buffer(buf).value & 0xFFFFFFFF
+        except (OSError, AttributeError):
+            return None
+
     def _translate(self, err: OSError, rel: str) -> Exception:
         what = str(self.root / rel)
         if err.errno in _DENIED:
@@ -110,6 +128,70 @@ class ProcFS(KernelFS):
             return os.listdir(self.root / str(pid) / name)
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
+
+    def pid_readlinks(self, pid: int, names: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+        """Several links of one process at once, for host-wide scans (where building a Path per
+        call shows in the profile): (targets by name, reasons by name for those that failed).
+        Raises NoSuchProcess when the process is gone; a link this kernel lacks is just absent."""
+        base = f"{self.root}/{pid}/"
+        found: dict[str, str] = {}
+        failed: dict[str, str] = {}
+        for name in names:
+            try:
+                found[name] = os.readlink(base + name)
+            except OSError as err:
+                exc = self._pid_translate(err, pid, name)
+                if isinstance(exc, NoSuchProcess):
+                    raise exc from err
+                if isinstance(exc, AccessDenied):
+                    failed[name] = "permission denied"
+                elif isinstance(exc, NotAvailable) and exc.why != "does not exist":
+                    failed[name] = exc.why
+        return found, failed
+
+    def pid_open_ns(self, pid: int, ns_type: str) -> int:
+        """Open ``/proc/PID/ns/TYPE`` and return the fd: a pin on that namespace that stays valid
+        (and names the same namespace) even if the process exits or its pid is reused."""
+        try:
+            return os.open(self.root / str(pid) / "ns" / ns_type, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as err:
+            raise self._pid_translate(err, pid, f"ns/{ns_type}") from err
+
+    def pid_stat_and_links(
+        self, pid: int, links: tuple[str, ...]
+    ) -> tuple[bytes, dict[str, str], dict[str, str]]:
+        """``stat`` and several links of one process through one directory fd: the fast path of
+        host-wide scans (path lookups dominate them), and every read hits the same process (a
+        reused pid makes the old fd fail, never answer for the new process). Returns (stat
+        bytes, link targets, reasons for links that failed); NoSuchProcess when it is gone."""
+        try:
+            dfd = os.open(f"{self.root}/{pid}", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as err:
+            raise self._pid_translate(err, pid, "") from err
+        try:
+            try:
+                sfd = os.open("stat", os.O_RDONLY | os.O_CLOEXEC, dir_fd=dfd)
+                try:
+                    stat = os.read(sfd, 4096)
+                finally:
+                    os.close(sfd)
+            except OSError as err:
+                raise self._pid_translate(err, pid, "stat") from err
+            found: dict[str, str] = {}
+            failed: dict[str, str] = {}
+            for name in links:
+                try:
+                    found[name] = os.readlink(name, dir_fd=dfd)
+                except OSError as err:
+                    if err.errno in (errno.ENOENT, errno.ESRCH) and not self.pid_exists(pid):
+                        raise NoSuchProcess(pid) from err
+                    if err.errno in _DENIED:
+                        failed[name] = "permission denied"
+                    elif err.errno not in _GONE:
+                        failed[name] = os.strerror(err.errno or 0)
+            return stat, found, failed
+        finally:
+            os.close(dfd)
 
     def _pid_translate(self, err: OSError, pid: int, name: str) -> Exception:
         what = f"/proc/{pid}/{name}"

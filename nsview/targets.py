@@ -1,26 +1,75 @@
 """TARGET on the command line -> a host pid.
 
-Today: a decimal pid. Container names and ids are resolved here too once the container
-resolver lands, so every command accepts the same targets.
+Every command takes the same targets:
+  3074                        a process id
+  web  /web                   a Docker container name (Docker itself writes it with a "/")
+  0ac949292b65  0ac9...(64)   a container id, or a unique prefix of one (docker, podman, CRI-O,
+                              Kubernetes containers seen in cgroup paths)
+  acme/web1  web1             a containerd ``namespace/id`` (as ``ctr -n acme`` shows it), or the
+                              bare id when only one namespace has it
+  mylxc                       an LXC container name
+A container resolves to its init process on the host. Nothing asks an engine: the evidence is
+/proc (cgroup paths, the shims' and conmon's argv) and the engines' files (see
+nsview.collect.containers). Digits are a pid when that process exists, else an id prefix; a
+container named with digits only is reached as ``/NAME``.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
-from nsview.errors import NoSuchProcess, UsageError
-from nsview.procfs import ProcFS
+from nsview.errors import AmbiguousTarget, NoSuchProcess, TargetNotFound, UsageError
+from nsview.model.containers import Container, match_target
+from nsview.procfs import ProcFS, SysFS
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    pid: int
+    container: Container | None  # None when TARGET was a pid
 
 
 def resolve_target(proc_root: str | os.PathLike[str], target: str, *, sys_root: str | os.PathLike[str] = "/sys") -> int:
+    return resolve(proc_root, target, sys_root=sys_root).pid
+
+
+def resolve(
+    proc_root: str | os.PathLike[str],
+    target: str,
+    *,
+    sys_root: str | os.PathLike[str] = "/sys",
+    fs_root: str | os.PathLike[str] | None = None,
+) -> Resolved:
     text = target.strip()
-    if not text.isdigit() or not text.isascii():
-        raise UsageError(f"TARGET must be a process id (a positive integer), not {target!r}")
-    pid = int(text)
-    if pid <= 0:
-        raise UsageError(f"TARGET must be a positive process id, not {target!r}")
+    if not text:
+        raise UsageError("TARGET is empty: give a pid, a container name or a container id")
     proc = ProcFS(proc_root)
-    proc.check_mounted()
-    if not proc.pid_exists(pid):
-        raise NoSuchProcess(pid)
-    return pid
+    digits = text.isascii() and text.isdigit()
+    if digits:
+        pid = int(text)
+        proc.check_mounted()
+        if pid > 0 and proc.pid_exists(pid):
+            return Resolved(pid, None)
+    if text.startswith("-") and text[1:].isdigit():
+        raise UsageError(f"TARGET must be a positive process id, not {target!r}")
+
+    from nsview.collect.containers import scan_containers
+
+    scan = scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
+    found = match_target(scan.containers, text)
+    if not found and digits:
+        # digits that are no live pid may still be an id prefix ("012345"); if not, the pid error
+        if int(text) <= 0:
+            raise UsageError(f"TARGET must be a positive process id, not {target!r}")
+        raise NoSuchProcess(int(text))
+    if not found:
+        count = sum(1 for c in scan.containers if c.id is not None)
+        raise TargetNotFound(
+            f"no process or running container matches {target!r} "
+            f"(TARGET is a pid, a container name, id, id prefix or containerd namespace/id; "
+            f"{count} container(s) found on this host: see `nsview ps`)"
+        )
+    if len(found) > 1:
+        raise AmbiguousTarget(target, sorted(c.label() for c in found))
+    return Resolved(found[0].init_pid, found[0])

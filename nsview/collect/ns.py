@@ -10,11 +10,12 @@ from nsview.procfs import ProcFS
 
 # readlink(/proc/PID/ns/net) -> "net:[4026531833]". The same text in a fixture tree (a symlink
 # to that literal target) reads the same way.
-_NS_LINK = re.compile(r"^([a-z_]+):\[(\d+)\]$")
+# fullmatch and [0-9], not "$" and \d: "net:[1]\n" and non-ASCII digits are not kernel text.
+_NS_LINK = re.compile(r"([a-z_]+):\[([0-9]+)\]")
 
 
 def parse_ns_link(text: str) -> NamespaceRef:
-    m = _NS_LINK.match(text)
+    m = _NS_LINK.fullmatch(text)
     if not m:
         raise ParseError("namespace link", repr(text))
     return NamespaceRef(m.group(1), int(m.group(2)))
@@ -41,3 +42,35 @@ def read_namespaces(proc: ProcFS, pid: int) -> tuple[dict[str, NamespaceRef], di
         except NsviewError as err:
             failed[ns_type] = str(err)
     return found, failed
+
+
+def read_thread_namespaces(
+    proc: ProcFS, pid: int, leader: dict[str, NamespaceRef]
+) -> dict[int, tuple[NamespaceRef, ...]]:
+    """Threads of ``pid`` whose namespaces differ from the leader's (HARDENING #7).
+
+    namespaces(7) entries are per thread: a thread may unshare(CLONE_NEWUTS) on its own, and
+    /proc/PID/ns shows only the leader. Returns {tid: the differing refs}; threads that vanish
+    or cannot be read are left out (the leader's own row already says what was unreadable).
+    """
+    out: dict[int, tuple[NamespaceRef, ...]] = {}
+    try:
+        tids = proc.pid_listdir(pid, "task")
+    except NsviewError:
+        return out
+    for name in sorted(tids, key=lambda t: int(t) if t.isdigit() else 0):
+        if not name.isdigit() or int(name) == pid:
+            continue
+        differ: list[NamespaceRef] = []
+        for ns_type in NAMESPACE_TYPES:
+            if ns_type not in leader:
+                continue
+            try:
+                ref = parse_ns_link(proc.pid_readlink(pid, f"task/{name}/ns/{ns_type}"))
+            except NsviewError:
+                continue
+            if ref != leader[ns_type]:
+                differ.append(ref)
+        if differ:
+            out[int(name)] = tuple(differ)
+    return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nsview.collect.cmdline import read_cmdline
-from nsview.collect.ns import read_namespaces
+from nsview.collect.ns import read_namespaces, read_thread_namespaces
 from nsview.collect.stat import read_stat
 from nsview.collect.status import read_status
 from nsview.errors import AccessDenied, NoSuchProcess, NsviewError, UsageError
@@ -39,6 +39,7 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
     except NsviewError as err:
         errors["cmdline"] = _why(err)
     found = {}
+    threads: dict = {}
     if namespaces:
         if stat.zombie:
             # A zombie keeps only its pid and user namespaces; the rest is gone with its mm.
@@ -48,6 +49,12 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
             if failed:
                 reasons = sorted(set(failed.values()))
                 errors["namespaces"] = "; ".join(reasons)
+            if stat.num_threads > 1 and found:
+                threads = read_thread_namespaces(proc, pid, found)
+    # Pin identity (HARDENING rule 4): if the pid was reused while we read, the files above may
+    # describe two different processes. stat again: same start time, same process.
+    if read_stat(proc, pid).starttime != stat.starttime:
+        raise NoSuchProcess(pid, f"process {pid} exited while being read (its pid was reused)")
     return Process(
         pid=pid,
         ppid=stat.ppid,
@@ -60,6 +67,7 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
         namespaces=found,
         errors=errors,
         args_truncated=truncated,
+        thread_namespaces=threads,
     )
 
 

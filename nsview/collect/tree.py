@@ -56,7 +56,7 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
     """The tree from the root of the visible process tree down to ``pid`` and below it.
 
     Strict about the target (NoSuchProcess if it does not exist), forgiving about the rest:
-    an ancestor or descendant that vanishes is dropped and noted.
+    an ancestor or descendant that vanishes or cannot be read is dropped and noted.
     """
     proc.check_mounted()
     target = read_process(proc, pid)
@@ -71,75 +71,119 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
             notes.append(f"parent cycle at pid {ppid}: lineage cut there")
             break
         try:
-            chain.append(read_process(proc, ppid))
+            parent = read_process(proc, ppid)
         except NoSuchProcess:
             notes.append(
                 f"parent {ppid} of pid {chain[-1].pid} is not visible (exited, or hidden by hidepid)"
             )
             break
+        except NsviewError as err:
+            notes.append(f"parent {ppid} of pid {chain[-1].pid} cannot be read ({err}): lineage cut there")
+            break
+        if parent.starttime > chain[-1].starttime:
+            # A parent cannot start after its child: the real parent exited and its pid was
+            # reused between our two reads.
+            notes.append(f"parent {ppid} of pid {chain[-1].pid} exited while being read: lineage cut there")
+            break
+        chain.append(parent)
         seen.add(ppid)
     chain.reverse()
 
-    finder = ChildFinder(proc)
+    known: dict[str, NamespaceRef] = {}
+    contexts: list[dict[str, NamespaceRef]] = []  # what each lineage member inherited
+    for p in chain:
+        contexts.append(known)
+        known = known_namespaces(p.namespaces, known)
+
     gone: list[int] = []
-
-    def ns_context(index: int) -> dict[str, NamespaceRef]:
-        known: dict[str, NamespaceRef] = {}
-        for p in chain[:index]:
-            known = known_namespaces(p.namespaces, known)
-        return known
-
-    def build_descendants(p: Process, inherited: dict[str, NamespaceRef], level: int) -> TreeNode:
-        node_known = known_namespaces(p.namespaces, inherited)
-        children: list[TreeNode] = []
-        elided = 0
-        try:
-            kid_pids = finder.children(p.pid)
-        except NoSuchProcess:
-            kid_pids = []
-        if depth is not None and level >= depth:
-            elided = len(kid_pids)
-            kid_pids = []
-        for kid in kid_pids:
-            if kid in seen:
-                continue
-            seen.add(kid)
-            try:
-                child = read_process(proc, kid)
-            except NoSuchProcess:
-                gone.append(kid)
-                continue
-            except NsviewError:
-                continue
-            children.append(
-                _node(child, p, node_known, build_descendants(child, node_known, level + 1))
-            )
-        return TreeNode(process=p, children=tuple(children), children_elided=elided)
-
-    # Build the target's subtree first, then wrap it in its ancestors, root outermost.
-    target_ctx = ns_context(len(chain) - 1)
-    parent = chain[-2] if len(chain) > 1 else None
-    node = build_descendants(target, target_ctx, 0)
-    node = _node(target, parent, target_ctx, node, is_target=True)
+    unreadable: list[int] = []
+    node = _descendants(proc, target, contexts[-1], depth, seen, gone, unreadable)
+    # Wrap the target's subtree in its ancestors, root outermost.
+    node = _node(target, chain[-2] if len(chain) > 1 else None, contexts[-1], node, is_target=True)
     for i in range(len(chain) - 2, -1, -1):
         p = chain[i]
-        node = _node(p, chain[i - 1] if i > 0 else None, ns_context(i), TreeNode(p, (node,)))
+        node = _node(p, chain[i - 1] if i > 0 else None, contexts[i], TreeNode(p, (node,)))
 
     if gone:
         notes.append(f"{len(gone)} process(es) exited while being read and are not shown")
-    denied = sum(
-        1 for n in ProcessTree(pid, node, ()).walk()
-        if "permission denied" in n.process.errors.get("namespaces", "")
-    )
+    if unreadable:
+        notes.append(f"{len(unreadable)} process(es) could not be read and are not shown")
+    tree = ProcessTree(target=pid, root=node, lineage=tuple(p.pid for p in chain), notes=())
+    denied = sum(1 for n in tree.walk() if "permission denied" in n.process.errors.get("namespaces", ""))
     if denied:
         notes.append(
             f"namespaces of {denied} process(es) could not be read: permission denied "
             "(run as root; even root can be refused by an LSM or sandbox policy, as for "
             "pid 1 on some hosts); see docs/troubleshooting.md"
         )
-    return ProcessTree(
-        target=pid, root=node, lineage=tuple(p.pid for p in chain), notes=tuple(notes)
-    )
+    return ProcessTree(target=pid, root=node, lineage=tree.lineage, notes=tuple(notes))
+
+
+def _descendants(
+    proc: ProcFS,
+    top: Process,
+    top_inherited: dict[str, NamespaceRef],
+    depth: int | None,
+    seen: set[int],
+    gone: list[int],
+    unreadable: list[int],
+) -> TreeNode:
+    """``top`` with all its descendants (down to ``depth`` levels), as an unwrapped TreeNode.
+
+    Iterative, not recursive: a hostile container can fork a chain thousands deep, and a
+    RecursionError must not be what the user sees.
+    """
+    finder = ChildFinder(proc)
+    known_of = {top.pid: known_namespaces(top.namespaces, top_inherited)}
+    parent_of: dict[int, Process] = {}
+    kids_of: dict[int, list[Process]] = {}
+    elided: dict[int, int] = {}
+    order: list[Process] = []  # pre-order: every parent before its children
+    stack: list[tuple[Process, int]] = [(top, 0)]
+    while stack:
+        p, level = stack.pop()
+        order.append(p)
+        try:
+            kid_pids = finder.children(p.pid)
+        except NsviewError:
+            kid_pids = []  # p vanished (or its task dir is unreadable): keep what we have
+        if depth is not None and level >= depth:
+            elided[p.pid] = len(kid_pids)
+            kid_pids = []
+        kids: list[Process] = []
+        for kid in kid_pids:
+            if kid in seen:
+                continue
+            try:
+                child = read_process(proc, kid)
+            except NoSuchProcess:
+                gone.append(kid)
+                continue
+            except NsviewError:
+                unreadable.append(kid)
+                continue
+            if child.ppid != p.pid:
+                gone.append(kid)  # exited after being listed; its pid now names another process
+                continue
+            seen.add(kid)
+            kids.append(child)
+            parent_of[kid] = p
+            known_of[kid] = known_namespaces(child.namespaces, known_of[p.pid])
+        kids_of[p.pid] = kids
+        stack.extend((c, level + 1) for c in reversed(kids))
+
+    built: dict[int, TreeNode] = {}
+    for p in reversed(order):  # children are always built before their parent
+        plain = TreeNode(
+            process=p,
+            children=tuple(built.pop(c.pid) for c in kids_of[p.pid]),
+            children_elided=elided.get(p.pid, 0),
+        )
+        if p.pid == top.pid:
+            return plain
+        parent = parent_of[p.pid]
+        built[p.pid] = _node(p, parent, known_of[parent.pid], plain)
+    raise AssertionError("unreachable: the top process is always in the walk")
 
 
 def _node(

@@ -66,12 +66,11 @@ def boundary_from_parent(parent_comm: str, parent_args: tuple[str, ...]) -> Cont
         joined = " ".join(parent_args)
         runtime = "podman" if "podman" in joined else "cri-o" if "crio" in joined else "conmon"
         return ContainerBoundary(runtime, cid, None, "conmon -c")
-    if parent_args[:1] == ("[lxc monitor]",) and len(parent_args) >= 3:
-        return ContainerBoundary("lxc", parent_args[2], None, "[lxc monitor] argv")
-    if len(parent_args) == 1 and parent_args[0].startswith("[lxc monitor] "):
-        parts = parent_args[0].split(" ")
-        if len(parts) >= 4:
-            return ContainerBoundary("lxc", parts[-1], None, "[lxc monitor] argv")
+    # LXC retitles its monitor to one string, "[lxc monitor] LXCPATH NAME"; cmdline parsing may
+    # have split it on spaces (psutil does), so look at the words, however they were split.
+    words = " ".join(parent_args).split()
+    if words[:2] == ["[lxc", "monitor]"] and len(words) >= 4:
+        return ContainerBoundary("lxc", words[-1], None, "[lxc monitor] argv")
     return None
 
 

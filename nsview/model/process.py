@@ -76,6 +76,9 @@ class Process:
     # what could not be read, and why: {"namespaces": "permission denied", "cmdline": ...}
     errors: dict[str, str] = field(default_factory=dict)
     args_truncated: bool = False
+    # threads whose namespaces differ from the leader's: {tid: the differing refs}. The
+    # process is then not "in" one namespace of that type, whatever /proc/PID/ns says.
+    thread_namespaces: dict[int, tuple[NamespaceRef, ...]] = field(default_factory=dict)
 
     @property
     def zombie(self) -> bool:

@@ -36,10 +36,17 @@ def _node_dict(node: TreeNode) -> dict[str, Any]:
         "container": None
         if c is None
         else {"runtime": c.runtime, "id": c.id, "namespace": c.namespace, "evidence": c.evidence},
+        "threads_in_other_namespaces": [
+            {"tid": tid, "namespaces": [str(ref) for ref in refs]}
+            for tid, refs in sorted(p.thread_namespaces.items())
+        ],
         "errors": dict(p.errors),
         "children_elided": node.children_elided,
         "children": [_node_dict(child) for child in node.children],
     }
+
+
+_MAX_THREADS_SHOWN = 3
 
 
 def render_tree(tree: ProcessTree):
@@ -54,10 +61,24 @@ def render_tree(tree: ProcessTree):
         node, branch = stack.pop()
         for child in node.children:
             stack.append((child, branch.add(_label(child))))
+    from nsview.render.sanitize import safe
+
     parts = [root]
     for note in tree.notes:
-        parts.append(Text.assemble(("note: ", "yellow"), note))
+        parts.append(Text("note: ", style="yellow") + safe(note))
     return Group(*parts)
+
+
+def _shown_args(comm: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """Like pstree -a: the name, then the arguments after argv[0]. But when argv[0] is not the
+    program the name says (a retitled process, "[lxc monitor] ...", "runc init" under the comm
+    "runc:[2:INIT]", a name set with prctl), argv[0] is shown too, or the title would vanish."""
+    if not args:
+        return ()
+    base = args[0].rsplit("/", 1)[-1]
+    if comm and base.startswith(comm):  # comm is argv[0]'s basename cut to 15 bytes
+        return args[1:]
+    return args
 
 
 def _label(node: TreeNode):
@@ -72,9 +93,10 @@ def _label(node: TreeNode):
     line.append(str(p.pid), style="cyan")
     if p.zombie:
         line.append(" <defunct>", style="red")
-    if p.args[1:]:
+    shown = _shown_args(p.comm, p.args)
+    if shown:
         line.append(" ")
-        line.append_text(safe(" ".join(p.args[1:]), "dim"))
+        line.append_text(safe(" ".join(shown), "dim"))
     if p.args_truncated:
         line.append(" ...(truncated)", style="dim")
     if node.is_target:
@@ -87,6 +109,13 @@ def _label(node: TreeNode):
         notes.append(Text("entered " + " ".join(str(r) for r in node.entered), style="yellow"))
     if p.pid_in_namespace is not None:
         notes.append(Text(f"pid {p.pid_in_namespace} in its namespace", style="cyan"))
+    shown = sorted(p.thread_namespaces.items())[:_MAX_THREADS_SHOWN]
+    for tid, refs in shown:
+        notes.append(
+            Text(f"thread {tid} is elsewhere: " + " ".join(str(r) for r in refs), style="yellow")
+        )
+    if len(p.thread_namespaces) > len(shown):
+        notes.append(Text(f"{len(p.thread_namespaces) - len(shown)} more thread(s) elsewhere (--json lists all)", style="yellow"))
     if "namespaces" in p.errors:
         notes.append(Text("namespaces: ") + safe(p.errors["namespaces"], "red"))
     if node.children_elided:

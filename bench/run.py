@@ -1,0 +1,746 @@
+#!/usr/bin/env python3
+"""nsview against the classic tools it replaces, side by side, on a loaded host.
+
+Run as root, on demand (never as a test: timings on shared machines are noisy, so this
+prints medians and ratios of one run, not assertions):
+
+    python3 bench/run.py                 # N=3000 processes, 7 alternating runs per pair
+    python3 bench/run.py --procs 500 --repeat 3
+    python3 bench/run.py --scale         # the cost curve at N = 1000, 3000, 10000
+    python3 bench/run.py --json          # the same numbers for machines (progress on stderr)
+
+What it does, in order: pick a container-like target (a Docker container from the local
+image, else an `unshare` group), measure start-up and `nsview tree` on the idle host, load
+the host with N processes in M namespace groups, run each pair alternately, print medians,
+ratios and PASS/MISS against the targets of the performance issue, and remove everything it
+started (process groups by id, the container by id, kernel.pid_max restored), also on Ctrl-C.
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # tests.support.image builds the offline image; nsview's parsers
+
+MiB = 1024 * 1024
+IMAGE_REF = "nsview-test/busybox:1"
+PID_MAX = Path("/proc/sys/kernel/pid_max")
+
+# The issue's targets: (label, measured key, limit). ratio keys are nsview/classic.
+TARGETS = (
+    ("ps: time <= 0.5 x lsns -J", "ps.ratio", 0.5),
+    ("ps: peak RSS <= 80 MiB", "ps.nsview_rss_mib", 80.0),
+    ("tree: time <= 0.5 x pstree -spa", "tree.ratio", 0.5),
+    ("tree: loaded / idle <= 1.3 x", "tree_growth.ratio", 1.3),
+    ("diff: time <= 1.0 x the seed's chain", "diff.ratio", 1.0),
+)
+
+# Limit files `nsview cgroup` is about, per hierarchy; the classic side cats those that exist.
+V1_FILES = {
+    "memory": ("memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes",
+               "memory.usage_in_bytes", "memory.max_usage_in_bytes"),
+    "cpu": ("cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.shares"),
+    "cpuset": ("cpuset.cpus", "cpuset.mems"),
+    "pids": ("pids.max", "pids.current"),
+}
+V2_FILES = ("memory.max", "memory.high", "memory.swap.max", "memory.current", "cpu.max",
+            "cpu.weight", "cpuset.cpus.effective", "cpuset.mems.effective", "pids.max",
+            "pids.current", "io.max")
+# Modules that make start-up heavy; reported per command from -X importtime.
+HEAVY = ("rich", "typer", "click", "psutil", "pygments", "markdown_it", "rich.markdown",
+         "rich.syntax", "rich.traceback", "rich.table", "typer.rich_utils")
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# ---- one timed run ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    wall: float  # seconds, spawn to reap
+    rss_kib: int  # peak RSS of the child and the children it reaped (wait4 rusage)
+    rc: int
+
+
+_ENV = dict(os.environ, COLUMNS="160", NO_COLOR="1")
+
+
+def run_once(argv: list[str]) -> Sample:
+    """posix_spawn + wait4: the same cheap launch for both sides, rusage of exactly this run."""
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+    ]
+    t0 = time.perf_counter()
+    pid = os.posix_spawnp(argv[0], argv, _ENV, file_actions=actions)
+    _, status, ru = os.wait4(pid, 0)
+    wall = time.perf_counter() - t0
+    return Sample(wall, ru.ru_maxrss, os.waitstatus_to_exitcode(status))
+
+
+def check_once(argv: list[str], ok: tuple[int, ...], output: bool = True) -> str | None:
+    """Untimed warm-up that also proves the command works: None, or why it does not."""
+    r = subprocess.run(argv, capture_output=True, env=_ENV, stdin=subprocess.DEVNULL)
+    if r.returncode in ok and (r.stdout.strip() or not output):
+        return None
+    first = (r.stderr or r.stdout).decode("utf-8", "replace").strip().splitlines()
+    return f"exit {r.returncode}: {first[0][:160] if first else '(no output)'}"
+
+
+@dataclass
+class Side:
+    argv: list[str]
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def rss_mib(self) -> float:
+        return max(s.rss_kib for s in self.samples) / 1024
+
+    def summary(self) -> dict:
+        return {
+            "argv": self.argv,
+            "median_s": round(self.median, 4),
+            "min_s": round(min(s.wall for s in self.samples), 4),
+            "max_s": round(max(s.wall for s in self.samples), 4),
+            "peak_rss_mib": round(self.rss_mib, 1),
+            "exit_codes": sorted({s.rc for s in self.samples}),
+        }
+
+
+def alternate(a: Side, b: Side | None, repeat: int) -> None:
+    """ABAB... with the order flipped every round, so drift and caches hit both sides alike."""
+    for i in range(repeat):
+        order = (a, b) if i % 2 == 0 else (b, a)
+        for side in order:
+            if side is not None:
+                side.samples.append(run_once(side.argv))
+
+
+def syscall_count(argv: list[str]) -> int | None:
+    """System calls of one run (strace -f -c): a cost measure that noise cannot move. Equal
+    counts idle and loaded mean the command's work does not follow the size of the host."""
+    if not shutil.which("strace"):
+        return None
+    with tempfile.NamedTemporaryFile(prefix="nsview-bench-strace-") as out:
+        subprocess.run(["strace", "-f", "-c", "-o", out.name, *argv], env=_ENV,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        text = Path(out.name).read_text()
+    # summary's last line:  100.00    0.000989           1       638        61 total
+    for line in reversed(text.splitlines()):
+        parts = line.split()
+        if parts and parts[-1] == "total" and len(parts) >= 4:
+            return int(parts[3])
+    return None
+
+
+# ---- nsview launcher and command availability ---------------------------------------------------
+
+
+def nsview_launchers() -> dict[str, list[str]]:
+    """How nsview can be started: the console script next to this interpreter, the module,
+    and (if different) whatever `nsview` on PATH is (a pyenv shim is a bash script: slow)."""
+    out: dict[str, list[str]] = {}
+    script = Path(sys.executable).parent / "nsview"
+    if script.is_file():
+        out["script"] = [str(script)]
+    out["module"] = [sys.executable, "-m", "nsview"]
+    on_path = shutil.which("nsview")
+    if on_path and Path(on_path).resolve() != script.resolve():
+        out["path"] = [on_path]
+    return out
+
+
+def has_command(nsview: list[str], name: str) -> bool:
+    r = subprocess.run([*nsview, name, "--help"], capture_output=True, stdin=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+# ---- the load: N processes in M namespace groups ------------------------------------------------
+
+# One `unshare` per group; its shell (pid 1 of the new pid namespace) forks K sleeps, says
+# "ready", then waits (if it exited, the kernel would kill the whole namespace).
+GROUP_SH = r"""
+i=0
+while [ "$i" -lt "$1" ]; do sleep infinity </dev/null >/dev/null 2>&1 & i=$((i+1)); done
+echo ready
+exec >/dev/null
+wait
+"""
+UNSHARE = ("unshare", "--uts", "--ipc", "--net", "--pid", "--mount", "--fork")
+
+
+class Load:
+    """N processes: per group one unshare + one sh + K sleeps, each group its own session and
+    process group, so one killpg removes it whole."""
+
+    def __init__(self, procs: int, groups: int) -> None:
+        self.procs = procs
+        self.groups = max(1, min(groups, procs // 3)) if procs >= 3 else 0
+        self.popens: list[subprocess.Popen] = []
+
+    def __enter__(self) -> Load:
+        if not self.groups:
+            return self
+        sleeps = self.procs - 2 * self.groups
+        per = [sleeps // self.groups + (1 if i < sleeps % self.groups else 0) for i in range(self.groups)]
+        t0 = time.monotonic()
+        for k in per:
+            self.popens.append(
+                subprocess.Popen(
+                    [*UNSHARE, "sh", "-c", GROUP_SH, "nsview-bench-load", str(k)],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        waiting = {p.stdout.fileno(): p for p in self.popens}
+        deadline = time.monotonic() + 120 + self.procs / 50
+        while waiting:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"load: {len(waiting)} group(s) not ready in time")
+            ready, _, _ = select.select(list(waiting), [], [], 1.0)
+            for fd in ready:
+                p = waiting.pop(fd)
+                if p.stdout.readline().strip() != b"ready":
+                    raise RuntimeError(f"load: group {p.pid} failed (exit {p.poll()})")
+        log(f"load: {self.procs} processes in {self.groups} namespace groups, started in "
+            f"{time.monotonic() - t0:.1f}s")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        # Signals blocked: a second Ctrl-C must not interrupt the clean-up itself.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+        try:
+            for p in self.popens:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            left = 0
+            for p in self.popens:
+                p.wait()
+                p.stdout.close()
+                deadline = time.monotonic() + 30
+                # The group is gone when no process is left in it (killpg with signal 0).
+                while _group_alive(p.pid) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                left += _group_alive(p.pid)
+            if self.popens:
+                log(f"load: removed {len(self.popens)} groups" + (f", {left} STILL ALIVE" if left else ""))
+            self.popens.clear()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@contextmanager
+def pid_max_for(procs: int) -> Iterator[None]:
+    """Raise kernel.pid_max when N would come near it; restore the old value after."""
+    old = int(PID_MAX.read_text())
+    present = sum(1 for d in os.listdir("/proc") if d.isdigit())
+    need = (present + procs) * 2 + 1000  # headroom: pids are handed out cyclically
+    if need <= old:
+        yield
+        return
+    new = min(max(need, 65536), 4194304)
+    PID_MAX.write_text(str(new))
+    log(f"kernel.pid_max raised {old} -> {new}")
+    try:
+        yield
+    finally:
+        PID_MAX.write_text(str(old))
+        log(f"kernel.pid_max restored to {old}")
+
+
+# ---- the target: a container-like process -------------------------------------------------------
+
+
+@dataclass
+class Target:
+    pid: int
+    kind: str  # "docker <short id>" or "unshare group"
+
+
+def docker_ok() -> bool:
+    if not shutil.which("docker"):
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+@contextmanager
+def target_process(use_docker: bool) -> Iterator[Target]:
+    if use_docker and docker_ok():
+        if subprocess.run(["docker", "image", "inspect", IMAGE_REF], capture_output=True).returncode:
+            from tests.support.image import build_image_tar  # offline: build and load it
+
+            with tempfile.TemporaryDirectory() as tmp:
+                tar = build_image_tar(Path(tmp) / "busybox.tar")
+                subprocess.run(["docker", "load", "-i", str(tar)], check=True, capture_output=True)
+        cid = subprocess.run(
+            ["docker", "run", "-d", "--memory", "256m", "--pids-limit", "500", "--cpus", "0.5",
+             "--hostname", "bench-target", "--label", "nsview-bench=1", IMAGE_REF, "/bin/sleep", "3600"],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()
+        try:
+            pid = 0
+            for _ in range(100):
+                pid = int(subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", cid],
+                                         capture_output=True, text=True).stdout.strip() or 0)
+                if pid:
+                    break
+                time.sleep(0.1)
+            if not pid:
+                raise RuntimeError(f"container {cid[:12]} has no pid")
+            log(f"target: docker container {cid[:12]}, pid {pid}")
+            time.sleep(2)  # let the engine settle, or its start-up work lands in the idle numbers
+            yield Target(pid, f"docker {cid[:12]}")
+        finally:
+            subprocess.run(["docker", "rm", "-f", cid], capture_output=True)
+            log(f"target: container {cid[:12]} removed")
+        return
+    # No Docker: a one-process unshare group; its sleep (pid 1 inside) is the target.
+    p = subprocess.Popen(
+        [*UNSHARE, "sh", "-c", "hostname bench-target; echo ready; exec sleep infinity"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        p.stdout.readline()
+        from tests.support.live import children_of, wait_for
+
+        pid = wait_for(lambda: children_of(p.pid) and children_of(p.pid)[0])
+        log(f"target: unshare group, pid {pid}")
+        yield Target(pid, "unshare group")
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+        p.stdout.close()
+
+
+def limit_files(pid: int) -> list[str]:
+    """The cgroup limit files of pid (v1 per controller, v2 unified), those that exist,
+    found with nsview's own /proc/PID/cgroup and mountinfo parsers."""
+    from nsview.collect.cgroup_membership import read_proc_cgroup
+    from nsview.collect.mountinfo import read_mountinfo
+    from nsview.procfs import ProcFS
+
+    proc = ProcFS("/proc")
+    mounts = [m for m in read_mountinfo(proc, "self") if m.fstype in ("cgroup", "cgroup2")]
+    files: list[str] = []
+    for member in read_proc_cgroup(proc, pid):
+        for m in mounts:
+            if member.unified != (m.fstype == "cgroup2"):
+                continue
+            if not member.unified and not set(member.controllers) <= set(m.super_options):
+                continue
+            rel = member.path
+            if m.root != "/" and rel.startswith(m.root):
+                rel = rel[len(m.root):]
+            base = Path(m.target) / rel.lstrip("/")
+            names = V2_FILES if member.unified else [
+                n for c in member.controllers for n in V1_FILES.get(c, ())
+            ]
+            files += [str(base / n) for n in names if (base / n).is_file()]
+            break
+    return files
+
+
+def memory_limit_file(files: list[str]) -> str | None:
+    for f in files:
+        if f.endswith(("/memory.limit_in_bytes", "/memory.max")):
+            return f
+    return None
+
+
+# `nsview tree PID` by the library alone (no typer): a diagnostic row in the start-up table.
+LIBRARY_TREE = """
+import sys
+from nsview.collect.tree import collect_tree
+from nsview.procfs import ProcFS
+from nsview.render.tree import render_tree
+from rich.console import Console
+tree = collect_tree(ProcFS("/proc"), int(sys.argv[1]))
+Console(markup=False, emoji=False, highlight=False).print(render_tree(tree))
+"""
+
+# ---- start-up and import time ---------------------------------------------------------------------
+
+
+def import_profile(argv: list[str]) -> dict:
+    """`python -X importtime`: top 10 by cumulative time and which heavy packages load."""
+    r = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True, text=True,
+                       env=_ENV, stdin=subprocess.DEVNULL)
+    rows: list[tuple[int, int, str]] = []
+    for line in r.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, cum_us, name = line[len("import time:"):].split("|", 2)
+        rows.append((int(self_us), int(cum_us), name.rstrip()))
+    names = {n.strip() for _, _, n in rows}
+    top_level = sum(cum for _, cum, n in rows if not n.startswith("  ") and n.strip() != "site")
+    return {
+        "argv": argv,
+        "total_import_ms": round(sum(s for s, _, _ in rows) / 1000, 1),
+        "nsview_import_ms": round(top_level / 1000, 1),
+        "module_count": len(rows),
+        "heavy_loaded": [h for h in HEAVY if h in names],
+        "top10": [
+            {"module": n.strip(), "depth": (len(n) - len(n.lstrip())) // 2, "cumulative_ms": round(c / 1000, 1),
+             "self_ms": round(s / 1000, 1)}
+            for s, c, n in sorted(rows, key=lambda x: -x[1])[:10]
+        ],
+    }
+
+
+# Profile one run in-process; the work itself, with import machinery filtered out (the
+# import share is what -X importtime shows). Stats go to stderr, nsview's output to stdout.
+_PROFILE = """
+import cProfile, pstats, runpy, sys
+sys.argv = ["nsview", *sys.argv[1:]]
+prof = cProfile.Profile()
+prof.enable()
+try:
+    runpy.run_module("nsview", run_name="__main__")
+except SystemExit:
+    pass
+prof.disable()
+stats = pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative")
+stats.print_stats(r"^(?!.*(importlib|<module>|builtins.exec|runpy|_call_with_frames))", LINES)
+"""
+
+
+def cprofile_top(argv: list[str], lines: int = 25) -> str:
+    """cProfile of one nsview run, sorted by cumulative time: attached to a MISS."""
+    r = subprocess.run([sys.executable, "-c", _PROFILE.replace("LINES", str(lines)), *argv],
+                       capture_output=True, text=True, env=_ENV, stdin=subprocess.DEVNULL)
+    out = r.stderr.splitlines()
+    head = next((l.strip() for l in out if "function calls" in l), "(no profile)")
+    start = next((i for i, l in enumerate(out) if l.strip().startswith("ncalls")), len(out))
+    return "\n".join([head, *(l for l in out[start:start + lines + 1] if l.strip())])
+
+
+# ---- the benchmark ---------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        launchers = nsview_launchers()
+        self.launcher_name = args.launcher if args.launcher in launchers else "module"
+        self.nsview = launchers[self.launcher_name]
+        self.launchers = launchers
+        self.available = {c: has_command(self.nsview, c) for c in ("tree", "ps", "diff", "cgroup")}
+        self.result: dict = {
+            "machine": {
+                "kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version(),
+                "processes_before": sum(1 for d in os.listdir("/proc") if d.isdigit()),
+            },
+            "config": {"procs": args.procs, "groups": args.groups, "repeat": args.repeat,
+                       "nsview": self.nsview, "launcher": self.launcher_name},
+            "available": self.available,
+            "pairs": {},
+            "skipped": {},
+        }
+        self.misses: list[tuple[str, list[str]]] = []
+
+    # A pair: nsview side and classic side, alternated; skipped with a line when unavailable.
+    def pair(self, key: str, command: str, ns_args: list[str], classic: list[str] | None,
+             repeat: int | None = None, store: dict | None = None, count: bool = False) -> dict | None:
+        store = self.result["pairs"] if store is None else store
+        if not self.available.get(command):
+            self.result["skipped"][key] = f"nsview {command}: not available yet"
+            log(f"{key}: skipped, `nsview {command}` not available yet")
+            return None
+        a = Side([*self.nsview, *ns_args])
+        b = Side(classic) if classic else None
+        for side, ok in ((a, (0, 6)), (b, tuple(range(256)))):
+            if side is not None and (why := check_once(side.argv, ok)):
+                self.result["skipped"][key] = f"{' '.join(side.argv[-3:])} failed: {why}"
+                log(f"{key}: skipped, {why}")
+                return None
+        alternate(a, b, repeat or self.args.repeat)
+        entry = {"nsview": a.summary()}
+        if b is not None:
+            entry["classic"] = b.summary()
+            entry["ratio"] = round(a.median / b.median, 3)
+        entry["nsview_rss_mib"] = round(a.rss_mib, 1)
+        if count:
+            entry["nsview_syscalls"] = syscall_count(a.argv)
+        store[key] = entry
+        log(f"{key}: nsview {a.median * 1000:.0f} ms" +
+            (f", classic {b.median * 1000:.0f} ms, ratio {entry['ratio']:.2f}" if b else ""))
+        return entry
+
+    def startup(self) -> None:
+        out: dict = {}
+        floor = Side([sys.executable, "-c", "pass"])
+        sides = {"python -c pass": floor}
+        for name, argv in self.launchers.items():
+            sides[f"--help ({name})"] = Side([*argv, "--help"])
+        sides["tree <own pid>"] = Side([*self.nsview, "tree", str(os.getpid())])
+        # The same work without the CLI framework: what typer/click/pydantic add to a command.
+        sides["tree <own pid>, no CLI layer"] = Side([sys.executable, "-c", LIBRARY_TREE, str(os.getpid())])
+        for side in sides.values():
+            if why := check_once(side.argv, (0, 6), output=side is not floor):
+                log(f"start-up: {side.argv} failed: {why}")
+        names = list(sides)
+        for i in range(self.args.repeat):  # round-robin, so drift spreads over all of them
+            for n in names if i % 2 == 0 else reversed(names):
+                sides[n].samples.append(run_once(sides[n].argv))
+        for n, side in sides.items():
+            out[n] = side.summary()
+        self.result["startup"] = out
+        self.result["importtime"] = {
+            "--help": import_profile(["-m", "nsview", "--help"]),
+            "tree": import_profile(["-m", "nsview", "tree", str(os.getpid())]),
+        }
+        log("start-up: " + ", ".join(f"{n} {s.median * 1000:.0f} ms" for n, s in sides.items()))
+
+    def tree_args(self, pid: int) -> tuple[list[str], list[str]]:
+        return ["tree", str(pid)], ["pstree", "-spa", str(pid)]
+
+    def run(self) -> dict:
+        args = self.args
+        with ExitStack() as stack:
+            target = stack.enter_context(target_process(not args.no_docker))
+            self.result["target"] = {"pid": target.pid, "kind": target.kind}
+            files = limit_files(target.pid)
+            self.result["target"]["limit_files"] = files
+
+            log("idle host: start-up and tree")
+            self.startup()
+            idle: dict = {}
+            self.pair("tree_idle", "tree", *self.tree_args(target.pid), store=idle, count=True)
+            self.pair("ps_idle", "ps", ["ps", "--json"], ["lsns", "-J"], store=idle, count=True)
+            self.result["idle"] = idle
+
+            if args.scale:
+                self.scale(target)
+                return self.result
+
+            stack.enter_context(pid_max_for(args.procs))
+            stack.enter_context(Load(args.procs, args.groups))
+            self.result["machine"]["processes_loaded"] = sum(1 for d in os.listdir("/proc") if d.isdigit())
+            pid = str(target.pid)
+            self.pair("ps", "ps", ["ps", "--json"], ["lsns", "-J"], count=True)
+            self.pair("tree", "tree", *self.tree_args(target.pid), count=True)
+            mem = memory_limit_file(files)
+            chain = (f"pstree -spa {pid}; nsenter -t {pid} -u hostname; nsenter -t {pid} -n ip addr; "
+                     f"findmnt -N {pid}" + (f"; cat {mem}" if mem else ""))
+            self.pair("diff", "diff", ["diff", pid], ["sh", "-c", chain])
+            self.pair("cgroup", "cgroup", ["cgroup", pid], ["cat", *files] if files else None)
+            loaded, base = self.result["pairs"].get("tree"), idle.get("tree_idle")
+            if loaded and base:
+                self.result["pairs"]["tree_growth"] = {
+                    "idle_s": base["nsview"]["median_s"], "loaded_s": loaded["nsview"]["median_s"],
+                    "ratio": round(loaded["nsview"]["median_s"] / base["nsview"]["median_s"], 3),
+                    "syscalls_idle": base.get("nsview_syscalls"), "syscalls_loaded": loaded.get("nsview_syscalls"),
+                }
+            self.judge()  # still loaded: a MISS is profiled under the load that caused it
+        return self.result
+
+    def scale(self, target: Target) -> None:
+        curve = []
+        idle = self.result["idle"]
+        curve.append(self._point(0, self.result["machine"]["processes_before"], idle.get("ps_idle"),
+                                 idle.get("tree_idle")))
+        for n in self.args.scale_points:
+            with pid_max_for(n), Load(n, max(1, n // 100)):
+                present = sum(1 for d in os.listdir("/proc") if d.isdigit())
+                store: dict = {}
+                ps = self.pair(f"ps@{n}", "ps", ["ps", "--json"], ["lsns", "-J"], store=store, count=True)
+                tree = self.pair(f"tree@{n}", "tree", *self.tree_args(target.pid), store=store, count=True)
+                curve.append(self._point(n, present, ps, tree))
+        self.result["scale"] = curve
+
+    @staticmethod
+    def _point(n: int, present: int, ps: dict | None, tree: dict | None) -> dict:
+        def ms(entry: dict | None, side: str) -> float | None:
+            return round(entry[side]["median_s"] * 1000, 1) if entry and side in entry else None
+
+        return {"load": n, "processes": present, "ps_ms": ms(ps, "nsview"), "lsns_ms": ms(ps, "classic"),
+                "ps_rss_mib": ps["nsview_rss_mib"] if ps else None,
+                "tree_ms": ms(tree, "nsview"), "pstree_ms": ms(tree, "classic"),
+                "ps_syscalls": ps.get("nsview_syscalls") if ps else None,
+                "tree_syscalls": tree.get("nsview_syscalls") if tree else None}
+
+    def judge(self) -> None:
+        verdicts = []
+        for label, key, limit in TARGETS:
+            pair, _, metric = key.partition(".")
+            value = self.result["pairs"].get(pair, {}).get(metric)
+            verdict = "SKIP" if value is None else ("PASS" if value <= limit else "MISS")
+            verdicts.append({"target": label, "value": value, "limit": limit, "verdict": verdict})
+            if verdict == "MISS" and self.args.profile:
+                argv = self.result["pairs"][pair if pair != "tree_growth" else "tree"]["nsview"]["argv"]
+                self.misses.append((label, argv[len(self.nsview):]))
+        self.result["targets"] = verdicts
+        if self.misses:
+            self.result["profiles"] = {}
+            for label, ns_args in self.misses:
+                key = " ".join(ns_args)
+                if key not in self.result["profiles"]:
+                    log(f"profiling nsview {key}")
+                    self.result["profiles"][key] = cprofile_top(ns_args)
+
+
+# ---- plain-text report ------------------------------------------------------------------------------
+
+
+def report(r: dict) -> str:
+    L: list[str] = []
+    m, c = r["machine"], r["config"]
+    L.append(f"nsview benchmark: Linux {m['kernel']}, {m['cpus']} CPUs, Python {m['python']}")
+    L.append(f"nsview launched as: {' '.join(c['nsview'])} ({c['launcher']}); repeat {c['repeat']}, "
+             f"alternating; times are medians")
+    t = r.get("target", {})
+    L.append(f"target: pid {t.get('pid')} ({t.get('kind')}); processes idle {m['processes_before']}"
+             + (f", loaded {m['processes_loaded']}" if "processes_loaded" in m else ""))
+    L.append("commands available: " + ", ".join(f"{k} {'yes' if v else 'NOT YET'}" for k, v in r["available"].items()))
+
+    L.append("\n== start-up (idle host) ==")
+    for name, s in r.get("startup", {}).items():
+        L.append(f"  {name:<28} {s['median_s'] * 1000:8.1f} ms   peak RSS {s['peak_rss_mib']:6.1f} MiB")
+    for name, prof in r.get("importtime", {}).items():
+        L.append(f"  -X importtime, nsview {name}: {prof['module_count']} modules, "
+                 f"{prof['total_import_ms']:.0f} ms in imports; heavy loaded: {', '.join(prof['heavy_loaded']) or 'none'}")
+        for row in prof["top10"]:
+            L.append(f"      {row['cumulative_ms']:7.1f} ms cum {row['self_ms']:6.1f} self  {'  ' * row['depth']}{row['module']}")
+
+    def pair_lines(title: str, key: str, entry: dict | None, classic_name: str) -> None:
+        if entry is None:
+            L.append(f"  {title:<36} {r['skipped'].get(key, 'not run')}")
+            return
+        ns = entry["nsview"]
+        line = f"  {title:<36} nsview {ns['median_s'] * 1000:8.1f} ms"
+        if "classic" in entry:
+            line += f" | {classic_name} {entry['classic']['median_s'] * 1000:8.1f} ms | ratio {entry['ratio']:5.2f}x"
+        line += f" | nsview peak RSS {entry['nsview_rss_mib']:.1f} MiB"
+        if entry.get("nsview_syscalls") is not None:
+            line += f" | {entry['nsview_syscalls']} syscalls"
+        if ns["exit_codes"] != [0]:
+            line += f" | exit {ns['exit_codes']}"
+        L.append(line)
+
+    idle = r.get("idle", {})
+    L.append("\n== idle host ==")
+    pair_lines("nsview tree PID vs pstree -spa PID", "tree_idle", idle.get("tree_idle"), "pstree")
+    pair_lines("nsview ps --json vs lsns -J", "ps_idle", idle.get("ps_idle"), "lsns")
+
+    if "scale" in r:
+        L.append("\n== scale: median ms vs processes on the host ==")
+        L.append(f"  {'load':>6} {'procs':>6} {'ps':>9} {'lsns':>9} {'ps RSS':>8} {'tree':>9} {'pstree':>9}"
+                 f" {'ps sysc.':>9} {'tree sysc.':>10}")
+        for p in r["scale"]:
+            f = lambda v, w=9: f"{v:>{w}.1f}" if v is not None else f"{'-':>{w}}"
+            n = lambda v, w: f"{v:>{w}}" if v is not None else f"{'-':>{w}}"
+            L.append(f"  {p['load']:>6} {p['processes']:>6} {f(p['ps_ms'])} {f(p['lsns_ms'])} "
+                     f"{f(p['ps_rss_mib'], 8)} {f(p['tree_ms'])} {f(p['pstree_ms'])}"
+                     f" {n(p['ps_syscalls'], 9)} {n(p['tree_syscalls'], 10)}")
+        L.append("  (ms: medians; RSS in MiB; sysc.: system calls of one nsview run, strace -f -c)")
+        return "\n".join(L)
+
+    pairs = r["pairs"]
+    L.append(f"\n== loaded host ({c['procs']} processes in namespace groups) ==")
+    pair_lines("nsview ps --json vs lsns -J", "ps", pairs.get("ps"), "lsns")
+    pair_lines("nsview tree PID vs pstree -spa PID", "tree", pairs.get("tree"), "pstree")
+    g = pairs.get("tree_growth")
+    if g:
+        L.append(f"  {'nsview tree PID: loaded vs idle':<36} loaded {g['loaded_s'] * 1000:8.1f} ms | idle "
+                 f"{g['idle_s'] * 1000:8.1f} ms | ratio {g['ratio']:5.2f}x"
+                 + (f" | syscalls {g['syscalls_loaded']} loaded, {g['syscalls_idle']} idle"
+                    if g.get("syscalls_idle") is not None else ""))
+    pair_lines("nsview diff PID vs seed chain", "diff", pairs.get("diff"), "chain")
+    pair_lines("nsview cgroup PID vs cat limits", "cgroup", pairs.get("cgroup"), "cat")
+    L.append(f"  (limit files: {len(t.get('limit_files', []))}; "
+             f"chain = pstree; nsenter -u hostname; nsenter -n ip addr; findmnt -N; cat memory limit)")
+
+    L.append("\n== targets ==")
+    for v in r.get("targets", []):
+        val = "-" if v["value"] is None else f"{v['value']:.2f}"
+        L.append(f"  {v['verdict']:<4}  {v['target']:<40} measured {val}")
+    for key, text in r.get("profiles", {}).items():
+        L.append(f"\n== cProfile of nsview {key} (cumulative) ==")
+        L.extend("  " + line for line in text.splitlines())
+    return "\n".join(L)
+
+
+# ---- entry point ------------------------------------------------------------------------------------
+
+
+def _terminate(signum, _frame):
+    raise SystemExit(128 + signum)  # unwinds through every finally: the load is removed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--procs", type=int, default=3000, help="processes to load the host with (default 3000)")
+    ap.add_argument("--groups", type=int, default=None, help="namespace groups (default procs/100)")
+    ap.add_argument("--repeat", type=int, default=7, help="timed runs per side (default 7)")
+    ap.add_argument("--scale", action="store_true", help="ps and tree at several loads: the cost curve")
+    ap.add_argument("--scale-points", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 3000, 10000])
+    ap.add_argument("--launcher", choices=("script", "module", "path"), default="script",
+                    help="start nsview as the console script (default), python -m nsview, or PATH's nsview")
+    ap.add_argument("--no-docker", action="store_true", help="use an unshare group as the target")
+    ap.add_argument("--profile", action="store_true", help="on a MISS, print a cProfile of that nsview command")
+    ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    ap.add_argument("--save", type=Path, help="also write the JSON results to this file")
+    args = ap.parse_args(argv)
+    if args.groups is None:
+        args.groups = max(1, args.procs // 100)
+    if os.geteuid() != 0:
+        print("bench/run.py: run as root (it creates namespaces and reads every process)", file=sys.stderr)
+        return 2
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
+    try:
+        result = Bench(args).run()
+    except KeyboardInterrupt:
+        print("bench/run.py: interrupted; everything started was removed", file=sys.stderr)
+        return 130
+    if args.save:
+        args.save.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2) if args.json else report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

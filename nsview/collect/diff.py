@@ -1,0 +1,280 @@
+"""Everything `nsview diff` compares, read for a reference (the host, or another target) and a
+target. Strict about the target existing at the start; forgiving after: a section that cannot
+be read on one side carries the reason, and the other sections still show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from nsview.collect.mountinfo import read_mountinfo
+from nsview.collect.ns import read_namespaces
+from nsview.collect.overlay import decode_overlay
+from nsview.collect.process import read_process
+from nsview.enter import entry_error
+from nsview.errors import NoSuchProcess, NsviewError, ParseError
+from nsview.model.diff import (
+    Comparison,
+    IdMapRange,
+    LimitRow,
+    Limits,
+    MountView,
+    NamespaceRow,
+    Pair,
+    Reading,
+    RootFS,
+    Side,
+    UserMaps,
+)
+from nsview.model.mount import Mount
+from nsview.model.process import NAMESPACE_TYPES, Process
+from nsview.procfs import KernelFS, ProcFS, SysFS
+
+T = TypeVar("T")
+
+
+# user_namespaces(7), /proc/PID/uid_map: "ID-inside-ns ID-outside-ns length", padded:
+#          0          0 4294967295
+#          0     100000      65536
+def parse_id_map(text: str) -> tuple[IdMapRange, ...]:
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            raise ParseError("id map", repr(line[:80]))
+        out.append(IdMapRange(int(parts[0]), int(parts[1]), int(parts[2])))
+    return tuple(out)
+
+
+def read_user_maps(proc: ProcFS, pid: int) -> UserMaps:
+    return UserMaps(
+        uid_map=parse_id_map(proc.pid_read(pid, "uid_map").decode("ascii", "replace")),
+        gid_map=parse_id_map(proc.pid_read(pid, "gid_map").decode("ascii", "replace")),
+    )
+
+
+def choose_reference(proc: ProcFS, against: int | None) -> tuple[int, str, str | None]:
+    """(pid, role, note): the other side of the comparison.
+
+    The host is PID 1's namespaces where they can be read; where not (a sandbox policy gives
+    even root EACCES on /proc/1/ns/*), nsview's own process, and the note says so."""
+    if against is not None:
+        return against, "against", None
+    why = "not readable"
+    try:
+        found, failed = read_namespaces(proc, 1)
+        if found and not failed:
+            return 1, "host", "host = PID 1"
+        why = sorted(set(failed.values()))[0] if failed else "absent"
+    except NsviewError as err:
+        why = entry_error(err)
+    try:
+        me = int(proc.readlink("self"))
+    except (NsviewError, ValueError):
+        raise NoSuchProcess(1, f"no host reference: PID 1's namespaces are not readable ({why}) and {proc.root}/self is missing") from None
+    return me, "host", f"host = nsview itself (pid {me}): PID 1's namespaces are not readable ({why})"
+
+
+def _side(proc: ProcFS, pid: int, role: str, note: str | None) -> tuple[Side, Process]:
+    p = read_process(proc, pid, namespaces=False)
+    return Side(pid=pid, comm=p.comm, role=role, note=note), p
+
+
+def _read(fn: Callable[[], T], skip: str | None = None) -> Reading[T]:
+    if skip:
+        return Reading(error=skip)
+    try:
+        return Reading(fn())
+    except NsviewError as err:
+        return Reading(error=entry_error(err))
+
+
+def _no_user_space(p: Process) -> str | None:
+    """Why a section that needs the process's own view cannot be read at all."""
+    if p.zombie:
+        return "zombie: the process has exited, only its pid and user namespaces are left"
+    if p.kernel_thread:
+        return "kernel thread: it has no user-space view of its own"
+    return None
+
+
+def collect_diff(
+    proc: ProcFS,
+    sys: SysFS,
+    target: int,
+    *,
+    against: int | None = None,
+    host: KernelFS | None = None,
+) -> Comparison:
+    """Compare ``target`` with the host (or with ``against``). ``host`` reads host files such as
+    overlay2 short links; its default is the host root."""
+    if host is None:
+        # Host files (overlay2 short links) belong with the procfs being read: the live root for
+        # the live /proc; for a fixture or snapshot, its "host" tree next to "proc".
+        live = proc.root.resolve() == Path("/proc")
+        host = KernelFS("/" if live else proc.root.parent / "host")
+    ref_pid, role, note = choose_reference(proc, against)
+    tgt_side, tgt = _side(proc, target, "target", None)  # strict: NoSuchProcess propagates
+    ref_side, ref = _side(proc, ref_pid, role, note)
+
+    namespaces = _namespace_rows(proc, ref, tgt)
+    user_maps = Pair(
+        _read(lambda: read_user_maps(proc, ref.pid)), _read(lambda: read_user_maps(proc, tgt.pid))
+    )
+
+    from nsview.collect.net import read_network
+    from nsview.collect.uts import read_uts
+
+    uts = Pair(
+        _read(lambda: read_uts(proc, ref.pid, starttime=ref.starttime), _no_user_space(ref)),
+        _read(lambda: read_uts(proc, tgt.pid, starttime=tgt.starttime), _no_user_space(tgt)),
+    )
+    network = Pair(
+        _read(lambda: read_network(proc, ref.pid, starttime=ref.starttime), _no_user_space(ref)),
+        _read(lambda: read_network(proc, tgt.pid, starttime=tgt.starttime), _no_user_space(tgt)),
+    )
+    mounts = _mounts(proc, host, ref, tgt)
+    limits = Pair(
+        _read(lambda: _limits(proc, sys, ref.pid), _no_user_space(ref) if ref.zombie else None),
+        _read(lambda: _limits(proc, sys, tgt.pid), _no_user_space(tgt) if tgt.zombie else None),
+    )
+    classic = _classic(target, ref_pid, role, limits)
+    notes = tuple(n for n in (note,) if n)
+    return Comparison(
+        reference=ref_side,
+        target=tgt_side,
+        namespaces=namespaces,
+        user_maps=user_maps,
+        uts=uts,
+        network=network,
+        mounts=mounts,
+        limits=limits,
+        classic=classic,
+        notes=notes,
+    )
+
+
+def _namespace_rows(proc: ProcFS, ref: Process, tgt: Process) -> tuple[NamespaceRow, ...]:
+    def side(p: Process):
+        try:
+            found, failed = read_namespaces(proc, p.pid)
+        except NsviewError as err:
+            return {}, {}, entry_error(err)
+        return found, failed, None
+
+    sides = [side(ref), side(tgt)]
+    rows = []
+    for ns_type in NAMESPACE_TYPES:
+        readings = []
+        for (found, failed, whole), p in zip(sides, (ref, tgt)):
+            if ns_type in found:
+                readings.append(Reading(found[ns_type]))
+            elif whole:
+                readings.append(Reading(error=whole))
+            elif ns_type in failed:
+                readings.append(Reading(error=failed[ns_type]))
+            elif p.zombie:
+                readings.append(Reading(error="zombie: namespace released"))
+            else:
+                readings.append(Reading(error="not on this kernel"))
+        if all(r.error == "not on this kernel" for r in readings):
+            continue  # the kernel has no such type (time before 5.6): not a difference
+        rows.append(NamespaceRow(ns_type, readings[0], readings[1]))
+    return tuple(rows)
+
+
+def _mount_key(m: Mount) -> tuple:
+    return (m.target, m.fstype, m.major, m.minor, m.root)
+
+
+def _root_mount(mounts: tuple[Mount, ...]) -> Mount | None:
+    # The last mount on "/" is the visible one (stacked over-mounts).
+    roots = [m for m in mounts if m.target == "/"]
+    return roots[-1] if roots else None
+
+
+def _mounts(proc: ProcFS, host: KernelFS, ref: Process, tgt: Process) -> Pair[MountView]:
+    def table(p: Process) -> Reading[tuple[Mount, ...]]:
+        if p.zombie:
+            return Reading(error=_no_user_space(p))
+        return _read(lambda: read_mountinfo(proc, p.pid))
+
+    ref_table, tgt_table = table(ref), table(tgt)
+    try:  # how the host (nsview's own mount namespace) sees the overlay: the merged dir
+        host_mounts = read_mountinfo(proc, "self")
+    except NsviewError:
+        host_mounts = ()
+
+    def view(mine: Reading, other: Reading) -> Reading[MountView]:
+        if mine.value is None:
+            return Reading(error=mine.error)
+        mounts: tuple[Mount, ...] = mine.value
+        root = _root_mount(mounts)
+        rootfs = None
+        if root is not None:
+            overlay = decode_overlay(root, host=host, host_mounts=host_mounts) if root.fstype == "overlay" else None
+            rootfs = RootFS(root, overlay)
+        others = {_mount_key(m) for m in (other.value or ())}
+        only = tuple(m for m in mounts if m is not root and _mount_key(m) not in others) if other.value is not None else ()
+        return Reading(MountView(root=rootfs, count=len(mounts), only_here=only))
+
+    return Pair(view(ref_table, tgt_table), view(tgt_table, ref_table))
+
+
+def _human_bytes(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n // size} {unit}" if n % size == 0 else f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def _limits(proc: ProcFS, sys: SysFS, pid: int) -> Limits:
+    from nsview.collect.cgroup import collect_cgroup
+
+    report = collect_cgroup(proc, sys, pid)
+    rows = []
+    for key, name, unit in (
+        ("memory", "memory", "bytes"),
+        ("memsw", "memory+swap", "bytes"),
+        ("cpu", "cpu quota", "cpus"),
+        ("pids", "pids", "pids"),
+    ):
+        eff = report.effective.get(key)
+        if eff is None:
+            continue
+        if eff.limit.unlimited or eff.limit.value is None:
+            rows.append(LimitRow(name, None, True, unit, "unlimited"))
+            continue
+        value = eff.limit.value
+        if unit == "bytes":
+            text = _human_bytes(value)
+        elif unit == "cpus":
+            period = report.cpu.period_us if report.cpu and report.cpu.period_us else 100000
+            text = f"{value / period:g} CPUs ({value} us per {period} us)"
+        else:
+            text = str(value)
+        rows.append(LimitRow(name, value, False, unit, text))
+    if report.cpuset and report.cpuset.effective_cpus is not None:
+        rows.append(LimitRow("cpuset cpus", None, False, "cpus", report.cpuset.effective_cpus))
+    placement = report.placement("memory")
+    files = []
+    if placement and placement.directory:
+        files.append(placement.directory + ("/memory.limit_in_bytes" if placement.version == 1 else "/memory.max"))
+    cgroup = placement.cgroup if placement and placement.cgroup else ""
+    return Limits(cgroup=cgroup or "", rows=tuple(rows), files=tuple(files))
+
+
+def _classic(target: int, ref_pid: int, role: str, limits: Pair[Limits]) -> dict[str, str]:
+    t = str(target)
+    memfile = limits.target.value.files[0] if limits.target.value and limits.target.value.files else None
+    return {
+        "namespaces": f"lsns -p {t}   (or: ls -l /proc/{t}/ns)",
+        "user_maps": f"cat /proc/{t}/uid_map /proc/{t}/gid_map",
+        "uts": f"nsenter -t {t} -u hostname   vs   hostname",
+        "network": f"nsenter -t {t} -n ip addr; nsenter -t {t} -n ip route",
+        "mounts": f"findmnt -N {t}   (overlay layers: docker inspect -f '{{{{json .GraphDriver.Data}}}}' ID)",
+        "limits": f"cat {memfile}" if memfile else f"cat /proc/{t}/cgroup",
+    }

@@ -1,0 +1,215 @@
+"""Interfaces, addresses and routes of a network namespace, from rtnetlink (rtnetlink(7)).
+
+``/sys/class/net`` shows the *reader's* network namespace, never the target's, so it is not used.
+A child enters only the target's NET namespace, opens a NETLINK_ROUTE socket there (a socket
+belongs to the namespace it was created in), dumps links, addresses and routes, and writes the
+raw netlink messages back; the parent parses them here, purely, outside the namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+
+from nsview.enter import run_in_namespace
+from nsview.errors import ParseError
+from nsview.model.net import MAIN_TABLE, NetAddress, NetInterface, NetRoute, NetworkInfo
+from nsview.procfs import ProcFS
+
+# <linux/netlink.h>  struct nlmsghdr { u32 len; u16 type; u16 flags; u32 seq; u32 pid; }
+_NLMSGHDR = struct.Struct("=IHHII")
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+# <linux/rtnetlink.h>
+RTM_NEWLINK, RTM_GETLINK = 16, 18
+RTM_NEWADDR, RTM_GETADDR = 20, 22
+RTM_NEWROUTE, RTM_GETROUTE = 24, 26
+# struct ifinfomsg { u8 family; u8 pad; u16 type; i32 index; u32 flags; u32 change; }
+_IFINFOMSG = struct.Struct("=BxHiII")
+# struct ifaddrmsg { u8 family; u8 prefixlen; u8 flags; u8 scope; u32 index; }
+_IFADDRMSG = struct.Struct("=BBBBI")
+# struct rtmsg { u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags; }
+_RTMSG = struct.Struct("=BBBBBBBBI")
+# struct rtattr { u16 len; u16 type; } followed by the payload, each padded to 4 bytes
+_RTATTR = struct.Struct("=HH")
+
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_OPERSTATE = 1, 3, 4, 16
+IFA_ADDRESS, IFA_LOCAL = 1, 2
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6, 7, 15
+
+# RFC 2863 operstates, as `ip link` names them (IF_OPER_*).
+_OPERSTATE = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")
+# <linux/if.h> IFF_* flags worth showing, in `ip link` order.
+_IFF = (
+    (0x8, "LOOPBACK"), (0x2, "BROADCAST"), (0x10, "POINTOPOINT"), (0x1000, "MULTICAST"),
+    (0x80, "NOARP"), (0x1, "UP"), (0x10000, "LOWER_UP"),
+)
+_SCOPE = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
+_RTN = {1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole",
+        7: "unreachable", 8: "prohibit", 9: "throw", 10: "nat"}
+
+
+def _align(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def dump_requests() -> tuple[bytes, ...]:
+    """The three dump requests (links, then addresses, then routes; all families)."""
+    out = []
+    for seq, (msg_type, body) in enumerate(
+        ((RTM_GETLINK, _IFINFOMSG.pack(0, 0, 0, 0, 0)),
+         (RTM_GETADDR, _IFADDRMSG.pack(0, 0, 0, 0, 0)),
+         (RTM_GETROUTE, _RTMSG.pack(0, 0, 0, 0, 0, 0, 0, 0, 0))),
+        start=1,
+    ):
+        out.append(_NLMSGHDR.pack(_NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body)
+    return tuple(out)
+
+
+def _netlink_question():
+    """A function that dumps rtnetlink in the current netns: everything bound before the fork."""
+    new_socket = socket.socket
+    family, kind, proto = socket.AF_NETLINK, socket.SOCK_RAW, 0  # NETLINK_ROUTE
+    requests = dump_requests()
+    unpack_from, hdr_size = _NLMSGHDR.unpack_from, _NLMSGHDR.size
+    done_types = (NLMSG_DONE, NLMSG_ERROR)
+
+    def ask() -> bytes:
+        out = []
+        sock = new_socket(family, kind, proto)
+        try:
+            sock.settimeout(3.0)
+            sock.bind((0, 0))
+            for request in requests:
+                sock.send(request)
+                finished = False
+                while not finished:
+                    data = sock.recv(1 << 20)
+                    if not data:
+                        break
+                    out.append(data)
+                    off = 0
+                    while off + hdr_size <= len(data):
+                        length, msg_type = unpack_from(data, off)[:2]
+                        if msg_type in done_types or length < hdr_size:
+                            finished = True
+                            break
+                        off += (length + 3) & ~3
+        finally:
+            sock.close()
+        return b"".join(out)
+
+    return ask
+
+
+def read_network(proc: ProcFS, pid: int, *, starttime: int | None = None) -> NetworkInfo:
+    """Interfaces, addresses and main-table routes of ``pid``'s network namespace."""
+    return parse_rtnetlink(run_in_namespace(proc, pid, "net", _netlink_question(), starttime=starttime))
+
+
+# ---- the pure parser --------------------------------------------------------------------
+
+
+def _attrs(data: bytes, off: int, end: int) -> dict[int, bytes]:
+    out: dict[int, bytes] = {}
+    while off + _RTATTR.size <= end:
+        length, kind = _RTATTR.unpack_from(data, off)
+        if length < _RTATTR.size or off + length > end:
+            raise ParseError("rtnetlink attribute", f"bad length {length} at {off}")
+        out.setdefault(kind & 0x3FFF, data[off + _RTATTR.size : off + length])  # strip NLA_F_* bits
+        off += _align(length)
+    return out
+
+
+def _cstr(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
+
+
+def _u32(raw: bytes | None) -> int | None:
+    return struct.unpack("=I", raw[:4])[0] if raw is not None and len(raw) >= 4 else None
+
+
+def _ip(family: int, raw: bytes | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return socket.inet_ntop(family, raw)
+    except (ValueError, OSError):
+        return raw.hex()
+
+
+def _mac(raw: bytes | None) -> str | None:
+    return ":".join(f"{b:02x}" for b in raw) if raw else None
+
+
+def parse_rtnetlink(data: bytes) -> NetworkInfo:
+    """Concatenated RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE messages -> NetworkInfo.
+
+    Messages of other types (NLMSG_DONE, NLMSG_NOOP) are skipped; NLMSG_ERROR with a non-zero
+    code is recorded in ``errors`` (the dump it answers is then missing)."""
+    links: dict[int, dict] = {}
+    addrs: list[tuple[int, NetAddress]] = []
+    raw_routes: list[tuple[int, dict[int, bytes], tuple]] = []
+    errors: list[str] = []
+    off = 0
+    while off + _NLMSGHDR.size <= len(data):
+        length, msg_type, _flags, seq, _pid = _NLMSGHDR.unpack_from(data, off)
+        if length < _NLMSGHDR.size or off + length > len(data):
+            raise ParseError("rtnetlink", f"bad message length {length} at {off}")
+        body, end = off + _NLMSGHDR.size, off + length
+        try:
+            if msg_type == RTM_NEWLINK:
+                _family, _type, index, flags, _change = _IFINFOMSG.unpack_from(data, body)
+                a = _attrs(data, body + _IFINFOMSG.size, end)
+                oper = a.get(IFLA_OPERSTATE)
+                links[index] = {
+                    "name": _cstr(a.get(IFLA_IFNAME, b"")),
+                    "operstate": _OPERSTATE[oper[0]] if oper and oper[0] < len(_OPERSTATE) else "UNKNOWN",
+                    "flags": tuple(name for bit, name in _IFF if flags & bit),
+                    "mtu": _u32(a.get(IFLA_MTU)),
+                    "mac": _mac(a.get(IFLA_ADDRESS)),
+                }
+            elif msg_type == RTM_NEWADDR:
+                family, prefixlen, _f, scope, index = _IFADDRMSG.unpack_from(data, body)
+                a = _attrs(data, body + _IFADDRMSG.size, end)
+                # IPv4: IFA_LOCAL is the interface's own address (IFA_ADDRESS the peer on ptp links).
+                raw = a.get(IFA_LOCAL, a.get(IFA_ADDRESS))
+                fam = socket.AF_INET if family == socket.AF_INET else socket.AF_INET6
+                addrs.append((index, NetAddress(4 if family == socket.AF_INET else 6, _ip(fam, raw) or "",
+                                                prefixlen, _SCOPE.get(scope, str(scope)))))
+            elif msg_type == RTM_NEWROUTE:
+                fields = _RTMSG.unpack_from(data, body)
+                raw_routes.append((fields[0], _attrs(data, body + _RTMSG.size, end), fields))
+            elif msg_type == NLMSG_ERROR:
+                code = struct.unpack_from("=i", data, body)[0]
+                if code:
+                    what = {1: "links", 2: "addresses", 3: "routes"}.get(seq, f"request {seq}")
+                    errors.append(f"{what}: {os.strerror(-code)}")
+        except (struct.error, IndexError) as err:
+            raise ParseError("rtnetlink", f"{err} in message type {msg_type} at {off}") from None
+        off += _align(length)
+
+    names = {index: link["name"] for index, link in links.items()}
+    interfaces = tuple(
+        NetInterface(index=index, addresses=tuple(a for i, a in addrs if i == index), **link)
+        for index, link in sorted(links.items())
+    )
+    routes = []
+    for family, a, (fam, dst_len, _s, _tos, table8, _proto, _scope, rtype, _fl) in raw_routes:
+        table = _u32(a.get(RTA_TABLE)) or table8
+        if table != MAIN_TABLE or family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        dst = _ip(family, a.get(RTA_DST))
+        oif = _u32(a.get(RTA_OIF))
+        routes.append(NetRoute(
+            family=4 if family == socket.AF_INET else 6,
+            destination="default" if dst_len == 0 else f"{dst}/{dst_len}",
+            gateway=_ip(family, a.get(RTA_GATEWAY)),
+            device=names.get(oif) if oif is not None else None,
+            table=table,
+            type=_RTN.get(rtype, str(rtype)),
+            metric=_u32(a.get(RTA_PRIORITY)),
+            prefsrc=_ip(family, a.get(RTA_PREFSRC)),
+        ))
+    return NetworkInfo(interfaces=interfaces, routes=tuple(routes), errors=tuple(errors))

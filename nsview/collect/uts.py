@@ -1,0 +1,53 @@
+"""Hostname and NIS domain name of a UTS namespace, as the kernel holds them (uname(2)).
+
+Not /etc/hostname (a file the container controls, maybe never applied): the kernel's value is
+read by calling uname() in a child that entered the target's UTS namespace and nothing else.
+"""
+
+from __future__ import annotations
+
+from nsview.enter import run_in_namespace
+from nsview.errors import ParseError
+from nsview.model.diff import UtsInfo
+from nsview.procfs import ProcFS
+
+# <sys/utsname.h> (glibc, Linux): six char[_UTSNAME_LENGTH=65] fields, NUL-terminated:
+#   sysname | nodename | release | version | machine | domainname
+_FIELD = 65
+_FIELDS = 6
+
+
+def parse_utsname(raw: bytes) -> UtsInfo:
+    if len(raw) != _FIELD * _FIELDS:
+        raise ParseError("struct utsname", f"{len(raw)} bytes, expected {_FIELD * _FIELDS}")
+    fields = [raw[i * _FIELD : (i + 1) * _FIELD].split(b"\0", 1)[0] for i in range(_FIELDS)]
+    # sethostname(2) accepts any bytes: keep them, undecodable ones as \xNN.
+    return UtsInfo(
+        hostname=fields[1].decode("utf-8", "backslashreplace"),
+        domainname=fields[5].decode("utf-8", "backslashreplace"),
+    )
+
+
+def _uname_question():
+    """A function that calls libc uname() into a pre-made buffer: all bound before the fork."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    uname = libc.uname
+    uname.argtypes = (ctypes.c_void_p,)
+    uname.restype = ctypes.c_int
+    buf = ctypes.create_string_buffer(_FIELD * _FIELDS)
+    address = ctypes.addressof(buf)
+    raw_of = type(buf).raw.__get__
+
+    def ask() -> bytes:
+        if uname(address) != 0:
+            return b""
+        return raw_of(buf)
+
+    return ask
+
+
+def read_uts(proc: ProcFS, pid: int, *, starttime: int | None = None) -> UtsInfo:
+    """The hostname/domainname of ``pid``'s UTS namespace (enters it in a forked child)."""
+    return parse_utsname(run_in_namespace(proc, pid, "uts", _uname_question(), starttime=starttime))

@@ -1,0 +1,186 @@
+"""Ask a question from inside one namespace of another process, in a throw-away child.
+
+Some answers exist only from inside a namespace: the hostname of a UTS namespace (uname(2)),
+the addresses of a network namespace (rtnetlink). HARDENING rule 3 says how to get them:
+- pin the namespace first: open ``/proc/PID/ns/TYPE`` (an fd names that namespace for as long
+  as it is open, whatever happens to the pid), then check the pid still is the same process
+  (start time, rule 4) so a reused pid cannot swap the namespace under us;
+- fork; the child setns()es into exactly that one namespace (never the mount namespace), runs a
+  function that was fully prepared *before* the fork (no import, no attribute or name lookup that
+  could load code after entering), writes raw bytes to a pipe and ``os._exit``s;
+- the parent reads the pipe with a deadline, reaps the child (killing it if late) and parses the
+  bytes itself, outside the namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import time
+from collections.abc import Callable
+
+from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
+from nsview.procfs import ProcFS
+
+# <sched.h> CLONE_NEW* flags: setns(fd, nstype) checks the fd really is a namespace of that type.
+CLONE_FLAGS: dict[str, int] = {
+    "cgroup": 0x02000000,
+    "ipc": 0x08000000,
+    "net": 0x40000000,
+    "pid": 0x20000000,
+    "time": 0x00000080,
+    "user": 0x10000000,
+    "uts": 0x04000000,
+}
+
+MAX_REPLY = 16 * 1024 * 1024  # a netlink dump of thousands of routes fits; a runaway child does not
+DEFAULT_TIMEOUT = 5.0
+
+# First byte of the child's reply.
+_OK, _SETNS_FAILED, _RAISED = b"O", b"S", b"X"
+
+
+def _setns_function() -> Callable[[int, int], None]:
+    """os.setns (3.12+) or libc's setns via ctypes, resolved *before* any fork."""
+    native = getattr(os, "setns", None)
+    if native is not None:
+        return native
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    call = libc.setns
+    call.argtypes = (ctypes.c_int, ctypes.c_int)
+    call.restype = ctypes.c_int
+    get_errno = ctypes.get_errno
+
+    def setns(fd: int, nstype: int) -> None:
+        if call(fd, nstype) != 0:
+            raise OSError(get_errno(), "setns")
+
+    return setns
+
+
+def run_in_namespace(
+    proc: ProcFS,
+    pid: int,
+    ns_type: str,
+    question: Callable[[], bytes],
+    *,
+    starttime: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> bytes:
+    """Run ``question`` in a child that entered ``ns_type`` of ``pid``; return its bytes.
+
+    ``question`` must be self-contained: everything it calls bound before this is called.
+    ``starttime`` (stat field 22) pins the process identity: if the pid now belongs to another
+    process, NoSuchProcess. Errors: AccessDenied / NoSuchProcess / NotAvailable, never OSError.
+    """
+    if ns_type not in CLONE_FLAGS:
+        raise NotAvailable(f"{ns_type} namespace", "nsview does not enter this namespace type")
+    nstype = CLONE_FLAGS[ns_type]
+    setns = _setns_function()
+    fd = proc.pid_open_ns(pid, ns_type)
+    try:
+        if starttime is not None:
+            _check_same_process(proc, pid, starttime)
+        return _fork_and_ask(fd, nstype, question, timeout, f"/proc/{pid}/ns/{ns_type}")
+    finally:
+        os.close(fd)
+
+
+def _check_same_process(proc: ProcFS, pid: int, starttime: int) -> None:
+    from nsview.collect.stat import read_stat
+
+    if read_stat(proc, pid).starttime != starttime:
+        raise NoSuchProcess(pid, f"process {pid} exited (its pid now belongs to another process)")
+
+
+def _fork_and_ask(fd: int, nstype: int, question: Callable[[], bytes], timeout: float, what: str) -> bytes:
+    # Everything the child touches is bound here, before the fork.
+    write, exit_, setns = os.write, os._exit, _setns_function()
+    ok, failed, raised = _OK, _SETNS_FAILED, _RAISED
+    rfd, wfd = os.pipe()
+    child = os.fork()
+    if child == 0:  # ---- the child: no imports, no lookups that could load code ----
+        code = 0
+        try:
+            os.close(rfd)
+            try:
+                setns(fd, nstype)
+            except OSError as err:
+                reply = failed + str(err.errno or 0).encode()
+            else:
+                reply = ok + question()
+            view = memoryview(reply)
+            while view:
+                view = view[write(wfd, view) :]
+        except BaseException:  # noqa: BLE001 - the child must never return into the caller
+            try:
+                write(wfd, raised)
+            except BaseException:  # noqa: BLE001
+                pass
+            code = 1
+        exit_(code)
+    # ---- the parent ----
+    os.close(wfd)
+    deadline = time.monotonic() + timeout
+    try:
+        reply = _read_until_eof(rfd, deadline)
+    finally:
+        os.close(rfd)
+        _reap(child, deadline)
+    if reply is None:
+        raise NotAvailable(what, f"no answer within {timeout:g}s")
+    if reply.startswith(ok):
+        return reply[1:]
+    if reply.startswith(failed):
+        errnum = int(reply[1:] or b"0")
+        if errnum in (1, 13):  # EPERM, EACCES
+            raise NotAvailable(what, "cannot enter: permission denied")
+        raise NotAvailable(what, f"cannot enter: {os.strerror(errnum)}")
+    raise NotAvailable(what, "the helper process failed inside the namespace")
+
+
+def _read_until_eof(rfd: int, deadline: float) -> bytes | None:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([rfd], [], [], left)
+        if not ready:
+            return None
+        chunk = os.read(rfd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > MAX_REPLY:
+            raise NotAvailable("namespace helper", "answer too large")
+        chunks.append(chunk)
+
+
+def _reap(child: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        done, _ = os.waitpid(child, os.WNOHANG)
+        if done:
+            return
+        time.sleep(0.005)
+    try:
+        os.kill(child, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(child, 0)
+
+
+def entry_error(err: NsviewError) -> str:
+    """A short reason for a section that could not be read."""
+    why = getattr(err, "why", None)
+    if why:
+        return why
+    if isinstance(err, NoSuchProcess):
+        return "process exited"
+    if isinstance(err, AccessDenied):
+        return "permission denied"
+    return err.message

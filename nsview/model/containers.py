@@ -1,0 +1,224 @@
+"""Which container a process belongs to, from the text the kernel and the engines leave behind.
+
+Pure: cgroup paths and argv in, records out. The engines' conventions for cgroup paths
+(each one the path a process of the container shows in /proc/PID/cgroup):
+
+  /docker/<64 hex>                                               docker, cgroupfs driver
+  /system.slice/docker-<64 hex>.scope                            docker, systemd driver
+  /machine.slice/libpod-<64 hex>.scope                           podman (systemd; rootless under user@UID.service)
+  /libpod_parent/libpod-<64 hex>                                 podman, cgroupfs driver
+  /kubepods.slice/kubepods-burstable.slice/
+      kubepods-burstable-pod<uid with _ for ->.slice/cri-containerd-<64 hex>.scope
+                                                                 kubernetes + containerd, systemd driver
+  .../kubepods-pod<uid>.slice/crio-<64 hex>.scope                kubernetes + CRI-O, systemd driver
+  /kubepods/burstable/pod<uid>/<64 hex>                          kubernetes, cgroupfs driver
+  /machine.slice/crio-<64 hex>.scope                             CRI-O outside Kubernetes
+  /<containerd namespace>/<id>                                   plain containerd (only with a shim to confirm it)
+  /lxc.payload.<name>  /lxc.payload/<name>  /lxc/<name>          LXC (4.x, 3.x, 2.x)
+
+``crio-conmon-<id>.scope`` and ``libpod-conmon-<id>.scope`` hold the *monitor* (conmon), not the
+container, and are not matched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nsview.model.process import NamespaceRef
+
+# Display order for `nsview ps` and the vocabulary of --runtime.
+RUNTIMES: tuple[str, ...] = (
+    "docker",
+    "containerd",
+    "podman",
+    "cri-o",
+    "kubernetes",
+    "lxc",
+    "namespaces only",
+)
+
+_HEX64 = r"[0-9a-f]{64}"
+_SCOPE = re.compile(rf"^(docker|libpod|crio|cri-containerd)-({_HEX64})\.scope$")
+_HEX_ID = re.compile(rf"^{_HEX64}$")
+_POD_SLICE = re.compile(r"^kubepods(?:-[a-z]+)?-pod([0-9a-f_]{36})\.slice$")
+_POD_DIR = re.compile(r"^pod([0-9a-f-]{36})$")
+_LXC_PAYLOAD = re.compile(r"^lxc\.payload[.](.+)$")
+
+_SCOPE_RUNTIME = {"docker": "docker", "libpod": "podman", "crio": "cri-o", "cri-containerd": "containerd"}
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupMatch:
+    """What one cgroup path says about its process."""
+
+    runtime: str  # one of RUNTIMES
+    id: str  # the engine's id (LXC: the container name)
+    engine: str | None = None  # for kubernetes: the CRI runtime ("containerd", "cri-o", "docker")
+    pod_uid: str | None = None  # kubernetes pod uid, with dashes
+    evidence: str = ""
+
+
+def classify_cgroup_path(path: str) -> CgroupMatch | None:
+    """The container a cgroup path names, or None. Works on whole path components only, so a
+    directory merely *containing* "docker-" or "/.." cannot be mistaken for one."""
+    parts = [p for p in path.split("/") if p]
+    if not parts or ".." in parts:
+        return None  # outside our cgroup namespace: the path says nothing we can trust
+    kube = parts[0] in ("kubepods", "kubepods.slice")
+    pod_uid = None
+    for i, part in enumerate(parts):
+        if kube and pod_uid is None:
+            m = _POD_SLICE.match(part) or _POD_DIR.match(part)
+            if m:
+                pod_uid = m.group(1).replace("_", "-")
+                continue
+        m = _SCOPE.match(part)
+        if m:
+            engine = _SCOPE_RUNTIME[m.group(1)]
+            if kube:
+                return CgroupMatch("kubernetes", m.group(2), engine, pod_uid, f"cgroup {path}")
+            if engine == "containerd":
+                return None  # cri-containerd scopes outside kubepods: no pod, nothing sure
+            return CgroupMatch(engine, m.group(2), None, None, f"cgroup {path}")
+        if kube and pod_uid is not None and _HEX_ID.match(part):
+            # cgroupfs driver: the engine is not in the path; a shim or conmon may tell later
+            return CgroupMatch("kubernetes", part, None, pod_uid, f"cgroup {path}")
+        if i == 0 and part == "docker" and len(parts) > 1 and _HEX_ID.match(parts[1]):
+            return CgroupMatch("docker", parts[1], None, None, f"cgroup {path}")
+        if i == 0 and part == "libpod_parent" and len(parts) > 1 and parts[1].startswith("libpod-"):
+            cid = parts[1][len("libpod-") :]
+            if _HEX_ID.match(cid):
+                return CgroupMatch("podman", cid, None, None, f"cgroup {path}")
+        if i == 0:
+            m = _LXC_PAYLOAD.match(part)
+            if m:
+                return CgroupMatch("lxc", m.group(1), None, None, f"cgroup {path}")
+            if part in ("lxc.payload", "lxc") and len(parts) > 1:
+                return CgroupMatch("lxc", parts[1], None, None, f"cgroup {path}")
+    return None
+
+
+def containerd_path(path: str) -> tuple[str, str] | None:
+    """``/<namespace>/<id>`` (and anything below it) -> (namespace, id). Any two-level path
+    has this shape, so a caller must confirm it with a shim's ``-namespace``/``-id``."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) < 2 or ".." in parts:
+        return None
+    return parts[0], parts[1]
+
+
+def pick_cgroup_paths(memberships) -> list[str]:
+    """The distinct paths of one /proc/PID/cgroup, in the order most likely to name the
+    container: the unified hierarchy, name=systemd, then the v1 controllers."""
+    def rank(m) -> int:
+        if m.hierarchy_id == 0 and not m.controllers:
+            return 0
+        if "name=systemd" in m.controllers:
+            return 1
+        return 2
+
+    seen: list[str] = []
+    for m in sorted(memberships, key=rank):
+        if m.path not in seen:
+            seen.append(m.path)
+    return seen
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryLimit:
+    bytes: int | None  # None when unlimited or unknown
+    unlimited: bool = False
+    source: str | None = None  # the file it came from
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """One container as the host sees it. ``evidence`` says what identified it."""
+
+    runtime: str  # one of RUNTIMES
+    id: str | None  # full id; LXC: name; "namespaces only": None
+    name: str | None
+    init_pid: int
+    pids: tuple[int, ...]
+    namespace: str | None = None  # containerd namespace
+    engine: str | None = None  # kubernetes: the CRI runtime when known
+    pod_uid: str | None = None
+    namespaces: dict[str, NamespaceRef] = field(default_factory=dict)  # of the init process
+    isolated: tuple[str, ...] | None = None  # types that differ from the host reference
+    hostname: str | None = None
+    memory_limit: MemoryLimit | None = None
+    rootfs_type: str | None = None
+    evidence: tuple[str, ...] = ()
+    errors: dict[str, str] = field(default_factory=dict)  # column -> why it is empty
+
+    @property
+    def short_id(self) -> str | None:
+        if self.id is None:
+            return None
+        return self.id[:12] if _HEX_ID.match(self.id) else self.id
+
+    @property
+    def qualified_id(self) -> str | None:
+        """How ``ctr`` names it: ``namespace/id`` for containerd, else the id."""
+        if self.namespace is not None and self.id is not None:
+            return f"{self.namespace}/{self.id}"
+        return self.id
+
+    def label(self) -> str:
+        cid = self.short_id
+        if cid is not None and self.namespace is not None:
+            cid = f"{self.namespace}/{cid}"
+        parts = [self.runtime, cid or f"pid {self.init_pid}"]
+        if self.name:
+            parts.append(f"({self.name})")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class HostReference:
+    """What "the host's namespaces" means for this scan, and where it came from."""
+
+    pid: int | None
+    source: str  # "pid 1" or "nsview itself (pid 1 unreadable: permission denied)"
+    namespaces: dict[str, NamespaceRef] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerScan:
+    containers: tuple[Container, ...]
+    host: HostReference
+    scanned: int  # pids looked at
+    vanished: int = 0  # exited during the scan: skipped
+    unreadable: int = 0  # could not be read (permission denied): not classified
+    unreadable_why: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def isolated_types(
+    own: dict[str, NamespaceRef], host: dict[str, NamespaceRef]
+) -> tuple[str, ...]:
+    """Namespace types where ``own`` differs from the host reference (both must be known)."""
+    return tuple(sorted(t for t, ref in own.items() if t in host and host[t] != ref))
+
+
+def match_target(containers: tuple[Container, ...] | list[Container], target: str) -> list[Container]:
+    """Containers ``target`` names, by the rules users know from docker and ctr: an exact full
+    id, then an exact name, then ``namespace/id``, then a unique prefix of a hex id.
+    Returns every candidate (the caller decides: none is not found, several is ambiguous)."""
+    text = target.strip()
+    with_id = [c for c in containers if c.id is not None]
+    if text.startswith("/"):
+        # Docker writes names with a leading "/" (inspect, config.v2.json): a name, nothing else
+        return [c for c in with_id if c.name == text[1:]]
+    if "/" in text:
+        ns, _, cid = text.partition("/")
+        return [c for c in with_id if c.namespace == ns and c.id == cid]
+    for same in (lambda c: c.id == text, lambda c: c.name == text):
+        exact = [c for c in with_id if same(c)]
+        if exact:
+            return exact
+    lowered = text.lower()
+    if not lowered or not all(ch in "0123456789abcdef" for ch in lowered):
+        return []
+    return [c for c in with_id if _HEX_ID.match(c.id or "") and c.id.startswith(lowered)]

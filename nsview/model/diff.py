@@ -1,0 +1,150 @@
+"""What `nsview diff` compares: a reference (the host, or another target) and a target, side by
+side, section by section. Every per-side value is a ``Reading``: a value, or why there is none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from nsview.model.mount import Mount
+from nsview.model.net import NetworkInfo
+from nsview.model.overlay import OverlayRoot
+from nsview.model.process import NamespaceRef
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading(Generic[T]):
+    value: T | None = None
+    error: str | None = None  # "not available" reason when value is None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class Pair(Generic[T]):
+    """One section's value on each side: ``reference`` (left, the host) and ``target`` (right)."""
+
+    reference: Reading[T]
+    target: Reading[T]
+
+    @property
+    def same(self) -> bool | None:
+        if self.reference.value is None or self.target.value is None:
+            return None
+        return self.reference.value == self.target.value
+
+    @property
+    def partial(self) -> bool:
+        return not (self.reference.ok and self.target.ok)
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """Who a side is. ``role``: "target", "host" or "against" (a second target)."""
+
+    pid: int
+    comm: str
+    role: str
+    note: str | None = None  # e.g. why the host reference is nsview itself, not PID 1
+
+
+@dataclass(frozen=True, slots=True)
+class UtsInfo:
+    hostname: str
+    domainname: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdMapRange:
+    """One line of /proc/PID/uid_map (user_namespaces(7)): ``inside outside count``."""
+
+    inside: int
+    outside: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserMaps:
+    uid_map: tuple[IdMapRange, ...]
+    gid_map: tuple[IdMapRange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceRow:
+    type: str
+    reference: Reading[NamespaceRef]
+    target: Reading[NamespaceRef]
+
+    @property
+    def shared(self) -> bool | None:
+        if self.reference.value is None or self.target.value is None:
+            return None
+        return self.reference.value == self.target.value
+
+
+@dataclass(frozen=True, slots=True)
+class RootFS:
+    mount: Mount
+    overlay: OverlayRoot | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MountView:
+    """One side's mount namespace: its root filesystem, and the mounts the other side lacks."""
+
+    root: RootFS | None
+    count: int  # mounts in this namespace
+    only_here: tuple[Mount, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LimitRow:
+    """One cgroup headline: value ``None`` with ``unlimited`` True means no limit."""
+
+    name: str
+    value: int | None
+    unlimited: bool
+    unit: str = ""  # "bytes", "cpus", "pids"
+    text: str = ""  # human form: "256 MiB", "unlimited"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    cgroup: str  # the cgroup path the limits come from
+    rows: tuple[LimitRow, ...]
+    files: tuple[str, ...] = ()  # the files a person can cat to check
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    reference: Side
+    target: Side
+    namespaces: tuple[NamespaceRow, ...]
+    user_maps: Pair[UserMaps]
+    uts: Pair[UtsInfo]
+    network: Pair[NetworkInfo]
+    mounts: Pair[MountView]
+    limits: Pair[Limits]
+    # the one-line commands each section replaces, by section name
+    classic: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def sections(self) -> dict[str, Any]:
+        return {
+            "user_maps": self.user_maps,
+            "uts": self.uts,
+            "network": self.network,
+            "mounts": self.mounts,
+            "limits": self.limits,
+        }
+
+    @property
+    def partial(self) -> bool:
+        if any(not (r.reference.ok and r.target.ok) for r in self.namespaces):
+            return True
+        return any(p.partial for p in self.sections.values())

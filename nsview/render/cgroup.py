@@ -1,0 +1,344 @@
+"""``nsview cgroup``: CgroupReport -> rich renderable and -> JSON-able dict.
+
+Limits never show a sentinel: text says "unlimited", JSON says ``{"bytes": null, "unlimited":
+true}``. A limit whose file does not exist (controller not enabled, root cgroup) is "n/a" in
+text and ``null`` in JSON. Text uses binary units; JSON carries exact bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit
+
+_UNITS = (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
+
+
+def human_bytes(n: int) -> str:
+    """67108864 -> "64 MiB", 70778880 -> "67.5 MiB", 0 -> "0 B"."""
+    for unit, size in _UNITS:
+        if n >= size:
+            return f"{n / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{n} B"
+
+
+def human_cpus(micro_cpus: int) -> str:
+    return f"{micro_cpus / 1_000_000:.3f}".rstrip("0").rstrip(".")
+
+
+# ---- JSON ------------------------------------------------------------------------------------
+
+
+def _lim(limit: Limit | None, key: str = "value") -> dict[str, Any] | None:
+    if limit is None:
+        return None
+    return {key: limit.value, "unlimited": limit.unlimited}
+
+
+def _eff(eff: EffectiveLimit | None, key: str) -> dict[str, Any] | None:
+    if eff is None:
+        return None
+    out: dict[str, Any]
+    if key == "cpus":
+        value = eff.limit.value
+        out = {"cpus": None if value is None else value / 1_000_000, "unlimited": eff.limit.unlimited}
+    else:
+        out = _lim(eff.limit, key) or {}
+    out.update({"cgroup": eff.cgroup, "own": eff.own, "highest_visible": eff.visible_top})
+    return out
+
+
+def cgroup_to_dict(report: CgroupReport) -> dict[str, Any]:
+    m, c, cs, p, io = report.memory, report.cpu, report.cpuset, report.pids, report.io
+    eff = report.effective
+    mem_eff = _eff(eff.get("memory"), "bytes")
+    if mem_eff is not None:
+        mem_eff["above_physical_memory"] = report.above_physical_memory
+    return {
+        "pid": report.pid,
+        "mode": report.mode,
+        "mode_evidence": report.mode_evidence,
+        "host_memory_bytes": report.host_memory,
+        "controllers": [
+            {
+                "resource": pl.resource,
+                "available": pl.available,
+                "version": pl.version,
+                "controller": pl.controller,
+                "hierarchy_id": pl.hierarchy_id,
+                "path": pl.path,
+                "cgroup": pl.cgroup,
+                "mount_point": pl.mount_point,
+                "directory": pl.directory,
+                "reason": pl.reason,
+            }
+            for pl in report.placements
+        ],
+        "memory": None
+        if m is None
+        else {
+            "limit": _lim(m.limit, "bytes"),
+            "soft_limit": _lim(m.soft_limit, "bytes"),
+            "high": _lim(m.high, "bytes"),
+            "memsw": _lim(m.memsw, "bytes"),
+            "swap": _lim(m.swap, "bytes"),
+            "usage_bytes": m.usage,
+            "usage_minus_inactive_file_bytes": m.usage_minus_inactive_file,
+            "peak_bytes": m.peak,
+            "failcnt": m.failcnt,
+            "oom_events": m.oom_events,
+            "oom_kill": m.oom_kill,
+            "hierarchical_limit": _lim(m.hierarchical_limit, "bytes"),
+        },
+        "cpu": None
+        if c is None
+        else {
+            "quota_us": _lim(c.quota_us),
+            "period_us": c.period_us,
+            "cpus": c.cpus,
+            "shares": c.shares,
+            "weight": c.weight,
+        },
+        "cpuset": None
+        if cs is None
+        else {"cpus": cs.cpus, "mems": cs.mems, "effective_cpus": cs.effective_cpus, "effective_mems": cs.effective_mems},
+        "pids": None if p is None else {"max": _lim(p.max), "current": p.current},
+        "io": None
+        if io is None
+        else {
+            "limits": [
+                {
+                    "device": d.device,
+                    "rbps": _lim(d.rbps),
+                    "wbps": _lim(d.wbps),
+                    "riops": _lim(d.riops),
+                    "wiops": _lim(d.wiops),
+                }
+                for d in io.limits
+            ],
+            "weight": io.weight,
+        },
+        "effective": {
+            "memory": mem_eff,
+            "memsw": _eff(eff.get("memsw"), "bytes"),
+            "swap": _eff(eff.get("swap"), "bytes"),
+            "pids": _eff(eff.get("pids"), "value"),
+            "cpu": _eff(eff.get("cpu"), "cpus"),
+        },
+        "gone": list(report.gone),
+        "errors": dict(report.errors),
+        "notes": list(report.notes),
+    }
+
+
+# ---- text ------------------------------------------------------------------------------------
+
+
+def _bytes_text(limit: Limit | None):
+    from rich.text import Text
+
+    if limit is None:
+        return Text("n/a", style="dim")
+    if limit.unlimited or limit.value is None:
+        return Text("unlimited", style="green")
+    return Text(human_bytes(limit.value), style="bold")
+
+
+def _count_text(limit: Limit | None):
+    from rich.text import Text
+
+    if limit is None:
+        return Text("n/a", style="dim")
+    if limit.unlimited or limit.value is None:
+        return Text("unlimited", style="green")
+    return Text(str(limit.value), style="bold")
+
+
+def _plain(value: int | str | None, fmt=str):
+    from rich.text import Text
+
+    from nsview.render.sanitize import safe
+
+    if value is None:
+        return Text("n/a", style="dim")
+    return safe(fmt(value))
+
+
+def _setter(eff: EffectiveLimit | None, value_text):
+    from rich.text import Text
+
+    from nsview.render.sanitize import safe
+
+    if eff is None:
+        return Text("n/a", style="dim")
+    line = Text()
+    line.append_text(value_text)
+    if eff.cgroup is None:
+        line.append("  no cgroup up to ", style="dim")
+        line.append_text(safe(eff.visible_top, "dim"))
+        line.append(" sets one", style="dim")
+    elif eff.own:
+        line.append("  set by its own cgroup", style="dim")
+    else:
+        line.append("  set by ancestor ", style="yellow")
+        line.append_text(safe(eff.cgroup, "bold yellow"))
+    return line
+
+
+def render_cgroup(report: CgroupReport):
+    """A rich renderable. Every cgroup path, directory and cpuset string goes through ``safe``."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from nsview.render.sanitize import safe
+
+    head = Text()
+    head.append("pid ")
+    head.append(str(report.pid), style="cyan")
+    head.append("  cgroup mode ")
+    head.append(report.mode, style="bold")
+    head.append("  (")
+    head.append_text(safe(report.mode_evidence, "dim"))
+    head.append(")")
+
+    # One row per resource: hierarchy and cgroup path, then the directory on disk (paths are
+    # long and never cut short, so they get their own line).
+    where = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    where.add_column("resource")
+    where.add_column("hierarchy")
+    where.add_column("cgroup / directory", overflow="fold")
+    for pl in report.placements:
+        if pl.available:
+            hier = Text(f"v{pl.version}")
+            if pl.version == 1:
+                hier.append(f" {pl.hierarchy_id}:")
+                hier.append_text(safe(pl.controller or ""))
+            cell = safe(pl.cgroup or "")
+            cell.append("\n")
+            cell.append_text(safe(pl.directory or "", "dim"))
+            where.add_row(Text(pl.resource), hier, cell)
+        else:
+            why = Text("not available: ", style="yellow")
+            why.append_text(safe(pl.reason or "unknown", "yellow"))
+            if pl.path is not None:
+                why.append("\n")
+                why.append_text(safe(pl.path, "dim"))
+            where.add_row(Text(pl.resource), Text("-", style="dim"), why)
+
+    t = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for col in ("resource", "setting", "value"):
+        t.add_column(col)
+    eff = report.effective
+
+    def section(name: str, rows: list[tuple[str, Any]]) -> None:
+        for i, (label, value) in enumerate(rows):
+            t.add_row(Text(name if i == 0 else "", style="bold"), Text(label), value)
+        t.add_section()
+
+    m = report.memory
+    if m is None:
+        section("memory", [("", Text("not available", style="yellow"))])
+    else:
+        e = eff.get("memory")
+        eff_text = _setter(e, _bytes_text(e.limit) if e else Text(""))
+        if report.above_physical_memory and report.host_memory is not None:
+            eff_text.append(f"  above physical memory ({human_bytes(report.host_memory)})", style="red")
+        usage = _plain(m.usage, human_bytes)
+        if m.usage is not None and e is not None and e.limit.value:
+            usage.append(f"  {100 * m.usage / e.limit.value:.1f}% of effective limit", style="dim")
+        rows: list[tuple[str, Any]] = [("limit", _bytes_text(m.limit)), ("effective limit", eff_text)]
+        if m.soft_limit is not None:
+            rows.append(("soft limit", _bytes_text(m.soft_limit)))
+        if m.high is not None:
+            rows.append(("high (throttle)", _bytes_text(m.high)))
+        rows += [("memory+swap limit", _bytes_text(m.memsw)), ("swap limit", _bytes_text(m.swap))]
+        for key, label in (("memsw", "effective memory+swap"), ("swap", "effective swap")):
+            if key in eff:
+                rows.append((label, _setter(eff[key], _bytes_text(eff[key].limit))))
+        rows += [
+            ("usage", usage),
+            ("usage - inactive file", _plain(m.usage_minus_inactive_file, human_bytes)),
+            ("peak", _plain(m.peak, human_bytes)),
+        ]
+        if m.failcnt is not None:
+            rows.append(("limit hits (failcnt)", _plain(m.failcnt)))
+        if m.oom_events is not None:
+            rows.append(("oom events", _plain(m.oom_events)))
+        rows.append(("oom kills", _plain(m.oom_kill)))
+        section("memory", rows)
+
+    c = report.cpu
+    if c is None:
+        section("cpu", [("", Text("not available", style="yellow"))])
+    else:
+        if c.quota_us is None:
+            quota = Text("n/a", style="dim")
+        elif c.quota_us.unlimited or c.cpus is None:
+            quota = Text("unlimited", style="green")
+        else:
+            quota = Text(f"{c.cpus:g} CPUs", style="bold")
+            quota.append(f"  ({c.quota_us.value} us per {c.period_us} us period)", style="dim")
+        e = eff.get("cpu")
+        e_text = None if e is None else (
+            Text("unlimited", style="green") if e.limit.value is None
+            else Text(f"{human_cpus(e.limit.value)} CPUs", style="bold")
+        )
+        rows = [("quota", quota), ("effective quota", _setter(e, e_text) if e_text else Text("n/a", style="dim"))]
+        if c.shares is not None:
+            rows.append(("shares", _plain(c.shares)))
+        if c.weight is not None:
+            rows.append(("weight", _plain(c.weight)))
+        section("cpu", rows)
+
+    cs = report.cpuset
+    if cs is None:
+        section("cpuset", [("", Text("not available", style="yellow"))])
+    else:
+        section("cpuset", [
+            ("cpus", _plain(cs.cpus or None) if cs.cpus else _plain(cs.effective_cpus and f"{cs.effective_cpus} (inherited)")),
+            ("mems", _plain(cs.mems or None) if cs.mems else _plain(cs.effective_mems and f"{cs.effective_mems} (inherited)")),
+        ])
+
+    p = report.pids
+    if p is None:
+        section("pids", [("", Text("not available", style="yellow"))])
+    else:
+        e = eff.get("pids")
+        section("pids", [
+            ("max", _count_text(p.max)),
+            ("effective max", _setter(e, _count_text(e.limit)) if e else Text("n/a", style="dim")),
+            ("current", _plain(p.current)),
+        ])
+
+    io = report.io
+    if io is None:
+        section("io", [("", Text("not available", style="yellow"))])
+    else:
+        rows = []
+        for d in io.limits:
+            line = Text()
+            for key, lim in (("rbps", d.rbps), ("wbps", d.wbps), ("riops", d.riops), ("wiops", d.wiops)):
+                if lim.unlimited or lim.value is None:
+                    continue
+                shown = human_bytes(lim.value) + "/s" if key.endswith("bps") else f"{lim.value}/s"
+                line.append(f"{key} {shown}  ")
+            rows.append((f"device {d.device}", line))
+        if not rows:
+            rows.append(("limits", Text("none set", style="green")))
+        if io.weight is not None:
+            rows.append(("weight", _plain(io.weight)))
+        section("io", rows)
+
+    parts: list[Any] = [head, Text(""), where, Text(""), t]
+    for note in report.notes:
+        parts.append(Text.assemble(("note: ", "yellow"), safe(note)))
+    if report.errors:
+        parts.append(Text(f"{len(report.errors)} value file(s) could not be read:", style="red"))
+        for path, why in sorted(report.errors.items()):
+            line = Text("  ")
+            line.append_text(safe(path))
+            line.append(": ")
+            line.append_text(safe(why, "red"))
+            parts.append(line)
+    return Group(*parts)

@@ -1,0 +1,89 @@
+"""The one-way flow of ARCHITECTURE.md, checked: kernel files -> procfs -> parsers -> model ->
+render -> cli. Imports are measured in a fresh interpreter; the rest is read from the source."""
+
+from __future__ import annotations
+
+import ast
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nsview.model
+
+PKG = Path(nsview.__file__).resolve().parent
+MODEL_MODULES = sorted(f"nsview.model.{m.name}" for m in pkgutil.iter_modules(nsview.model.__path__))
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(json.loads(r.stdout.splitlines()[-1]))
+
+
+def _top(mods: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in mods}
+
+
+def test_model_has_modules():
+    assert "nsview.model.process" in MODEL_MODULES and "nsview.model.tree" in MODEL_MODULES
+
+
+def test_model_imports_no_rich_typer_or_psutil():
+    loaded = _modules_after("import " + ", ".join(MODEL_MODULES))
+    assert set(MODEL_MODULES) <= loaded  # the probe really imported them
+    assert not {"rich", "typer", "psutil", "click"} & _top(loaded)
+
+
+def test_collect_imports_no_rich_or_typer():
+    collect = sorted(f"nsview.collect.{m.name}" for m in pkgutil.iter_modules([str(PKG / "collect")]))
+    loaded = _modules_after("import " + ", ".join(collect))
+    assert not {"rich", "typer", "click"} & _top(loaded)
+
+
+def test_cli_import_does_not_load_rich_console():
+    # fast start: rich is imported where a command renders, not when the CLI module loads
+    loaded = _modules_after("import nsview.cli")
+    assert "nsview.cli" in loaded
+    assert "rich.console" not in loaded
+    assert "psutil" not in loaded
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PKG / "model").glob("*.py")), ids=lambda p: p.name)
+def test_model_does_no_io_and_depends_on_nothing_above(path):
+    imports = _imports(path)
+    assert not {i for i in imports if i.startswith(("nsview.collect", "nsview.render", "nsview.cli", "nsview.procfs"))}
+    calls = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name):
+                calls.add(f.id)
+            elif isinstance(f, ast.Attribute):
+                calls.add(f.attr)
+    assert not calls & {"open", "readlink", "listdir", "read_text", "read_bytes", "scandir", "run", "Popen"}
+
+
+@pytest.mark.parametrize("path", sorted((PKG / "render").glob("*.py")), ids=lambda p: p.name)
+def test_render_reads_no_files_and_only_cli_imports_typer(path):
+    imports = _imports(path)
+    assert "typer" not in imports and "nsview.procfs" not in imports
+    assert not {i for i in imports if i.startswith("nsview.collect")}
+
+
+def test_only_cli_imports_typer():
+    users = sorted(str(p.relative_to(PKG)) for p in PKG.rglob("*.py") if "typer" in _imports(p))
+    assert users == ["cli.py"]

@@ -1,0 +1,252 @@
+"""`nsview cgroup` on the hand-made v1, v2 and hybrid trees (fixtures/cgroup-*): each value is
+compared with the fixture's own file, read directly here, and no sentinel ever reaches output."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nsview.collect.cgroup import UNLIMITED_SENTINELS, collect_cgroup
+from nsview.errors import ExitCode, NoSuchProcess
+from nsview.procfs import ProcFS, SysFS
+from nsview.render.cgroup import cgroup_to_dict
+from tests.conftest import FIXTURES
+
+V1, V2, HYBRID = FIXTURES / "cgroup-v1", FIXTURES / "cgroup-v2", FIXTURES / "cgroup-hybrid"
+SENTINEL_RE = re.compile(r"922337203685\d{7}|\b18446744073709551615\b")
+MIB = 1 << 20
+
+
+def report(tree: Path, pid: int):
+    return collect_cgroup(ProcFS(tree / "proc"), SysFS(tree / "sys"), pid)
+
+
+def run(nsview_cmd, tree: Path, pid: int, *extra: str):
+    return nsview_cmd("cgroup", str(pid), "--proc-root", str(tree / "proc"), "--sys-root", str(tree / "sys"), *extra)
+
+
+def file_int(path: Path) -> int:
+    return int(path.read_text().split()[0])
+
+
+def test_fixture_trees_hold_every_quirk():
+    texts = {p.read_text().strip() for t in (V1, V2, HYBRID) for p in t.rglob("*") if p.is_file()}
+    for quirk in ("max", "-1", "0", "9223372036854771712", "9223372036854759424", "9223372036854710272",
+                  "9223372036854775807"):
+        assert quirk in texts, quirk
+    assert (V2 / "sys/fs/cgroup/limited.slice/app:v1/leaf").is_dir()  # a ":" in a path
+    assert not (V2 / "sys/fs/cgroup/limited.slice/app:v1/leaf/memory.peak").exists()  # a missing file
+
+
+@pytest.mark.parametrize(
+    "tree, pid, mode, mem_dir",
+    [
+        pytest.param(V1, 5000, "v1", "sys/fs/cgroup/memory/docker", id="v1"),
+        pytest.param(V2, 4242, "v2", "sys/fs/cgroup/system.slice", id="v2"),
+        pytest.param(HYBRID, 6000, "hybrid", "sys/fs/cgroup/memory/docker", id="hybrid"),
+    ],
+)
+def test_docker_limited_container(nsview_cmd, tree, pid, mode, mem_dir):
+    """-m 64m --memory-swap 128m --cpus 0.5 --pids-limit 100 on every kind of host."""
+    out = run(nsview_cmd, tree, pid, "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["mode"] == mode
+    assert data["memory"]["limit"] == {"bytes": 64 * MIB, "unlimited": False}
+    assert data["memory"]["memsw"] == {"bytes": 128 * MIB, "unlimited": False}
+    assert data["memory"]["swap"] == {"bytes": 64 * MIB, "unlimited": False}
+    assert data["cpu"]["cpus"] == 0.5
+    assert data["pids"]["max"] == {"value": 100, "unlimited": False}
+    assert data["effective"]["memory"]["bytes"] == 64 * MIB and data["effective"]["memory"]["own"]
+    assert data["effective"]["cpu"]["cpus"] == 0.5
+    # The directory is where the fixture really holds the limit file.
+    memory = next(c for c in data["controllers"] if c["resource"] == "memory")
+    (own,) = [p for p in (tree / mem_dir).iterdir() if p.is_dir() and memory["directory"].endswith(p.name)]
+    limit_file = own / ("memory.limit_in_bytes" if mode != "v2" else "memory.max")
+    assert file_int(limit_file) == data["memory"]["limit"]["bytes"]
+    text = run(nsview_cmd, tree, pid)
+    assert text.returncode == 0
+    for shown in ("64 MiB", "128 MiB", "0.5 CPUs", "100"):
+        assert shown in text.stdout
+
+
+@pytest.mark.parametrize(
+    "tree, pid", [pytest.param(V1, 5001, id="v1"), pytest.param(V2, 4343, id="v2"), pytest.param(HYBRID, 6001, id="hybrid")]
+)
+def test_unlimited_container_has_no_sentinel_anywhere(nsview_cmd, tree, pid):
+    js = run(nsview_cmd, tree, pid, "--json")
+    text = run(nsview_cmd, tree, pid)
+    assert js.returncode == 0 and text.returncode == 0
+    assert not SENTINEL_RE.search(js.stdout), js.stdout
+    assert not SENTINEL_RE.search(text.stdout), text.stdout
+    data = json.loads(js.stdout)
+    assert data["memory"]["limit"] == {"bytes": None, "unlimited": True}
+    assert data["effective"]["memory"]["unlimited"] and data["effective"]["memory"]["cgroup"] is None
+    assert data["pids"]["max"] == {"value": None, "unlimited": True}
+    assert data["cpu"]["cpus"] is None and data["cpu"]["quota_us"]["unlimited"]
+    assert "unlimited" in text.stdout
+    # Every number in the JSON is a real one: walk it.
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, int) and not isinstance(item, bool):
+            assert item not in UNLIMITED_SENTINELS
+
+
+@pytest.mark.parametrize(
+    "tree, pid, ancestor, memory, cpus",
+    [
+        pytest.param(V1, 5002, "/parent", 100 * MIB, 1.5, id="v1"),
+        pytest.param(V2, 4444, "/limited.slice", 100 * MIB, 2.0, id="v2"),
+    ],
+)
+def test_effective_limit_names_the_ancestor(nsview_cmd, tree, pid, ancestor, memory, cpus):
+    r = report(tree, pid)
+    assert r.memory is not None and r.memory.limit is not None and r.memory.limit.unlimited  # own: unlimited
+    assert r.memory_limit_bytes == memory
+    eff = r.memory_limit
+    assert eff is not None and eff.cgroup == ancestor and not eff.own
+    assert r.effective["cpu"].cgroup == ancestor and r.effective["cpu"].limit.value == int(cpus * 1_000_000)
+    memory_file = "memory.limit_in_bytes" if tree is V1 else "memory.max"
+    mount = "sys/fs/cgroup/memory" if tree is V1 else "sys/fs/cgroup"
+    assert file_int(tree / mount / ancestor.lstrip("/") / memory_file) == memory
+    if tree is V1:  # the kernel's own answer for v1
+        stat = (tree / mount / "parent/child:1/memory.stat").read_text()
+        assert f"hierarchical_memory_limit {memory}" in stat
+    text = run(nsview_cmd, tree, pid)
+    assert "set by ancestor" in text.stdout and ancestor in text.stdout
+    assert "100 MiB" in text.stdout
+
+
+def test_zero_is_a_real_limit():
+    r = report(V2, 4444)
+    assert r.pids is not None and r.pids.max is not None
+    assert r.pids.max.value == 0 and not r.pids.max.unlimited
+    assert r.memory is not None and r.memory.high is not None and r.memory.high.value == 0
+    assert report(V1, 5002).effective["pids"].limit.value == 0
+
+
+def test_missing_files_are_not_available_not_errors():
+    r = report(V2, 4444)
+    assert r.memory is not None and r.memory.peak is None and r.memory.swap is None
+    assert r.errors == {}
+    v1 = report(V1, 5002)
+    assert v1.memory is not None and v1.memory.memsw is None and v1.errors == {}
+
+
+def test_controller_not_mounted_or_not_enabled(nsview_cmd):
+    r = report(V1, 5000)
+    cpuset = r.placement("cpuset")
+    assert cpuset is not None and not cpuset.available and "not mounted" in (cpuset.reason or "")
+    assert r.cpuset is None
+    r2 = report(V2, 4646)
+    mem = r2.placement("memory")
+    assert mem is not None and not mem.available and "not enabled" in (mem.reason or "")
+    assert r2.memory is None and r2.memory_limit is None and r2.pids is not None
+    out = run(nsview_cmd, V2, 4646)
+    assert out.returncode == 0 and "not available" in out.stdout
+
+
+def test_path_climbing_out_of_the_hierarchy_is_contained(nsview_cmd):
+    r = report(V2, 4545)
+    assert all(not p.available and p.directory is None for p in r.placements)
+    out = run(nsview_cmd, V2, 4545, "--json")
+    assert out.returncode == 0
+    assert all(c["directory"] is None for c in json.loads(out.stdout)["controllers"])
+
+
+def test_controller_mounted_outside_sys_is_read_there():
+    r = report(HYBRID, 6000)
+    pids = r.placement("pids")
+    assert pids is not None and pids.mount_point == "/cgroup/pids"
+    assert r.pids is not None and r.pids.max is not None
+    assert r.pids.max.value == file_int(HYBRID / "cgroup/pids" / pids.cgroup.lstrip("/") / "pids.max")
+
+
+def test_dotdot_detour_resolves_inside_the_mount():
+    r = report(HYBRID, 6001)
+    mem = r.placement("memory")
+    assert mem is not None and mem.path is not None and "/../" in mem.path
+    assert mem.cgroup is not None and ".." not in mem.cgroup and mem.available
+
+
+def test_limit_above_physical_memory(nsview_cmd):
+    r = report(V2, 4747)
+    assert r.host_memory == 4 * 1024 * MIB and r.memory_limit_bytes == 8 * 1024 * MIB
+    assert r.above_physical_memory
+    data = json.loads(run(nsview_cmd, V2, 4747, "--json").stdout)
+    assert data["effective"]["memory"]["above_physical_memory"] is True
+    assert "above physical memory" in run(nsview_cmd, V2, 4747).stdout
+
+
+def test_cgroup_removed_while_read_is_a_clear_message(nsview_cmd):
+    out = run(nsview_cmd, HYBRID, 6002)
+    assert out.returncode == ExitCode.PARTIAL
+    assert "is gone" in out.stdout and "removed while being read" in out.stdout
+    data = json.loads(run(nsview_cmd, HYBRID, 6002, "--json").stdout)
+    assert data["gone"] and data["memory"] is None
+
+
+def test_process_gone_with_its_cgroup_is_no_such_process(tmp_path):
+    tree = tmp_path / "t"
+    shutil.copytree(HYBRID, tree, symlinks=True)
+    shutil.rmtree(tree / "proc/6002/stat", ignore_errors=True)
+    (tree / "proc/6002/stat").unlink(missing_ok=True)
+    with pytest.raises(NoSuchProcess):
+        collect_cgroup(ProcFS(tree / "proc"), SysFS(tree / "sys"), 6002)
+
+
+def test_malformed_value_is_reported_and_the_rest_shown(nsview_cmd):
+    out = run(nsview_cmd, V1, 5003)
+    assert out.returncode == ExitCode.PARTIAL
+    assert "negative limit -5" in out.stdout and "memory.limit_in_bytes" in out.stdout
+    data = json.loads(run(nsview_cmd, V1, 5003, "--json").stdout)
+    assert data["memory"]["limit"] is None
+    assert data["effective"]["memory"] is None  # unknown, not guessed "unlimited"
+    assert data["pids"]["max"]["unlimited"] is True
+
+
+def test_missing_pid_is_one_line_and_nonzero(nsview_cmd):
+    out = run(nsview_cmd, V2, 31337)
+    assert out.returncode == ExitCode.NO_SUCH_PROCESS
+    assert out.stdout == "" and out.stderr.count("\n") == 1 and "31337" in out.stderr
+    js = run(nsview_cmd, V2, 31337, "--json")
+    assert json.loads(js.stdout)["error"]["exit_code"] == ExitCode.NO_SUCH_PROCESS
+
+
+def test_hostile_cgroup_name_prints_inert(tmp_path, nsview_cmd):
+    """A cgroup path with ESC, BEL, an OSC hyperlink, markup and a bidi override: text shows
+    escapes, JSON keeps the raw name. (Only /proc/PID/cgroup carries it: some filesystems refuse
+    such directory names, so the cgroup reads as gone, and the name still reaches the output.)"""
+    tree = tmp_path / "t"
+    shutil.copytree(V2, tree, symlinks=True)
+    name = "evil\x1b]8;;x\x07[red]x[/red]:emoji:\u202e"
+    (tree / "proc/4747/cgroup").write_text(f"0::/{name}\n")
+    out = run(nsview_cmd, tree, 4747)
+    assert out.returncode == ExitCode.PARTIAL, out.stderr
+    flat = out.stdout.replace("\n", "")
+    assert "\x1b" not in out.stdout and "\x07" not in out.stdout and "\u202e" not in out.stdout
+    assert "\\x1b" in flat and "[red]x[/red]:emoji:" in flat and "\\u{202e}" in flat
+    data = json.loads(run(nsview_cmd, tree, 4747, "--json").stdout)
+    assert data["controllers"][0]["cgroup"] == "/" + name
+
+
+def test_dict_has_stable_keys():
+    data = cgroup_to_dict(report(V2, 4242))
+    assert list(data) == [
+        "pid", "mode", "mode_evidence", "host_memory_bytes", "controllers", "memory", "cpu", "cpuset",
+        "pids", "io", "effective", "gone", "errors", "notes",
+    ]
+    assert data["io"]["limits"] == [
+        {"device": "8:0", "rbps": {"value": None, "unlimited": True}, "wbps": {"value": None, "unlimited": True},
+         "riops": {"value": None, "unlimited": True}, "wiops": {"value": 120, "unlimited": False}}
+    ]
+    json.dumps(data)  # serialisable as is

@@ -1,0 +1,203 @@
+"""`nsview cgroup` against real cgroups (made by the test, removed by the test) and real Docker and
+containerd containers, cross-checked with `docker inspect`, `findmnt -J`, `stat -f` and the
+kernel's own files (memory.stat's hierarchical_memory_limit)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from nsview.collect.cgroup import UNLIMITED_SENTINELS
+from tests.support import live
+
+MEMCG = Path("/sys/fs/cgroup/memory")
+SENTINEL_RE = re.compile(r"922337203685\d{7}")
+MIB = 1 << 20
+
+
+def cgroup_json(nsview_cmd, pid: int) -> dict:
+    out = nsview_cmd("cgroup", str(pid), "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout)
+
+
+def proc_cgroup_path(pid: int, controller: str) -> str:
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        hid, ctrls, path = line.split(":", 2)
+        if controller in ctrls.split(",") or (controller == "" and hid == "0"):
+            return path
+    raise AssertionError(f"{controller} not in /proc/{pid}/cgroup")
+
+
+def findmnt_cgroup_target(controller: str) -> str:
+    """Where the v1 hierarchy holding ``controller`` is mounted, according to findmnt."""
+    data = json.loads(live.run("findmnt", "-J", "-t", "cgroup", "-o", "TARGET,VFS-OPTIONS,FS-OPTIONS").stdout)
+    for fs in data["filesystems"]:
+        opts = (fs.get("fs-options") or "").split(",")
+        if controller in opts:
+            return fs["target"]
+    raise AssertionError(f"no cgroup mount holds {controller}")
+
+
+def _evacuate_and_rmdir(dirs: list[Path]) -> None:
+    """Move any process left in our cgroups to the root cgroup, then remove them, deepest first."""
+    for d in dirs:
+        procs = d / "cgroup.procs"
+        if procs.exists():
+            for pid in procs.read_text().split():
+                try:
+                    (MEMCG / "cgroup.procs").write_text(pid)
+                except OSError:
+                    pass
+    for d in dirs:
+        for _ in range(50):
+            try:
+                d.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+
+
+@pytest.fixture
+def nested_memcg():
+    """/sys/fs/cgroup/memory/nsview-test-<id> limited to 100 MiB, with an unlimited child
+    named with a ":" in it. Both removed after the test (processes moved out first)."""
+    live.need(live.is_root(), "needs root")
+    live.need((MEMCG / "memory.limit_in_bytes").exists(), "needs the cgroup v1 memory controller at /sys/fs/cgroup/memory")
+    parent = MEMCG / f"nsview-test-{uuid.uuid4().hex[:12]}"
+    child = parent / "child:1"
+    parent.mkdir()
+    try:
+        child.mkdir()
+        (parent / "memory.limit_in_bytes").write_text(str(100 * MIB))
+        yield parent, child
+    finally:
+        _evacuate_and_rmdir([child, parent])
+
+
+def test_nested_v1_memory_effective_limit_from_parent(nested_memcg, spawn, nsview_cmd):
+    parent, child = nested_memcg
+    proc = spawn(["sleep", "600"])
+    (child / "cgroup.procs").write_text(str(proc.pid))
+    assert proc_cgroup_path(proc.pid, "memory") == f"/{parent.name}/child:1"
+
+    data = cgroup_json(nsview_cmd, proc.pid)
+    # Kernel's own answer, read independently:
+    stat = dict(line.split() for line in (child / "memory.stat").read_text().splitlines())
+    kernel_effective = int(stat["hierarchical_memory_limit"])
+    assert kernel_effective == 100 * MIB
+    assert data["memory"]["limit"] == {"bytes": None, "unlimited": True}  # own cgroup: unlimited
+    assert int((child / "memory.limit_in_bytes").read_text()) in UNLIMITED_SENTINELS  # ...raw sentinel
+    eff = data["effective"]["memory"]
+    assert eff["bytes"] == kernel_effective and eff["unlimited"] is False
+    assert eff["cgroup"] == f"/{parent.name}" and eff["own"] is False
+    assert data["memory"]["hierarchical_limit"]["bytes"] == kernel_effective
+    mem = next(c for c in data["controllers"] if c["resource"] == "memory")
+    assert mem["directory"] == str(child)
+    assert data["notes"] and any(parent.name in n for n in data["notes"])
+
+    text = nsview_cmd("cgroup", str(proc.pid))
+    assert text.returncode == 0, text.stderr
+    flat = text.stdout.replace("\n", " ")
+    assert "100 MiB" in flat and "set by ancestor" in flat and f"/{parent.name}" in flat
+    assert not SENTINEL_RE.search(text.stdout)
+
+
+def test_host_mode_matches_statfs_and_findmnt(nsview_cmd, spawn):
+    live.need(live.is_root(), "needs root")
+    proc = spawn(["sleep", "600"])
+    data = cgroup_json(nsview_cmd, proc.pid)
+    fstype = live.run("stat", "-f", "-c", "%T", "/sys/fs/cgroup").stdout.strip()
+    mounts = json.loads(live.run("findmnt", "-J", "-t", "cgroup,cgroup2", "-o", "TARGET,FSTYPE,FS-OPTIONS").stdout)
+    kinds = {fs["fstype"] for fs in mounts["filesystems"]}
+    if fstype == "cgroup2fs":
+        expected = "v2"
+    elif "cgroup" in kinds and "cgroup2" in kinds:
+        expected = "hybrid"
+    else:
+        expected = "v1"
+    assert data["mode"] == expected
+    # Each v1 placement's directory is findmnt's mount point + the /proc/PID/cgroup path.
+    for c in data["controllers"]:
+        if c["available"] and c["version"] == 1:
+            target = findmnt_cgroup_target(c["controller"])
+            path = proc_cgroup_path(proc.pid, c["controller"])
+            assert c["directory"] == os.path.normpath(target + path)
+
+
+def test_docker_limited_container_matches_inspect(docker_run, nsview_cmd):
+    info = docker_run("-m", "64m", "--memory-swap", "128m", "--cpus", "0.5", "--pids-limit", "100")
+    pid, hc = info["State"]["Pid"], info["HostConfig"]
+    data = cgroup_json(nsview_cmd, pid)
+
+    assert data["memory"]["limit"] == {"bytes": hc["Memory"], "unlimited": False}
+    assert hc["Memory"] == 64 * MIB
+    # v1 memsw is memory+swap, which is what docker's MemorySwap means; v2 derives it the same way.
+    assert data["memory"]["memsw"] == {"bytes": hc["MemorySwap"], "unlimited": False}
+    assert data["cpu"]["cpus"] == hc["NanoCpus"] / 1e9 == 0.5
+    assert data["pids"]["max"] == {"value": hc["PidsLimit"], "unlimited": False}
+    assert data["effective"]["memory"]["bytes"] == hc["Memory"] and data["effective"]["memory"]["own"]
+    # The cgroup is the container's: docker's id is in it.
+    mem = next(c for c in data["controllers"] if c["resource"] == "memory")
+    assert info["Id"] in mem["cgroup"]
+    # And the number came from that directory's file, read here directly.
+    name = "memory.limit_in_bytes" if mem["version"] == 1 else "memory.max"
+    assert int(Path(mem["directory"], name).read_text()) == hc["Memory"]
+
+    text = nsview_cmd("cgroup", str(pid))
+    assert text.returncode == 0, text.stderr
+    for shown in ("64 MiB", "128 MiB", "0.5 CPUs", "100"):
+        assert shown in text.stdout
+    print(text.stdout)  # for the record: `pytest -s` shows the real output
+
+
+def test_docker_unlimited_container_shows_no_sentinel(docker_run, nsview_cmd):
+    info = docker_run()
+    pid, hc = info["State"]["Pid"], info["HostConfig"]
+    assert hc["Memory"] == 0 and hc["NanoCpus"] == 0 and not hc.get("PidsLimit")  # docker: unlimited
+    js = nsview_cmd("cgroup", str(pid), "--json")
+    text = nsview_cmd("cgroup", str(pid))
+    assert js.returncode == 0 and text.returncode == 0, js.stderr + text.stderr
+    assert not SENTINEL_RE.search(js.stdout), js.stdout
+    assert not SENTINEL_RE.search(text.stdout), text.stdout
+    data = json.loads(js.stdout)
+    assert data["memory"]["limit"] == {"bytes": None, "unlimited": True}
+    assert data["pids"]["max"] == {"value": None, "unlimited": True}
+    assert data["cpu"]["cpus"] is None
+    # Unlimited up to the root, unless the host caps docker's parent cgroup (then it is named).
+    eff = data["effective"]["memory"]
+    assert eff["unlimited"] or eff["cgroup"] not in (None, data["controllers"][0]["cgroup"])
+    assert "unlimited" in text.stdout
+    # The kernel's file really holds a sentinel: nsview decoded it.
+    mem = next(c for c in data["controllers"] if c["resource"] == "memory")
+    raw = Path(mem["directory"], "memory.limit_in_bytes" if mem["version"] == 1 else "memory.max").read_text().strip()
+    assert raw == "max" or int(raw) in UNLIMITED_SENTINELS
+
+
+def test_containerd_memory_limit(ctr_run, nsview_cmd):
+    cid = f"nsview-cg-{uuid.uuid4().hex[:8]}"
+    pid = ctr_run("nsviewcg", cid, "--memory-limit", str(128 * MIB))
+    data = cgroup_json(nsview_cmd, pid)
+    assert data["memory"]["limit"] == {"bytes": 128 * MIB, "unlimited": False}
+    mem = next(c for c in data["controllers"] if c["resource"] == "memory")
+    assert mem["cgroup"] == proc_cgroup_path(pid, "memory") and cid in mem["cgroup"]
+
+
+def test_process_that_is_gone_is_one_line(nsview_cmd, spawn):
+    live.need(live.is_root(), "needs root")
+    proc = spawn(["true"])
+    proc.wait()
+    live.need(not Path(f"/proc/{proc.pid}").exists(), "pid was reused immediately")
+    out = nsview_cmd("cgroup", str(proc.pid))
+    assert out.returncode == 3 and out.stdout == ""
+    assert out.stderr.strip().count("\n") == 0 and str(proc.pid) in out.stderr

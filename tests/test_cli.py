@@ -1,0 +1,137 @@
+"""The CLI contract every command shares: help, version, exit codes, JSON errors, no tracebacks.
+
+Run as a user runs it: `python -m nsview ...` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+
+import click
+import pytest
+import typer.main
+
+import nsview
+from nsview.cli import app
+from nsview.errors import ExitCode
+
+COMMANDS = typer.main.get_command(app).commands  # name -> click.Command
+
+
+def _takes_target(cmd: click.Command) -> bool:
+    return any(p.param_type_name == "argument" and p.name == "target" for p in cmd.params)
+
+
+def _argv(name: str, *extra: str) -> list[str]:
+    return [name, *(["1"] if _takes_target(COMMANDS[name]) else []), *extra]
+
+
+def test_there_are_commands_and_tree_is_one():
+    assert "tree" in COMMANDS
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_help_text(name, nsview_cmd):
+    cmd = COMMANDS[name]
+    assert (cmd.help or "").strip(), f"{name} has no help text"
+    top = nsview_cmd("--help")
+    assert top.returncode == 0
+    assert name in top.stdout
+    r = nsview_cmd(name, "--help")
+    assert r.returncode == 0, r.stderr
+    assert "Usage" in r.stdout and "--json" in r.stdout
+    # the first sentence of the docstring is what the user reads
+    first_words = " ".join(cmd.help.split()[:4])
+    assert first_words in " ".join(r.stdout.replace("│", " ").split())
+
+
+def test_version(nsview_cmd):
+    r = nsview_cmd("--version")
+    assert r.returncode == 0
+    assert r.stdout.strip() == f"nsview {nsview.__version__}"
+    assert nsview.__version__ == version("nsview")  # the installed metadata agrees
+
+
+def test_python_dash_m_and_console_script_agree(nsview_cmd):
+    r = subprocess.run([sys.executable, "-m", "nsview", "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("nsview ")
+    import shutil
+
+    script = shutil.which("nsview")
+    if script:
+        s = subprocess.run([script, "--version"], capture_output=True, text=True)
+        assert s.stdout == r.stdout
+
+
+def test_no_arguments_prints_help_not_a_traceback(nsview_cmd):
+    r = nsview_cmd()
+    assert "Usage" in r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_empty_proc_root_is_unsupported_one_line(name, nsview_cmd, tmp_path):
+    r = nsview_cmd(*_argv(name, "--proc-root", str(tmp_path)))
+    assert r.returncode == ExitCode.UNSUPPORTED, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("nsview: ")
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_json_errors_are_json_with_the_same_exit_code(name, nsview_cmd, tmp_path):
+    plain = nsview_cmd(*_argv(name, "--proc-root", str(tmp_path / "missing")))
+    r = nsview_cmd(*_argv(name, "--proc-root", str(tmp_path / "missing"), "--json"))
+    assert r.returncode == plain.returncode == ExitCode.UNSUPPORTED
+    err = json.loads(r.stdout)["error"]
+    assert err["exit_code"] == r.returncode
+    assert err["type"] == "Unsupported" and err["message"]
+    assert r.stderr == ""
+
+
+def test_json_no_such_process(nsview_cmd):
+    pid = int(open("/proc/sys/kernel/pid_max").read()) + 1
+    r = nsview_cmd("tree", str(pid), "--json")
+    assert r.returncode == ExitCode.NO_SUCH_PROCESS
+    assert json.loads(r.stdout) == {
+        "error": {"type": "NoSuchProcess", "message": f"no such process: {pid}", "exit_code": 3}
+    }
+
+
+def test_json_usage_error(nsview_cmd):
+    r = nsview_cmd("tree", "--json", "--", "-3")
+    assert r.returncode == ExitCode.USAGE
+    assert json.loads(r.stdout)["error"]["exit_code"] == 2
+
+
+def test_fixture_tree_runs_with_hidden_proc_root(nsview_cmd):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "docker-hybrid" / "proc"
+    r = nsview_cmd("tree", "9391", "--proc-root", str(root), "--json")
+    assert r.returncode == 0
+    assert json.loads(r.stdout)["lineage"] == [1, 9370, 9391]
+    assert "--proc-root" not in nsview_cmd("tree", "--help").stdout  # hidden from users
+
+
+def test_exit_codes_are_stable():
+    assert [(c.name, int(c)) for c in ExitCode] == [
+        ("OK", 0), ("ERROR", 1), ("USAGE", 2), ("NO_SUCH_PROCESS", 3), ("ACCESS_DENIED", 4),
+        ("UNSUPPORTED", 5), ("PARTIAL", 6), ("NOT_FOUND", 7), ("AMBIGUOUS", 8),
+    ]
+
+
+def test_broken_pipe_is_quiet(tmp_path):
+    # `nsview tree 1 | head -1` must not end in a BrokenPipeError traceback
+    p = subprocess.Popen(
+        [sys.executable, "-m", "nsview", "tree", "2", "--no-color"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, COLUMNS="80"),
+    )
+    p.stdout.read(10)
+    p.stdout.close()
+    _, err = p.communicate()
+    assert b"Traceback" not in err

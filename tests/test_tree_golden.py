@@ -1,0 +1,127 @@
+"""Golden outputs of `nsview tree` rendered from captured fixture trees (what a person sees).
+
+Rendered by the real CLI in a subprocess, without colour, at a fixed width. After an intended
+change, regenerate with `python -m pytest tests/test_tree_golden.py --regen-golden` and review
+the diff of tests/golden/ like code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE / "golden"
+DOCKER = HERE.parent / "fixtures" / "docker-hybrid" / "proc"
+EDGE = HERE.parent / "fixtures" / "edge-shapes" / "proc"  # hand-made: scripts/make_edge_fixture.py
+WIDTH = "100"
+
+# name -> (fixture proc root, nsview tree arguments)
+CASES = {
+    "docker-hybrid": (DOCKER, ["9391"]),
+    "docker-hybrid-shim-depth1": (DOCKER, ["9370", "--depth", "1"]),
+    "docker-hybrid-descendant": (DOCKER, ["9403"]),
+    # pids near pid_max, inodes near 2^32, podman conmon, nested pid ns, zombie, thread elsewhere,
+    # hostile comm and argv
+    "edge-podman-hostile": (EDGE, ["4194303"]),
+    "edge-kthreadd": (EDGE, ["2"]),
+    "edge-lxc": (EDGE, ["5001"]),
+    "edge-runc-init": (EDGE, ["6001"]),
+}
+
+
+def _nsview(*args: str) -> subprocess.CompletedProcess:
+    # Our own runner (not the nsview_cmd fixture, which pins COLUMNS=200): a fixed width here.
+    env = dict(os.environ, COLUMNS=WIDTH, NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", "nsview", *args], capture_output=True, text=True, env=env)
+
+
+def _check(path: Path, actual: str, regen: bool) -> None:
+    if regen or not path.exists():
+        path.write_text(actual)
+        if not regen:
+            pytest.fail(f"{path.name} did not exist; written now: review it and run again")
+    assert actual == path.read_text(), f"output differs from {path.name} (regenerate with --regen-golden)"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_tree_text_golden(name, regen_golden):
+    root, args = CASES[name]
+    r = _nsview("tree", "--proc-root", str(root), "--no-color", *args)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert "\x1b" not in r.stdout  # --no-color means no escape sequence at all
+    _check(GOLDEN / f"tree-{name}.txt", r.stdout, regen_golden)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_tree_json_golden(name, regen_golden):
+    root, args = CASES[name]
+    r = _nsview("tree", "--proc-root", str(root), "--json", *args)
+    assert r.returncode == 0, r.stderr
+    json.loads(r.stdout)  # valid JSON before it is compared
+    _check(GOLDEN / f"tree-{name}.json", r.stdout, regen_golden)
+
+
+def test_docker_fixture_facts_match_the_files():
+    """The golden JSON is not just self-consistent: its facts equal the fixture's own files,
+    read here independently of nsview."""
+    data = json.loads((GOLDEN / "tree-docker-hybrid.json").read_text())
+    shim = data["tree"]["children"][0]
+    init = shim["children"][0]
+    assert data["lineage"] == [1, 9370, 9391]
+    shim_argv = (DOCKER / "9370" / "cmdline").read_bytes().rstrip(b"\0").decode().split("\0")
+    assert shim["args"] == shim_argv
+    cid = shim_argv[shim_argv.index("-id") + 1]
+    assert init["container"] == {
+        "runtime": "containerd",
+        "id": cid,
+        "namespace": shim_argv[shim_argv.index("-namespace") + 1],
+        "evidence": shim_argv[0].rsplit("/", 1)[-1] + " -namespace/-id",
+    }
+    for ref in init["entered"]:
+        ns_type = ref.split(":", 1)[0]
+        assert os.readlink(DOCKER / "9391" / "ns" / ns_type) == ref
+        assert os.readlink(DOCKER / "9370" / "ns" / ns_type) != ref
+    nspid_line = next(
+        line for line in (DOCKER / "9391" / "status").read_text().splitlines() if line.startswith("NSpid:")
+    )
+    assert init["nspid"] == [int(x) for x in nspid_line.split()[1:]]
+    assert init["pid_in_namespace"] == 1
+    assert [c["pid"] for c in init["children"]] == [9403]
+
+
+def test_edge_fixture_is_what_the_generator_writes(tmp_path):
+    """The committed hand-made tree is reproducible from its generator (no hand edits)."""
+    import filecmp
+
+    subprocess.run([sys.executable, str(HERE.parent / "scripts" / "make_edge_fixture.py"), str(tmp_path / "e")], check=True)
+    fresh = tmp_path / "e" / "proc"
+    for path in sorted(EDGE.rglob("*")):
+        twin = fresh / path.relative_to(EDGE)
+        if path.is_symlink():
+            assert os.readlink(path) == os.readlink(twin), path
+        elif path.is_file():
+            assert filecmp.cmp(path, twin, shallow=False), path
+    assert len(list(EDGE.rglob("*"))) == len(list(fresh.rglob("*")))
+
+
+def test_edge_golden_facts():
+    data = json.loads((GOLDEN / "tree-edge-podman-hostile.json").read_text())
+    conmon = data["tree"]["children"][0]
+    app = conmon["children"][0]
+    assert app["pid"] == 4194303 and app["name"] == "\x1b[2J[red]x"  # raw in JSON
+    assert app["container"]["runtime"] == "podman" and app["container"]["id"].startswith("3f2a9c0d1b7e")
+    assert "net:[4294967295]" in app["entered"]
+    assert app["threads_in_other_namespaces"] == [{"tid": 4194299, "namespaces": ["uts:[4294967288]"]}]
+    zombie, inner = app["children"]
+    assert zombie["zombie"] and zombie["namespaces"] == {}
+    assert inner["nspid"] == [4194302, 7, 1] and inner["pid_in_namespace"] == 1
+    assert sorted(inner["entered"]) == ["pid:[4294967294]", "user:[4294967289]"]
+    text = (GOLDEN / "tree-edge-podman-hostile.txt").read_text()
+    assert "\x1b" not in text and "\\x1b[2J[red]x,4194303" in text and "[link=http://x]" in text
