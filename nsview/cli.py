@@ -103,7 +103,7 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
             raise
         _report(opts, "InternalError", f"internal error: {type(err).__name__}: {err} (run with --debug for details)", ExitCode.ERROR)
     if opts.json:
-        sys.stdout.write(json.dumps(outcome.data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(outcome.data, indent=2, ensure_ascii=True) + "\n")
     else:
         _console(opts).print(outcome.render())
     raise typer.Exit(int(outcome.exit_code))
@@ -114,7 +114,7 @@ def _report(opts: Options, kind: str, message: str, code: ExitCode) -> NoReturn:
 
     if opts.json:
         payload = {"error": {"type": kind, "message": message, "exit_code": int(code)}}
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
     else:
         sys.stderr.write(f"nsview: {escape(message)}\n")
     raise typer.Exit(int(code))

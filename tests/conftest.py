@@ -32,7 +32,7 @@ def nsview_cmd():
     """Run the real CLI in a subprocess (what a user runs): returns CompletedProcess."""
 
     def _run(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-        full_env = dict(os.environ, COLUMNS="200", **(env or {}))
+        full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
         return subprocess.run(
             [sys.executable, "-m", "nsview", *args], capture_output=True, text=True, env=full_env, **kw
         )

@@ -34,7 +34,7 @@ from nsview.collect.mountinfo import parse_mountinfo
 from nsview.errors import NotAvailable, ParseError
 from nsview.model.cgroup import CpuInfo, Limit, MemoryInfo
 from nsview.procfs import SysFS
-from nsview.render.cgroup import human_bytes
+from nsview.render.units import human_bytes
 
 UNL = Limit(None, True)
 

@@ -143,7 +143,7 @@ def test_hostile_hostname_is_printed_inert(nsview_cmd, spawn):
 
 
 def test_docker_container_hostname_overlay_limits(nsview_cmd, docker_run):
-    info = docker_run("--hostname", "webhost", "-m", "256m")
+    info = docker_run("--hostname", "webhost", "-m", "256m", "--cpus", "0.5")
     pid = info["State"]["Pid"]
     code, out = _diff(nsview_cmd, str(pid))
     s = out["sections"]
@@ -159,6 +159,9 @@ def test_docker_container_hostname_overlay_limits(nsview_cmd, docker_run):
     mem = s["limits"]["target"]["limits"]["memory"]
     assert mem == {"value": info["HostConfig"]["Memory"], "unlimited": False, "unit": "bytes", "text": "256 MiB"}
     assert s["limits"]["reference"]["limits"]["memory"]["value"] != mem["value"]
+    # docker keeps --cpus as NanoCpus; the diff speaks in CPUs (a unit slip once showed "5 CPUs")
+    cpus = s["limits"]["target"]["limits"]["cpus"]
+    assert cpus["value"] == info["HostConfig"]["NanoCpus"] / 1e9 and cpus["text"] == "0.5 CPUs"
     rows = {r["type"]: r for r in s["namespaces"]["rows"]}
     for ns_type in ("uts", "net", "mnt", "pid", "ipc"):
         assert rows[ns_type]["shared"] is False

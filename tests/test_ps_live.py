@@ -31,7 +31,7 @@ def children(pid: int) -> list[int]:
 def test_ps_agrees_with_engines(nsview_cmd, docker_run, ctr_run):
     name = f"nsview-ps-{uuid.uuid4().hex[:8]}"
     info = docker_run("--name", name, "--memory", "64m", "--hostname", "psbox")
-    ns, cid = f"nsv{uuid.uuid4().hex[:6]}", f"app-{uuid.uuid4().hex[:6]}"
+    ns, cid = "nsview-ps", f"app-{uuid.uuid4().hex[:6]}"  # fixed ns: nothing accumulates
     ctr_pid = ctr_run(ns, cid)
     data = ps_json(nsview_cmd)
     rows = {(c["runtime"], c["namespace"], c["id"]): c for c in data["containers"]}

@@ -70,7 +70,7 @@ def test_unknown_name_is_one_line(nsview_cmd, busybox_image):
 
 @pytest.mark.containerd
 def test_containerd_namespace_slash_id(nsview_cmd, ctr_run):
-    ns = f"nsv{uuid.uuid4().hex[:6]}"
+    ns = "nsview-targets"  # fixed: the image import is reused, nothing accumulates per run
     cid = f"web-{uuid.uuid4().hex[:6]}"
     pid = ctr_run(ns, cid)
     assert target_pid(nsview_cmd, f"{ns}/{cid}") == pid

@@ -224,13 +224,6 @@ def _mounts(proc: ProcFS, host: KernelFS, ref: Process, tgt: Process) -> Pair[Mo
     return Pair(view(ref_table, tgt_table), view(tgt_table, ref_table))
 
 
-def _human_bytes(n: int) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size:
-            return f"{n // size} {unit}" if n % size == 0 else f"{n / size:.1f} {unit}"
-    return f"{n} B"
-
-
 def _limits(proc: ProcFS, sys: SysFS, pid: int) -> Limits:
     from nsview.collect.cgroup import collect_cgroup
 
@@ -238,27 +231,21 @@ def _limits(proc: ProcFS, sys: SysFS, pid: int) -> Limits:
     rows = []
     for key, name, unit in (
         ("memory", "memory", "bytes"),
-        ("memsw", "memory+swap", "bytes"),
-        ("cpu", "cpu quota", "cpus"),
+        ("memsw", "memory_swap", "bytes"),
+        ("cpu", "cpus", "cpus"),
         ("pids", "pids", "pids"),
     ):
         eff = report.effective.get(key)
         if eff is None:
             continue
         if eff.limit.unlimited or eff.limit.value is None:
-            rows.append(LimitRow(name, None, True, unit, "unlimited"))
+            rows.append(LimitRow(name, None, True, unit))
             continue
         value = eff.limit.value
-        if unit == "bytes":
-            text = _human_bytes(value)
-        elif unit == "cpus":
-            period = report.cpu.period_us if report.cpu and report.cpu.period_us else 100000
-            text = f"{value / period:g} CPUs ({value} us per {period} us)"
-        else:
-            text = str(value)
-        rows.append(LimitRow(name, value, False, unit, text))
+        # the cgroup model keeps CPU limits in millionths of a CPU; the diff speaks in CPUs
+        rows.append(LimitRow(name, value / 1_000_000 if unit == "cpus" else value, False, unit))
     if report.cpuset and report.cpuset.effective_cpus is not None:
-        rows.append(LimitRow("cpuset cpus", None, False, "cpus", report.cpuset.effective_cpus))
+        rows.append(LimitRow("cpuset_cpus", report.cpuset.effective_cpus, False, "cpulist"))
     placement = report.placement("memory")
     files = []
     if placement and placement.directory:

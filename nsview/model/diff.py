@@ -105,11 +105,10 @@ class MountView:
 class LimitRow:
     """One cgroup headline: value ``None`` with ``unlimited`` True means no limit."""
 
-    name: str
-    value: int | None
+    name: str  # stable key: memory, memory_swap, cpus, pids, cpuset_cpus
+    value: int | float | str | None  # bytes, CPUs (0.5), a count, or a cpuset list ("0-1")
     unlimited: bool
-    unit: str = ""  # "bytes", "cpus", "pids"
-    text: str = ""  # human form: "256 MiB", "unlimited"
+    unit: str = ""  # "bytes", "cpus", "pids", "cpulist"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nsview.model.diff import Comparison, Limits, MountView, Pair, Reading, Side, UserMaps, UtsInfo
+from nsview.model.diff import Comparison, LimitRow, Limits, MountView, Pair, Reading, Side, UserMaps, UtsInfo
 from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
 from nsview.model.overlay import OverlayRoot
+from nsview.render.units import human_bytes
 
 DIFF_STYLE = "bold yellow"
 NA_STYLE = "red"
@@ -152,12 +153,27 @@ def _mount_view(v: MountView) -> dict[str, Any]:
     }
 
 
+_LIMIT_LABELS = {"memory_swap": "memory+swap", "cpuset_cpus": "cpuset cpus"}
+
+
+def limit_text(row: LimitRow) -> str:
+    """The human form of a limit: "256 MiB", "0.5 CPUs", "100", "0-1", "unlimited"."""
+    if row.unlimited or row.value is None:
+        return "unlimited"
+    if row.unit == "bytes":
+        return human_bytes(int(row.value))
+    if row.unit == "cpus":
+        return f"{row.value:g} CPUs"
+    return str(row.value)
+
+
 def _limits(lim: Limits) -> dict[str, Any]:
     return {
         "cgroup": lim.cgroup,
         "files": list(lim.files),
         "limits": {
-            r.name: {"value": r.value, "unlimited": r.unlimited, "unit": r.unit, "text": r.text} for r in lim.rows
+            r.name: {"value": r.value, "unlimited": r.unlimited, "unit": r.unit, "text": limit_text(r)}
+            for r in lim.rows
         },
     }
 
@@ -480,11 +496,11 @@ def _limits_table(p: Pair[Limits], ref_label: str, tgt_label: str):
         for v in (ref, tgt):
             row = next((r for r in v.rows if r.name == name), None) if v else None
             vals.append(row)
-        texts = [r.text if r else None for r in vals]
+        texts = [limit_text(r) if r else None for r in vals]
         differ = None not in texts and texts[0] != texts[1]
         cells = [
             safe(x, DIFF_STYLE if differ and i == 1 else "") if x is not None else Text("n/a", style="dim")
             for i, x in enumerate(texts)
         ]
-        t.add_row(Text(name), *cells, Text("differs", style=DIFF_STYLE) if differ else Text(""))
+        t.add_row(Text(_LIMIT_LABELS.get(name, name)), *cells, Text("differs", style=DIFF_STYLE) if differ else Text(""))
     return t
