@@ -204,6 +204,13 @@ class Load:
         self.popens: list[subprocess.Popen] = []
 
     def __enter__(self) -> Load:
+        try:
+            return self._start()
+        except BaseException:  # Ctrl-C or a failed group mid-start: `with` will not call __exit__
+            self.stop()
+            raise
+
+    def _start(self) -> Load:
         if not self.groups:
             return self
         sleeps = self.procs - 2 * self.groups
