@@ -30,7 +30,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich's markdown/markup help mode imports markdown_it and pygments (~80 ms).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Examples: nsview tree web | nsview diff web | nsview cgroup 0ac949292b65 | nsview ps --json. "
+    "Exit codes and JSON fields: docs/commands.md, docs/json.md.",
 )
 
 # ---- options every command shares ---------------------------------------------------------
@@ -145,7 +149,7 @@ def _pid_target(opts: Options, target: str) -> int:
 # ---- commands -----------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(short_help="Process lineage and descendants, with namespace and container boundaries marked.")
 def tree(
     target: TargetArg,
     depth: Annotated[
@@ -176,7 +180,7 @@ def tree(
     execute(opts, work)
 
 
-@app.command()
+@app.command(short_help="The cgroup limits that really bind TARGET, and its usage, decoded.")
 def cgroup(
     target: TargetArg,
     json_: JsonOpt = False,
@@ -206,7 +210,7 @@ def cgroup(
     execute(opts, work)
 
 
-@app.command()
+@app.command(short_help="Every container on the host, one row each (no daemon asked).")
 def ps(
     runtime: Annotated[
         Optional[list[str]],
@@ -252,7 +256,7 @@ def ps(
     execute(opts, work)
 
 
-@app.command()
+@app.command(short_help="Host and TARGET side by side: namespaces, hostname, network, mounts, limits.")
 def diff(
     target: TargetArg,
     against: Annotated[

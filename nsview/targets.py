@@ -50,6 +50,7 @@ def resolve(
         pid = int(text)
         proc.check_mounted()
         if pid > 0 and proc.pid_exists(pid):
+            _refuse_thread(proc, pid)
             return Resolved(pid, None)
     if text.startswith("-") and text[1:].isdigit():
         raise UsageError(f"TARGET must be a positive process id, not {target!r}")
@@ -73,3 +74,17 @@ def resolve(
     if len(found) > 1:
         raise AmbiguousTarget(target, sorted(c.label() for c in found))
     return Resolved(found[0].init_pid, found[0])
+
+
+def _refuse_thread(proc: ProcFS, pid: int) -> None:
+    """/proc/<tid> exists for every thread though /proc does not list it (HARDENING #6): a TID
+    is not a process, whatever the command. A status that cannot be read decides nothing."""
+    from nsview.collect.status import read_status
+    from nsview.errors import NsviewError
+
+    try:
+        status = read_status(proc, pid)
+    except NsviewError:
+        return
+    if status.tgid != status.pid:
+        raise UsageError(f"{pid} is a thread of process {status.tgid}, not a process; try {status.tgid}")

@@ -76,3 +76,62 @@ def test_fuzz_proc_cgroup(data):
 @given(st.text(max_size=60))
 def test_fuzz_ns_link(text):
     _only_parse_errors(parse_ns_link, text)
+
+
+# ---- cgroup value files, overlay options, id maps, utsname, rtnetlink ------------------------
+from nsview.collect.cgroup import (  # noqa: E402
+    decode_limit,
+    parse_blkio_throttle,
+    parse_count,
+    parse_cpu_max,
+    parse_io_max,
+    parse_keyed,
+    parse_memtotal,
+    parse_weight,
+)
+from nsview.collect.diff import parse_id_map  # noqa: E402
+from nsview.collect.net import parse_rtnetlink  # noqa: E402
+from nsview.collect.overlay import split_lowerdir  # noqa: E402
+from nsview.collect.uts import parse_utsname  # noqa: E402
+
+_VALUE_ALPHABET = "max -0123456789:=\n\t rbpswioefault922337203685477"
+cgroup_text = st.text(alphabet=_VALUE_ALPHABET, max_size=120) | st.text(max_size=80)
+_VALUE_PARSERS = [decode_limit, parse_count, parse_keyed, parse_cpu_max, parse_io_max,
+                  parse_blkio_throttle, parse_weight, parse_memtotal, parse_id_map]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_VALUE_PARSERS), cgroup_text)
+def test_fuzz_cgroup_value_files(parser, text):
+    _only_parse_errors(parser, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cgroup_text)
+def test_fuzz_decode_limit_never_reports_a_sentinel(text):
+    try:
+        lim = decode_limit(text)
+    except ParseError:
+        return
+    from nsview.collect.cgroup import UNLIMITED_SENTINELS
+
+    assert lim.unlimited or (lim.value is not None and lim.value >= 0 and lim.value not in UNLIMITED_SENTINELS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab/\\:,l", max_size=60))
+def test_fuzz_split_lowerdir(value):
+    layers = split_lowerdir(value)  # never raises: every option string is some list of layers
+    assert all(path for path, _ in layers)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=0, max_size=400) | st.binary(min_size=390, max_size=390))
+def test_fuzz_utsname(raw):
+    _only_parse_errors(parse_utsname, raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kernelish | st.binary(min_size=16, max_size=200))
+def test_fuzz_rtnetlink(data):
+    _only_parse_errors(parse_rtnetlink, data)

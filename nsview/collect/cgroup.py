@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from nsview.collect.cgroup_membership import read_proc_cgroup
+from nsview.collect.cgroup_membership import parse_proc_cgroup
 from nsview.collect.mountinfo import read_mountinfo
 from nsview.errors import NoSuchProcess, NotAvailable, NsviewError, ParseError
 from nsview.model.cgroup import (
@@ -552,16 +552,28 @@ def _v2_enabled(f: _Files, mount_root_dir: Callable[[str], str]) -> Callable[[st
     return check
 
 
+def _read_memberships(proc: ProcFS, pid: int, f: _Files) -> tuple[CgroupMembership, ...]:
+    """/proc/PID/cgroup, line by line: a malformed line is reported and skipped (HARDENING #18),
+    the other hierarchies still count."""
+    out: list[CgroupMembership] = []
+    for line in proc.pid_read(pid, "cgroup").split(b"\n"):
+        try:
+            out.extend(parse_proc_cgroup(line))
+        except ParseError as err:
+            f._fail(f"/proc/{pid}/cgroup", err.message)
+    return tuple(out)
+
+
 def collect_cgroup(proc: ProcFS, sys: SysFS, pid: int) -> CgroupReport:
     """Everything nsview knows about the cgroup limits of ``pid`` (library entry point).
 
     Raises NoSuchProcess when the process does not exist or exits while being read; a
     controller that is not mounted or not enabled is a Placement with a ``reason``, not an
     error. ``CgroupReport.memory_limit`` is the headline (effective memory limit)."""
-    memberships = read_proc_cgroup(proc, pid)
+    f = _Files(sys)
+    memberships = _read_memberships(proc, pid, f)
     mounts = cgroup_mounts(read_mountinfo(proc, "self"))
     mode, evidence = detect_mode(mounts, sys.fs_magic("fs/cgroup"))
-    f = _Files(sys)
     notes: list[str] = []
 
     def v2_root_dir(directory: str) -> str:
@@ -572,6 +584,13 @@ def collect_cgroup(proc: ProcFS, sys: SysFS, pid: int) -> CgroupReport:
 
     placements = tuple(place(r, memberships, mounts, _v2_enabled(f, v2_root_dir)) for r in RESOURCES)
     mount_roots = {(m.version, m.target): m.root for m in mounts}
+    if any(".." in cgroup_components(m.root) for m in mounts):
+        # HARDENING #11: mountinfo shows a cgroup mount's root relative to the reader's cgroup
+        # namespace; "/.." means nsview itself runs inside one.
+        notes.append(
+            "nsview runs inside a cgroup namespace: cgroup paths are relative to its root "
+            "(\"/..\" climbs above it); run nsview from the host's cgroup namespace for full paths"
+        )
 
     sections: dict[str, object] = {}
     effective: dict[str, EffectiveLimit] = {}

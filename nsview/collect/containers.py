@@ -271,6 +271,11 @@ def scan_containers(
     notes: list[str] = []
     if host.pid != 1:
         notes.append(f"host reference: {host.source}")
+    from nsview.collect.procmount import hidepid_note
+
+    hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
+    if hidden:
+        notes.append(hidden)
     return ContainerScan(
         containers=tuple(containers),
         host=host,

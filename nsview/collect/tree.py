@@ -108,6 +108,11 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
         notes.append(f"{len(gone)} process(es) exited while being read and are not shown")
     if unreadable:
         notes.append(f"{len(unreadable)} process(es) could not be read and are not shown")
+    from nsview.collect.procmount import hidepid_note
+
+    hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
+    if hidden:
+        notes.append(hidden)
     tree = ProcessTree(target=pid, root=node, lineage=tuple(p.pid for p in chain), notes=())
     denied = sum(1 for n in tree.walk() if "permission denied" in n.process.errors.get("namespaces", ""))
     if denied:

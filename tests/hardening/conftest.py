@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -79,12 +80,18 @@ def hostile():
 
 
 @pytest.fixture(scope="session")
-def unprivileged(tmp_path_factory):
+def unprivileged():
     """(argv prefix, env) that run a python as uid/gid 65534 via setpriv; skips if impossible."""
     live.need(live.is_root(), "needs root to drop to nobody with setpriv")
-    made = util.unprivileged_python(tmp_path_factory.mktemp("nobody"))
-    live.need(made is not None, "cannot run nsview as nobody (setpriv, or a python nobody can run)")
-    return made
+    # not under pytest's tmp dir: that is mode 700, and nobody must read the copied packages
+    work = Path(tempfile.mkdtemp(prefix="nsview-nobody-"))
+    try:
+        work.chmod(0o755)
+        made = util.unprivileged_python(work)
+        live.need(made is not None, "cannot run nsview as nobody (setpriv, or a python nobody can run)")
+        yield made
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture

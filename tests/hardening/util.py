@@ -236,3 +236,15 @@ def load_json(r: subprocess.CompletedProcess):
         return json.loads(r.stdout)
     except ValueError as err:
         raise AssertionError(f"not JSON (exit {r.returncode}): {r.stdout[:500]!r} {r.stderr[:500]!r}") from err
+
+
+def squash_lines(text: str, keep_spaces: bool = False) -> list[str]:
+    """Output lines with rich's soft wrapping undone: a line that continues a note (indented or
+    not starting a new item) is joined to the one before."""
+    lines: list[str] = []
+    for ln in text.splitlines():
+        if lines and ln and not ln.startswith(("note:", "nsview")) and lines[-1].startswith("note:"):
+            lines[-1] += (" " if keep_spaces else " ") + ln.strip()
+        else:
+            lines.append(ln)
+    return lines

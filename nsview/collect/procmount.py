@@ -1,0 +1,39 @@
+"""How the procfs being read is mounted: hidepid hides other users' processes (proc(5))."""
+
+from __future__ import annotations
+
+import os
+
+from nsview.collect.mountinfo import read_mountinfo
+from nsview.errors import NsviewError
+from nsview.procfs import ProcFS
+
+# proc(5), mount options:  hidepid=0|1|2|4 (Linux >= 5.8 also names them off, noaccess,
+# invisible, ptraceable), and subset=pid. mountinfo shows them among the super options:
+#   43 27 0:39 / /proc rw,relatime - proc proc rw,hidepid=invisible
+_VISIBLE = ("0", "off")
+
+
+def hidepid(proc: ProcFS) -> str | None:
+    """The hidepid= value of the procfs at ``proc.root`` when it hides processes, else None.
+    A fixture or snapshot (not a mount point in the reader's mountinfo) is never hidden."""
+    try:
+        mounts = read_mountinfo(proc, "self")
+    except NsviewError:
+        return None
+    where = os.path.realpath(proc.root)
+    found = None
+    for m in mounts:  # the last mount on a path is the visible one
+        if m.fstype == "proc" and m.target == where:
+            found = m.super_option("hidepid")
+    return None if found is None or found in _VISIBLE else found
+
+
+def hidepid_note(proc: ProcFS) -> str | None:
+    value = hidepid(proc)
+    if value is None or os.geteuid() == 0:
+        return None
+    return (
+        f"{proc.root} is mounted with hidepid={value}: processes of other users are hidden, "
+        "so this list may be incomplete (run as root, or as a member of the mount's gid= group)"
+    )
