@@ -564,8 +564,11 @@ def _read_memberships(proc: ProcFS, pid: int, f: _Files) -> tuple[CgroupMembersh
     return tuple(out)
 
 
-def collect_cgroup(proc: ProcFS, sys: SysFS, pid: int) -> CgroupReport:
+def collect_cgroup(
+    proc: ProcFS, sys: SysFS, pid: int, resources: tuple[str, ...] = RESOURCES
+) -> CgroupReport:
     """Everything nsview knows about the cgroup limits of ``pid`` (library entry point).
+    ``resources`` narrows the work to some of RESOURCES (``nsview ps`` needs only memory).
 
     Raises NoSuchProcess when the process does not exist or exits while being read; a
     controller that is not mounted or not enabled is a Placement with a ``reason``, not an
@@ -582,7 +585,7 @@ def collect_cgroup(proc: ProcFS, sys: SysFS, pid: int) -> CgroupReport:
                 return m.target
         return directory
 
-    placements = tuple(place(r, memberships, mounts, _v2_enabled(f, v2_root_dir)) for r in RESOURCES)
+    placements = tuple(place(r, memberships, mounts, _v2_enabled(f, v2_root_dir)) for r in resources)
     mount_roots = {(m.version, m.target): m.root for m in mounts}
     if any(".." in cgroup_components(m.root) for m in mounts):
         # HARDENING #11: mountinfo shows a cgroup mount's root relative to the reader's cgroup

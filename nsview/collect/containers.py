@@ -431,12 +431,10 @@ def _finish(
 
 def _memory_limit(proc: ProcFS, sys: KernelFS | None, pid: int) -> tuple[MemoryLimit | None, str | None]:
     """Through the cgroup collector (the one reader of limits in nsview), when it is there."""
+    from nsview.collect.cgroup import collect_cgroup
+
     try:
-        from nsview.collect.cgroup import collect_cgroup  # issue 3; may not have landed yet
-    except ImportError:
-        return None, "not available (cgroup collector missing)"
-    try:
-        report = collect_cgroup(proc, sys if sys is not None else KernelFS("/sys"), pid)
+        report = collect_cgroup(proc, sys if sys is not None else KernelFS("/sys"), pid, ("memory",))
     except NoSuchProcess:
         return None, "process exited"
     except NsviewError as err:
