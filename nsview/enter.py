@@ -79,7 +79,6 @@ def run_in_namespace(
     if ns_type not in CLONE_FLAGS:
         raise NotAvailable(f"{ns_type} namespace", "nsview does not enter this namespace type")
     nstype = CLONE_FLAGS[ns_type]
-    setns = _setns_function()
     fd = proc.pid_open_ns(pid, ns_type)
     try:
         if starttime is not None:

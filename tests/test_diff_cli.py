@@ -17,7 +17,7 @@ def test_fixture_diff_is_partial_and_names_its_reference(nsview_cmd):
     assert r.returncode == 6, r.stderr
     out = json.loads(r.stdout)
     me = int(os.readlink(proc / "self"))
-    assert out["reference"]["pid"] == me and "PID 1" in out["reference"]["note"]
+    assert out["reference"]["pid"] == me and "pid 1" in out["reference"]["note"].lower()
     rows = {row["type"]: row for row in out["sections"]["namespaces"]["rows"]}
     for ns_type, row in rows.items():
         assert row["target"]["id"] == os.readlink(proc / target / "ns" / ns_type)

@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 
-from tests.support import live
 
 pytestmark = [pytest.mark.live]
 

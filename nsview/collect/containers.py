@@ -23,7 +23,7 @@ from pathlib import Path
 from nsview.collect.cgroup_membership import parse_proc_cgroup
 from nsview.collect.cmdline import parse_cmdline
 from nsview.collect.mountinfo import read_mountinfo
-from nsview.collect.ns import parse_ns_link
+from nsview.collect.ns import host_reference, parse_ns_link
 from nsview.collect.stat import parse_stat
 from nsview.errors import AccessDenied, NoSuchProcess, NsviewError
 from nsview.model.container import ContainerBoundary, boundary_from_parent
@@ -32,7 +32,6 @@ from nsview.model.containers import (
     CgroupMatch,
     Container,
     ContainerScan,
-    HostReference,
     MemoryLimit,
     classify_cgroup_path,
     containerd_path,
@@ -71,24 +70,6 @@ class _Seen:
     differs: bool  # some readable namespace differs from the host reference
     paths: list[str] = field(default_factory=list)
     args: tuple[str, ...] | None = None
-
-
-def host_reference(proc: ProcFS) -> HostReference:
-    """PID 1's namespaces where readable; else nsview's own, and say so (REAL-CONTAINERS 4)."""
-    why = "not visible"
-    try:
-        found, failed = proc.pid_readlinks(1, _NS_LINKS)
-        if not failed and found:
-            return HostReference(1, "pid 1", _refs(found))
-        why = sorted(set(failed.values()))[0] if failed else "no namespace links"
-    except NsviewError as err:
-        why = err.message
-    try:
-        own = int(proc.readlink("self"))
-        found, _failed = proc.pid_readlinks(own, _NS_LINKS)
-        return HostReference(own, f"nsview itself (pid 1 unreadable: {why})", _refs(found))
-    except (NsviewError, ValueError):
-        return HostReference(None, f"none (pid 1 unreadable: {why}; no /proc/self)", {})
 
 
 def _refs(links: dict[str, str]) -> dict[str, NamespaceRef]:

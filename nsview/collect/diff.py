@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from nsview.collect.mountinfo import read_mountinfo
-from nsview.collect.ns import read_namespaces
+from nsview.collect.ns import host_reference, read_namespaces
 from nsview.collect.overlay import decode_overlay
 from nsview.collect.process import read_process
 from nsview.enter import entry_error
@@ -57,25 +57,14 @@ def read_user_maps(proc: ProcFS, pid: int) -> UserMaps:
 
 
 def choose_reference(proc: ProcFS, against: int | None) -> tuple[int, str, str | None]:
-    """(pid, role, note): the other side of the comparison.
-
-    The host is PID 1's namespaces where they can be read; where not (a sandbox policy gives
-    even root EACCES on /proc/1/ns/*), nsview's own process, and the note says so."""
+    """(pid, role, note): the other side of the comparison: ``against``, or the host reference
+    (PID 1 where its namespaces are readable, else nsview itself, with a note saying so)."""
     if against is not None:
         return against, "against", None
-    why = "not readable"
-    try:
-        found, failed = read_namespaces(proc, 1)
-        if found and not failed:
-            return 1, "host", "host = PID 1"
-        why = sorted(set(failed.values()))[0] if failed else "absent"
-    except NsviewError as err:
-        why = entry_error(err)
-    try:
-        me = int(proc.readlink("self"))
-    except (NsviewError, ValueError):
-        raise NoSuchProcess(1, f"no host reference: PID 1's namespaces are not readable ({why}) and {proc.root}/self is missing") from None
-    return me, "host", f"host = nsview itself (pid {me}): PID 1's namespaces are not readable ({why})"
+    ref = host_reference(proc)
+    if ref.pid is None:
+        raise NoSuchProcess(1, f"no host reference: {ref.source}")
+    return ref.pid, "host", f"host = {ref.source}"
 
 
 def _side(proc: ProcFS, pid: int, role: str, note: str | None) -> tuple[Side, Process]:

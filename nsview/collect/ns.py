@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError, ParseError
-from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
+from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
 from nsview.procfs import ProcFS
 
 # readlink(/proc/PID/ns/net) -> "net:[4026531833]". The same text in a fixture tree (a symlink
@@ -74,3 +74,22 @@ def read_thread_namespaces(
         if differ:
             out[int(name)] = tuple(differ)
     return out
+
+
+def host_reference(proc: ProcFS) -> HostReference:
+    """PID 1's namespaces where readable; else nsview's own, and say so (on some hosts a
+    sandbox policy gives even root EACCES on /proc/1/ns/*)."""
+    why = "not visible"
+    try:
+        found, failed = read_namespaces(proc, 1)
+        if found and not failed:
+            return HostReference(1, "pid 1", found)
+        why = sorted(set(failed.values()))[0] if failed else "no namespace links"
+    except NsviewError as err:
+        why = err.message
+    try:
+        own = int(proc.readlink("self"))
+        found, _failed = read_namespaces(proc, own)
+        return HostReference(own, f"nsview itself (pid 1 unreadable: {why})", found)
+    except (NsviewError, ValueError):
+        return HostReference(None, f"none (pid 1 unreadable: {why}; no {proc.root}/self)", {})

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from nsview.model.process import NamespaceRef
+from nsview.model.process import HostReference, NamespaceRef
 
 # Display order for `nsview ps` and the vocabulary of --runtime.
 RUNTIMES: tuple[str, ...] = (
@@ -173,15 +173,6 @@ class Container:
         if self.name:
             parts.append(f"({self.name})")
         return " ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class HostReference:
-    """What "the host's namespaces" means for this scan, and where it came from."""
-
-    pid: int | None
-    source: str  # "pid 1" or "nsview itself (pid 1 unreadable: permission denied)"
-    namespaces: dict[str, NamespaceRef] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,16 @@ class NamespaceRef:
 
 
 @dataclass(frozen=True, slots=True)
+class HostReference:
+    """What "the host's namespaces" means for a comparison or a scan, and where it came from:
+    PID 1's where readable, else nsview's own (some sandboxes refuse even root /proc/1/ns)."""
+
+    pid: int | None
+    source: str  # "pid 1" or "nsview itself (pid 1 unreadable: permission denied)"
+    namespaces: dict[str, NamespaceRef] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Stat:
     """The fields of /proc/PID/stat nsview uses (proc(5), numbered from 1)."""
 

@@ -381,7 +381,6 @@ def _net_table(p: Pair[NetworkInfo], ref_label: str, tgt_label: str):
 
 
 def _mount_line(m: Mount, style: str = ""):
-    from rich.text import Text
 
     from nsview.render.sanitize import safe
 

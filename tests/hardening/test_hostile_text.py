@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from tests.hardening import util
-from tests.hardening.conftest import ARGS, COMM, HOSTNAME
+from tests.hardening.conftest import ARGS, HOSTNAME
 from tests.support import live
 
 CGROUP_MARKUP = ("[red]x", "[link=evil]", ":smile:")  # what a cgroup name can carry

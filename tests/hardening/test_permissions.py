@@ -69,7 +69,7 @@ def test_row09_root_still_gets_eacces(nsview_cmd):
     assert data["tree"]["errors"]["namespaces"] == "permission denied"
     assert any("permission denied" in n and "even root" in n for n in data["notes"])
     diff = util.load_json(nsview_cmd("diff", str(os.getpid()), "--json"))
-    assert diff["reference"]["pid"] != 1 and "not readable" in diff["reference"]["note"]
+    assert diff["reference"]["pid"] != 1 and "pid 1 unreadable: permission denied" in diff["reference"]["note"]
     ps = util.load_json(nsview_cmd("ps", "--json"))
     assert ps["host_reference"]["pid"] != 1 and "permission denied" in ps["host_reference"]["source"]
     for args in (("tree", "1"), ("cgroup", "1"), ("diff", "1")):
