@@ -20,6 +20,16 @@ _GONE = (errno.ENOENT, errno.ESRCH)
 _DENIED = (errno.EACCES, errno.EPERM)
 
 
+def host_root_for(proc_root: str | os.PathLike[str]) -> Path:
+    """The host filesystem that goes with a procfs, for host files nsview reads (engines' state,
+    overlay2 short links): "/" for the live /proc; for a fixture or snapshot at ``X/proc``, the
+    ``X/host`` tree it captured beside it, so a snapshot is never decoded against this machine."""
+    root = Path(proc_root)
+    if root.resolve() == Path("/proc"):
+        return Path("/")
+    return root.parent / "host"
+
+
 class KernelFS:
     """A kernel pseudo-filesystem mounted at ``root`` (live, fixture or snapshot)."""
 

@@ -42,7 +42,7 @@ def test_systemd_driver_docker_with_moved_data_root():
     assert result.host.source == "pid 1"
     by_name = {c.name: c for c in result.containers}
     assert set(by_name) == {"web", "cache"}  # the decoy under /var/lib/docker is not used
-    fs = FIXTURES / "containers-systemd-driver" / "fs" / "srv" / "docker" / "containers"
+    fs = FIXTURES / "containers-systemd-driver" / "host" / "srv" / "docker" / "containers"
     for name, c in by_name.items():
         config = json.loads((fs / c.id / "config.v2.json").read_text())
         assert config["Name"] == "/" + name and config["State"]["Pid"] == c.init_pid
@@ -170,7 +170,7 @@ def test_ps_text_is_inert(nsview_cmd, tmp_path):
 
     root = tmp_path / "x"
     shutil.copytree(FIXTURES / "containers-systemd-driver", root, symlinks=True)
-    cfg = next((root / "fs" / "srv" / "docker" / "containers").glob("3f4e9*")) / "config.v2.json"
+    cfg = next((root / "host" / "srv" / "docker" / "containers").glob("3f4e9*")) / "config.v2.json"
     data = json.loads(cfg.read_text())
     data["Name"] = "/[red]evil\x1b]0;x\x07"
     cfg.write_text(json.dumps(data))

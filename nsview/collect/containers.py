@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from nsview.collect.cgroup_membership import parse_proc_cgroup
 from nsview.collect.cmdline import parse_cmdline
@@ -39,21 +38,12 @@ from nsview.model.containers import (
     pick_cgroup_paths,
 )
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
-from nsview.procfs import KernelFS, ProcFS
+from nsview.procfs import KernelFS, ProcFS, host_root_for
 
 _NS_LINKS = tuple(f"ns/{t}" for t in NAMESPACE_TYPES)
 _SUPERVISORS = ("containerd-shim", "conmon", "lxc", "[lxc", "dockerd")
 _DOCKER_CONFIG_LIMIT = 1024 * 1024
 DEFAULT_DOCKER_ROOT = "/var/lib/docker"
-
-
-def engine_root_for(proc_root: str | os.PathLike[str]) -> Path:
-    """Where engines' on-disk state is looked up. The live host: "/". A snapshot or fixture
-    (``--proc-root X/proc``) keeps the files it captured in ``X/fs``."""
-    root = Path(proc_root)
-    if root == Path("/proc"):
-        return Path("/")
-    return root.parent / "fs"
 
 
 @dataclass(slots=True)
@@ -95,7 +85,7 @@ def scan_containers(
     the per-container extras (rootfs, memory, hostname): target resolution needs only ids."""
     proc.check_mounted()
     host = host_reference(proc)
-    engine_fs = KernelFS(fs_root if fs_root is not None else engine_root_for(proc.root))
+    engine_fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
     seen: dict[int, _Seen] = {}
     vanished = 0
     unreadable: dict[str, int] = {}

@@ -5,7 +5,6 @@ be read on one side carries the reason, and the other sections still show."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 from nsview.collect.mountinfo import read_mountinfo
@@ -29,7 +28,7 @@ from nsview.model.diff import (
 )
 from nsview.model.mount import Mount
 from nsview.model.process import NAMESPACE_TYPES, Process
-from nsview.procfs import KernelFS, ProcFS, SysFS
+from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
 
 T = TypeVar("T")
 
@@ -101,10 +100,7 @@ def collect_diff(
     """Compare ``target`` with the host (or with ``against``). ``host`` reads host files such as
     overlay2 short links; its default is the host root."""
     if host is None:
-        # Host files (overlay2 short links) belong with the procfs being read: the live root for
-        # the live /proc; for a fixture or snapshot, its "host" tree next to "proc".
-        live = proc.root.resolve() == Path("/proc")
-        host = KernelFS("/" if live else proc.root.parent / "host")
+        host = KernelFS(host_root_for(proc.root))
     ref_pid, role, note = choose_reference(proc, against)
     tgt_side, tgt = _side(proc, target, "target", None)  # strict: NoSuchProcess propagates
     ref_side, ref = _side(proc, ref_pid, role, note)
