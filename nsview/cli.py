@@ -239,15 +239,11 @@ def ps(
         from dataclasses import replace
 
         from nsview.collect.containers import scan_containers
-        from nsview.errors import UsageError
-        from nsview.model.containers import RUNTIMES
+        from nsview.model.containers import runtime_filter
         from nsview.procfs import ProcFS, SysFS
         from nsview.render.ps import ps_to_dict, render_ps
 
-        wanted = {"namespaces only" if r.strip().lower() in ("namespaces", "ns") else r.strip().lower() for r in runtime or ()}
-        unknown = sorted(wanted - set(RUNTIMES))
-        if unknown:
-            raise UsageError(f"unknown --runtime {', '.join(unknown)}; choose from: docker, containerd, podman, cri-o, kubernetes, lxc, namespaces")
+        wanted = runtime_filter(runtime)
         scan = scan_containers(ProcFS(opts.proc_root), SysFS(opts.sys_root))
         if wanted:
             scan = replace(scan, containers=tuple(c for c in scan.containers if c.runtime in wanted))

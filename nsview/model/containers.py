@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nsview.errors import UsageError
 from nsview.model.process import HostReference, NamespaceRef
 
 # Display order for `nsview ps` and the vocabulary of --runtime.
@@ -37,6 +38,19 @@ RUNTIMES: tuple[str, ...] = (
     "lxc",
     "namespaces only",
 )
+
+
+def runtime_filter(values: list[str] | None) -> frozenset[str]:
+    """``--runtime`` values -> runtime names; "namespaces"/"ns" mean bare unshare groups."""
+    wanted = frozenset(
+        "namespaces only" if v.strip().lower() in ("namespaces", "ns") else v.strip().lower()
+        for v in values or ()
+    )
+    unknown = sorted(wanted - set(RUNTIMES))
+    if unknown:
+        choices = ", ".join(r if r != "namespaces only" else "namespaces" for r in RUNTIMES)
+        raise UsageError(f"unknown --runtime {', '.join(unknown)}; choose from: {choices}")
+    return wanted
 
 _HEX64 = r"[0-9a-f]{64}"
 _SCOPE = re.compile(rf"^(docker|libpod|crio|cri-containerd)-({_HEX64})\.scope$")

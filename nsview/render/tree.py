@@ -120,8 +120,25 @@ def _label(node: TreeNode):
         notes.append(Text("namespaces: ") + safe(p.errors["namespaces"], "red"))
     if node.children_elided:
         notes.append(Text(f"{node.children_elided} child(ren) not shown (--depth)", style="dim"))
-    for note in notes:
-        line.append("\n  ")
-        line.append("↳ ", style="dim")
-        line.append_text(note)
-    return line
+    if not notes:
+        return line
+    from rich.console import Group
+
+    return Group(line, *(_Remark(note) for note in notes))
+
+
+class _Remark:
+    """One "↳ remark" under a node, with a hanging indent: a wrapped inode list stays under
+    its arrow instead of falling back to the tree's guide column."""
+
+    _ARROW, _INDENT = "  ↳ ", "    "
+
+    def __init__(self, text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console, options):
+        from rich.text import Text
+
+        lines = self.text.wrap(console, max(options.max_width - len(self._INDENT), 8))
+        for i, line in enumerate(lines):
+            yield Text(self._ARROW if i == 0 else self._INDENT, style="dim") + line
