@@ -10,8 +10,8 @@ Every command takes the same targets:
   mylxc                       an LXC container name
 A container resolves to its init process on the host. Nothing asks an engine: the evidence is
 /proc (cgroup paths, the shims' and conmon's argv) and the engines' files (see
-nsview.collect.containers). Digits are a pid when that process exists, else an id prefix; a
-container named with digits only is reached as ``/NAME``.
+nsview.collect.containers). Digits are always a pid (pids never start with "0", so "0ac9" is
+an id prefix); a container named with digits only is reached as ``/NAME``.
 """
 
 from __future__ import annotations
@@ -46,24 +46,26 @@ def resolve(
         raise UsageError("TARGET is empty: give a pid, a container name or a container id")
     proc = ProcFS(proc_root)
     digits = text.isascii() and text.isdigit()
-    if digits:
-        pid = int(text)
-        proc.check_mounted()
-        if pid > 0 and proc.pid_exists(pid):
-            _refuse_thread(proc, pid)
-            return Resolved(pid, None)
-    if text.startswith("-") and text[1:].isdigit():
+    if (digits and not text.strip("0")) or (text.startswith("-") and text[1:].isdigit()):
         raise UsageError(f"TARGET must be a positive process id, not {target!r}")
 
     from nsview.collect.containers import scan_containers
 
+    if digits and not text.startswith("0"):
+        # Digits are a pid (pids never start with "0"): a mistyped pid must not silently
+        # become some container whose id happens to start with those digits.
+        pid = int(text)
+        proc.check_mounted()
+        if proc.pid_exists(pid):
+            _refuse_thread(proc, pid)
+            return Resolved(pid, None)
+        scan = scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
+        hits = [c for c in match_target(scan.containers, text) if c.id and c.id.startswith(text)]
+        hint = f" (container {hits[0].label()} has an id starting with {text}: give more of its id, or its name)" if hits else ""
+        raise NoSuchProcess(pid, f"no such process: {pid}{hint}")
+
     scan = scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
     found = match_target(scan.containers, text)
-    if not found and digits:
-        # digits that are no live pid may still be an id prefix ("012345"); if not, the pid error
-        if int(text) <= 0:
-            raise UsageError(f"TARGET must be a positive process id, not {target!r}")
-        raise NoSuchProcess(int(text))
     if not found:
         count = sum(1 for c in scan.containers if c.id is not None)
         raise TargetNotFound(

@@ -38,15 +38,15 @@ def test_docker_name_id_prefix(nsview_cmd, docker_run):
 
 @pytest.mark.docker
 def test_docker_ambiguous_prefix_lists_candidates(nsview_cmd, docker_run):
-    # Start containers until two of ours share a first character that is not a live pid's
-    # number (a letter, or "0"): digits 1-9 name kernel threads. Eight such ids force a pair.
+    # Start containers until two of ours share a first character that is not a digit (digits
+    # are pids, and "0" alone is no target): six letters, so seven such ids force a pair.
     by_first: dict[str, list[dict]] = {}
     first = None
     for _ in range(60):
         info = docker_run()
         key = info["Id"][0]
         by_first.setdefault(key, []).append(info)
-        if len(by_first[key]) == 2 and (not key.isdigit() or key == "0"):
+        if len(by_first[key]) == 2 and not key.isdigit():
             first = key
             break
     assert first is not None
