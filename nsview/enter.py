@@ -18,7 +18,7 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
 from nsview.procfs import ProcFS
@@ -76,16 +76,51 @@ def run_in_namespace(
     ``starttime`` (stat field 22) pins the process identity: if the pid now belongs to another
     process, NoSuchProcess. Errors: AccessDenied / NoSuchProcess / NotAvailable, never OSError.
     """
+    (answer,) = run_in_each_namespace(proc, [(pid, starttime)], ns_type, question, timeout=timeout)
+    if isinstance(answer, NsviewError):
+        raise answer
+    return answer
+
+
+def run_in_each_namespace(
+    proc: ProcFS,
+    targets: Sequence[tuple[int, int | None]],
+    ns_type: str,
+    question: Callable[[], bytes],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[bytes | NsviewError]:
+    """Ask ``question`` in the ``ns_type`` namespace of each (pid, starttime), with ONE child
+    that enters them in turn (``nsview ps`` asks every container's hostname: a fork each would
+    cost more than the whole scan). Still only that one namespace type is ever entered.
+    Returns, per target, the answer or the error that kept it from being asked."""
     if ns_type not in CLONE_FLAGS:
         raise NotAvailable(f"{ns_type} namespace", "nsview does not enter this namespace type")
-    nstype = CLONE_FLAGS[ns_type]
-    fd = proc.pid_open_ns(pid, ns_type)
+    answers: list[bytes | NsviewError | None] = [None] * len(targets)
+    pinned: list[tuple[int, int]] = []  # (index into targets, fd pinning its namespace)
     try:
-        if starttime is not None:
-            _check_same_process(proc, pid, starttime)
-        return _fork_and_ask(fd, nstype, question, timeout, f"/proc/{pid}/ns/{ns_type}")
+        for i, (pid, starttime) in enumerate(targets):
+            try:
+                fd = proc.pid_open_ns(pid, ns_type)
+            except NsviewError as err:
+                answers[i] = err
+                continue
+            pinned.append((i, fd))
+            if starttime is not None:
+                try:
+                    _check_same_process(proc, pid, starttime)
+                except NsviewError as err:
+                    answers[i] = err
+                    pinned.pop()
+                    os.close(fd)
+        if pinned:
+            replies = _fork_and_ask([fd for _, fd in pinned], CLONE_FLAGS[ns_type], question, timeout)
+            for (i, _fd), reply in zip(pinned, replies):
+                answers[i] = _answer(reply, f"/proc/{targets[i][0]}/ns/{ns_type}", timeout)
     finally:
-        os.close(fd)
+        for _i, fd in pinned:
+            os.close(fd)
+    return answers  # type: ignore[return-value]  # every slot is filled above
 
 
 def _check_same_process(proc: ProcFS, pid: int, starttime: int) -> None:
@@ -95,7 +130,11 @@ def _check_same_process(proc: ProcFS, pid: int, starttime: int) -> None:
         raise NoSuchProcess(pid, f"process {pid} exited (its pid now belongs to another process)")
 
 
-def _fork_and_ask(fd: int, nstype: int, question: Callable[[], bytes], timeout: float, what: str) -> bytes:
+def _fork_and_ask(
+    fds: list[int], nstype: int, question: Callable[[], bytes], timeout: float
+) -> list[tuple[bytes, bytes] | None]:
+    """One child, one record per fd on the pipe: kind (1 byte), length (4 bytes), data.
+    Returns (kind, data) per fd, None where the child never answered (timeout, crash)."""
     # Everything the child touches is bound here, before the fork.
     write, exit_, setns = os.write, os._exit, _setns_function()
     ok, failed, raised = _OK, _SETNS_FAILED, _RAISED
@@ -105,20 +144,20 @@ def _fork_and_ask(fd: int, nstype: int, question: Callable[[], bytes], timeout: 
         code = 0
         try:
             os.close(rfd)
-            try:
-                setns(fd, nstype)
-            except OSError as err:
-                reply = failed + str(err.errno or 0).encode()
-            else:
-                reply = ok + question()
-            view = memoryview(reply)
-            while view:
-                view = view[write(wfd, view) :]
+            for fd in fds:
+                try:
+                    setns(fd, nstype)
+                except OSError as err:
+                    kind, data = failed, str(err.errno or 0).encode()
+                else:
+                    try:
+                        kind, data = ok, question()
+                    except BaseException:  # noqa: BLE001 - report it, go on to the next
+                        kind, data = raised, b""
+                view = memoryview(kind + len(data).to_bytes(4, "big") + data)
+                while view:
+                    view = view[write(wfd, view) :]
         except BaseException:  # noqa: BLE001 - the child must never return into the caller
-            try:
-                write(wfd, raised)
-            except BaseException:  # noqa: BLE001
-                pass
             code = 1
         exit_(code)
     # ---- the parent ----
@@ -129,16 +168,30 @@ def _fork_and_ask(fd: int, nstype: int, question: Callable[[], bytes], timeout: 
     finally:
         os.close(rfd)
         _reap(child, deadline)
-    if reply is None:
-        raise NotAvailable(what, f"no answer within {timeout:g}s")
-    if reply.startswith(ok):
-        return reply[1:]
-    if reply.startswith(failed):
-        errnum = int(reply[1:] or b"0")
+    records: list[tuple[bytes, bytes] | None] = []
+    at = 0
+    data = reply or b""
+    while len(records) < len(fds) and at + 5 <= len(data):
+        size = int.from_bytes(data[at + 1 : at + 5], "big")
+        if at + 5 + size > len(data):
+            break
+        records.append((data[at : at + 1], data[at + 5 : at + 5 + size]))
+        at += 5 + size
+    return records + [None] * (len(fds) - len(records))
+
+
+def _answer(record: tuple[bytes, bytes] | None, what: str, timeout: float) -> bytes | NsviewError:
+    if record is None:
+        return NotAvailable(what, f"no answer within {timeout:g}s")
+    kind, data = record
+    if kind == _OK:
+        return data
+    if kind == _SETNS_FAILED:
+        errnum = int(data or b"0")
         if errnum in (1, 13):  # EPERM, EACCES
-            raise NotAvailable(what, "cannot enter: permission denied")
-        raise NotAvailable(what, f"cannot enter: {os.strerror(errnum)}")
-    raise NotAvailable(what, "the helper process failed inside the namespace")
+            return NotAvailable(what, "cannot enter: permission denied")
+        return NotAvailable(what, f"cannot enter: {os.strerror(errnum)}")
+    return NotAvailable(what, "the helper process failed inside the namespace")
 
 
 def _read_until_eof(rfd: int, deadline: float) -> bytes | None:

@@ -229,9 +229,9 @@ def scan_containers(
 
     if details:
         finished: list[Container] = []
-        hostnames: dict[int, tuple] = {}
+        hostnames = _hostnames(proc, containers, seen)
         for c in containers:
-            done = _finish(proc, sys, c, seen[c.init_pid].starttime, hostnames)
+            done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")))
             if done is None:
                 vanished += len(c.pids)
             else:
@@ -369,7 +369,7 @@ def _docker_names(fs: KernelFS, roots: list[str], ids: list[str]) -> dict[str, t
 
 
 def _finish(
-    proc: ProcFS, sys: KernelFS | None, c: Container, starttime: int, hostnames: dict[int, tuple]
+    proc: ProcFS, sys: KernelFS | None, c: Container, hostname: tuple[str | None, str | None]
 ) -> Container | None:
     """The per-container extras, read once from the init process. None when every process of
     the container has exited meanwhile (it stopped while we scanned: no phantom row)."""
@@ -387,17 +387,10 @@ def _finish(
     memory, mem_err = _memory_limit(proc, sys, c.init_pid)
     if mem_err:
         errors["memory_limit"] = mem_err
-    uts = c.namespaces.get("uts")
-    cached = hostnames.get(uts.inode) if uts is not None else None
-    if cached is None:
-        # once per UTS namespace: a fork each, so never per process
-        cached = _hostname(proc, c.init_pid, starttime)
-        if uts is not None:
-            hostnames[uts.inode] = cached
-    hostname, host_err = cached
+    name, host_err = hostname
     if host_err:
         errors["hostname"] = host_err
-    return replace(c, rootfs_type=rootfs, memory_limit=memory, hostname=hostname, errors=errors)
+    return replace(c, rootfs_type=rootfs, memory_limit=memory, hostname=name, errors=errors)
 
 
 def _memory_limit(proc: ProcFS, sys: KernelFS | None, pid: int) -> tuple[MemoryLimit | None, str | None]:
@@ -430,18 +423,30 @@ def memory_from_report(report) -> tuple[MemoryLimit | None, str | None]:
     return MemoryLimit(limit.value, False, source), None
 
 
-def _hostname(proc: ProcFS, pid: int, starttime: int) -> tuple[str | None, str | None]:
-    """The kernel's hostname of ``pid``'s UTS namespace (uname in a forked child)."""
-    try:
-        from nsview.collect.uts import read_uts  # issue 4; may not have landed yet
-    except ImportError:
-        return None, "not available (uts reader missing)"
-    try:
-        return read_uts(proc, pid, starttime=starttime).hostname, None
-    except NoSuchProcess:
-        return None, "process exited"
-    except NsviewError as err:
-        return None, _why(err)
+def _hostnames(
+    proc: ProcFS, containers: list[Container], seen: dict[int, "_Seen"]
+) -> dict[int, tuple[str | None, str | None]]:
+    """(hostname, why not) per init pid: the kernel's hostname of each UTS namespace, asked
+    once per namespace, all by one forked child (see nsview.enter)."""
+    from nsview.collect.uts import read_uts_each
+
+    by_ns: dict[object, list[int]] = {}
+    for c in containers:
+        uts = c.namespaces.get("uts")
+        by_ns.setdefault(uts.inode if uts is not None else ("pid", c.init_pid), []).append(c.init_pid)
+    leaders = [pids[0] for pids in by_ns.values()]
+    answers = read_uts_each(proc, [(pid, seen[pid].starttime) for pid in leaders])
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for pids, answer in zip(by_ns.values(), answers):
+        if isinstance(answer, NoSuchProcess):
+            value: tuple[str | None, str | None] = (None, "process exited")
+        elif isinstance(answer, NsviewError):
+            value = (None, _why(answer))
+        else:
+            value = (answer.hostname, None)
+        for pid in pids:
+            out[pid] = value
+    return out
 
 
 def _why(err: NsviewError) -> str:

@@ -6,8 +6,8 @@ read by calling uname() in a child that entered the target's UTS namespace and n
 
 from __future__ import annotations
 
-from nsview.enter import run_in_namespace
-from nsview.errors import ParseError
+from nsview.enter import run_in_each_namespace, run_in_namespace
+from nsview.errors import NsviewError, ParseError
 from nsview.model.diff import UtsInfo
 from nsview.procfs import ProcFS
 
@@ -51,3 +51,19 @@ def _uname_question():
 def read_uts(proc: ProcFS, pid: int, *, starttime: int | None = None) -> UtsInfo:
     """The hostname/domainname of ``pid``'s UTS namespace (enters it in a forked child)."""
     return parse_utsname(run_in_namespace(proc, pid, "uts", _uname_question(), starttime=starttime))
+
+
+def read_uts_each(
+    proc: ProcFS, targets: list[tuple[int, int | None]]
+) -> list[UtsInfo | NsviewError]:
+    """read_uts for many (pid, starttime) at once: one child enters each UTS namespace in turn."""
+    out: list[UtsInfo | NsviewError] = []
+    for answer in run_in_each_namespace(proc, targets, "uts", _uname_question()):
+        if isinstance(answer, NsviewError):
+            out.append(answer)
+            continue
+        try:
+            out.append(parse_utsname(answer))
+        except ParseError as err:
+            out.append(err)
+    return out
