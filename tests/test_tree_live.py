@@ -371,3 +371,28 @@ def test_hostile_names_json_keeps_raw_values(nsview_cmd, hostile):
     assert node["name"] == HOSTILE_COMM
     assert node["args"][-len(HOSTILE_ARGS):] == HOSTILE_ARGS
     assert node["args"] == psutil.Process(hostile).cmdline()
+
+
+def test_unshare_below_an_unreadable_root_still_shows_what_it_entered(nsview_cmd):
+    """An `unshare` reparented to pid 1: when pid 1's namespaces cannot be read (as on hosts
+    whose sandbox refuses even root), the change is measured against nsview's own namespaces
+    (the host reference), never silently dropped."""
+    live.need(live.is_root(), "needs root")
+    marker = str(5000 + os.getpid() % 1000)  # a sleep length nothing else uses
+    subprocess.run(["setsid", "-f", "unshare", "--uts", "--net", "--fork", "sleep", marker], check=True)
+    top = live.wait_for(
+        lambda: next((p.pid for p in psutil.process_iter(["cmdline"])
+                      if p.info["cmdline"] == ["unshare", "--uts", "--net", "--fork", "sleep", marker]), None)
+    )
+    try:
+        data = tree_json(nsview_cmd, top)
+        assert data["lineage"][-2] == psutil.Process(top).ppid()
+        mine, theirs = readlink_ns(os.getpid()), readlink_ns(top)
+        want = sorted(v for t, v in theirs.items() if mine.get(t) != v)
+        assert sorted(node_of(data, top)["entered"]) == want
+        assert {r.split(":")[0] for r in want} == {"net", "uts"}
+    finally:
+        procs = [psutil.Process(top), *psutil.Process(top).children(recursive=True)]
+        for p in procs:
+            p.kill()
+        psutil.wait_procs(procs, timeout=5)

@@ -3,6 +3,9 @@ kernel can tell us a process's children directly."""
 
 from __future__ import annotations
 
+import os
+
+from nsview.collect.ns import host_reference
 from nsview.collect.process import read_process
 from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.container import boundary_from_parent, boundary_of_self
@@ -90,6 +93,14 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
     chain.reverse()
 
     known: dict[str, NamespaceRef] = {}
+    if chain[0].errors.get("namespaces") and chain[0].ppid == 0:
+        # The root's namespaces cannot be read (some sandboxes refuse even root /proc/1/ns):
+        # compare its children with the host reference instead, as diff and ps do, or an
+        # `unshare` right below it would show no namespace change at all.
+        ref = host_reference(proc)
+        if ref.namespaces and ref.pid != chain[0].pid:
+            known = dict(ref.namespaces)
+            notes.append(f"namespace changes below pid {chain[0].pid} are relative to {ref.source}")
     contexts: list[dict[str, NamespaceRef]] = []  # what each lineage member inherited
     for p in chain:
         contexts.append(known)
@@ -117,9 +128,9 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
     denied = sum(1 for n in tree.walk() if "permission denied" in n.process.errors.get("namespaces", ""))
     if denied:
         notes.append(
-            f"namespaces of {denied} process(es) could not be read: permission denied "
-            "(run as root; even root can be refused by an LSM or sandbox policy, as for "
-            "pid 1 on some hosts); see docs/troubleshooting.md"
+            f"namespaces of {denied} process(es) could not be read: permission denied ("
+            + ("refused even to root, by an LSM or sandbox policy" if os.geteuid() == 0 else "run as root to see them")
+            + "); see docs/troubleshooting.md"
         )
     return ProcessTree(target=pid, root=node, lineage=tree.lineage, notes=tuple(notes))
 

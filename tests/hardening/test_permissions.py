@@ -67,7 +67,7 @@ def test_row09_root_still_gets_eacces(nsview_cmd):
     assert tree.returncode == 0, tree.stderr
     data = util.load_json(tree)
     assert data["tree"]["errors"]["namespaces"] == "permission denied"
-    assert any("permission denied" in n and "even root" in n for n in data["notes"])
+    assert any("permission denied" in n and "even to root" in n for n in data["notes"])
     diff = util.load_json(nsview_cmd("diff", str(os.getpid()), "--json"))
     assert diff["reference"]["pid"] != 1 and "pid 1 unreadable: permission denied" in diff["reference"]["note"]
     ps = util.load_json(nsview_cmd("ps", "--json"))
