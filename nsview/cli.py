@@ -34,7 +34,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Examples: nsview tree web | nsview diff web | nsview cgroup 0ac949292b65 | nsview ps --json. "
-    "Exit codes and JSON fields: docs/commands.md, docs/json.md.",
+    "Exit codes: docs/troubleshooting.md; JSON fields: docs/json.md.",
 )
 
 # ---- options every command shares ---------------------------------------------------------
@@ -84,10 +84,16 @@ class Outcome:
 def _console(opts: Options, stderr: bool = False):
     from rich.console import Console
 
+    stream = sys.stderr if stderr else sys.stdout
+    # Into a pipe or file, whole lines (like ps and pstree): `nsview ps | grep web` must find
+    # web, not a column rich dropped to fit 80 columns. COLUMNS still wins when set.
+    width = 4096 if not stream.isatty() and "COLUMNS" not in os.environ else None
+    plain = opts.no_color or bool(os.environ.get("NO_COLOR"))
     # markup/emoji/highlight off: nothing nsview prints is ever interpreted (HARDENING rule 1).
     return Console(
         stderr=stderr,
-        no_color=opts.no_color or None,
+        width=width,
+        color_system=None if plain else "auto",  # plain means no escape codes at all, bold too
         markup=False,
         emoji=False,
         highlight=False,
@@ -98,19 +104,32 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     """Run a command body; map every outcome to output and an exit status, in one place."""
     try:
         outcome = work()
+        if opts.json:
+            sys.stdout.write(json.dumps(outcome.data, indent=2, ensure_ascii=True) + "\n")
+        else:
+            _console(opts).print(outcome.render())
+        sys.stdout.flush()
     except NsviewError as err:
         _report(opts, type(err).__name__, err.message, err.exit_code)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except BrokenPipeError:
+        raise  # `nsview ... | head`: main() ends quietly
+    except OSError as err:  # stdout itself failed: a full disk, a closed terminal
+        _silence_stdout()
+        sys.stderr.write(f"nsview: cannot write the output: {err.strerror or err}\n")
+        raise typer.Exit(int(ExitCode.ERROR)) from None
     except Exception as err:  # a bug: say so in one line, traceback only with --debug
         if opts.debug:
             raise
         _report(opts, "InternalError", f"internal error: {type(err).__name__}: {err} (run with --debug for details)", ExitCode.ERROR)
-    if opts.json:
-        sys.stdout.write(json.dumps(outcome.data, indent=2, ensure_ascii=True) + "\n")
-    else:
-        _console(opts).print(outcome.render())
     raise typer.Exit(int(outcome.exit_code))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _report(opts: Options, kind: str, message: str, code: ExitCode) -> NoReturn:
@@ -295,6 +314,5 @@ def main() -> None:
     try:
         app()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         sys.exit(int(ExitCode.ERROR))

@@ -135,3 +135,38 @@ def test_broken_pipe_is_quiet(tmp_path):
     p.stdout.close()
     _, err = p.communicate()
     assert b"Traceback" not in err
+
+
+def test_unwritable_output_is_one_line_not_a_traceback():
+    # a full disk (or a closed terminal) behind stdout: one line, exit 1
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "nsview", "tree", str(os.getpid()), "--json"],
+                           stdout=full, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == ExitCode.ERROR
+    assert r.stderr.strip().splitlines() == ["nsview: cannot write the output: No space left on device"]
+
+
+@pytest.mark.parametrize("how", [("--no-color",), ()], ids=["--no-color", "NO_COLOR"])
+def test_plain_means_no_escape_codes_at_all(how):
+    # FORCE_COLOR stands in for a terminal; plain output must not carry even bold or dim
+    env = dict(os.environ, FORCE_COLOR="1", COLUMNS="120")
+    if not how:
+        env["NO_COLOR"] = "1"
+    r = subprocess.run([sys.executable, "-m", "nsview", "tree", str(os.getpid()), *how],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and "◀ target" in r.stdout
+    assert "\x1b" not in r.stdout
+    forced = subprocess.run([sys.executable, "-m", "nsview", "tree", str(os.getpid())],
+                            capture_output=True, text=True, env=dict(os.environ, FORCE_COLOR="1", COLUMNS="120"))
+    assert "\x1b[" in forced.stdout  # the check above could fail: colours do exist
+
+
+def test_piped_output_keeps_whole_lines():
+    # like ps and pstree: into a pipe, no 80-column wrapping that grep would then miss
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    me = os.getpid()
+    r = subprocess.run([sys.executable, "-m", "nsview", "tree", str(me), "--depth", "0"],
+                       capture_output=True, text=True, env=env)
+    args = open(f"/proc/{me}/cmdline", "rb").read().rstrip(b"\0").split(b"\0")[1:]
+    line = next(l for l in r.stdout.splitlines() if f",{me} " in l)
+    assert " ".join(a.decode() for a in args) in line
