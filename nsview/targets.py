@@ -49,8 +49,6 @@ def resolve(
     if (digits and not text.strip("0")) or (text.startswith("-") and text[1:].isdigit()):
         raise UsageError(f"TARGET must be a positive process id, not {target!r}")
 
-    from nsview.collect.containers import scan_containers
-
     if digits and not text.startswith("0"):
         # Digits are a pid (pids never start with "0"): a mistyped pid must not silently
         # become some container whose id happens to start with those digits.
@@ -59,12 +57,12 @@ def resolve(
         if proc.pid_exists(pid):
             _refuse_thread(proc, pid)
             return Resolved(pid, None)
-        scan = scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
+        scan = _scan(proc, sys_root, fs_root)
         hits = [c for c in match_target(scan.containers, text) if c.id and c.id.startswith(text)]
         hint = f" (container {hits[0].label()} has an id starting with {text}: give more of its id, or its name)" if hits else ""
         raise NoSuchProcess(pid, f"no such process: {pid}{hint}")
 
-    scan = scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
+    scan = _scan(proc, sys_root, fs_root)
     found = match_target(scan.containers, text)
     if not found:
         count = sum(1 for c in scan.containers if c.id is not None)
@@ -76,6 +74,13 @@ def resolve(
     if len(found) > 1:
         raise AmbiguousTarget(target, sorted(c.label() for c in found))
     return Resolved(found[0].init_pid, found[0])
+
+
+def _scan(proc: ProcFS, sys_root, fs_root):
+    # Imported here: a pid target (the common case) never pays for the container scanner.
+    from nsview.collect.containers import scan_containers
+
+    return scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
 
 
 def _refuse_thread(proc: ProcFS, pid: int) -> None:
