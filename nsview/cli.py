@@ -247,8 +247,8 @@ def ps(
     sys_root: SysRootOpt = Path("/sys"),
 ) -> None:
     """List every container on the host, one row each: runtime, id, name, init pid on the
-    host, processes, namespaces it isolates from the host, hostname, memory limit, root fs
-    type. Also bare `unshare` groups ("namespaces only"). No engine or daemon is asked.
+    host, state (paused when frozen), processes, namespaces it isolates from the host,
+    hostname, memory limit, root fs type. Also bare `unshare` groups ("namespaces only"). No engine or daemon is asked.
 
     Example: nsview ps --runtime docker
     """

@@ -250,3 +250,68 @@ def test_dict_has_stable_keys():
          "riops": {"value": None, "unlimited": True}, "wiops": {"value": 120, "unlimited": False}}
     ]
     json.dumps(data)  # serialisable as is
+
+
+def test_root_cgroup_is_unlimited_not_unavailable(nsview_cmd):
+    # The kernel gives the root cgroup no memory.max / cpu.max / pids.max (it cannot be limited):
+    # that is "unlimited", not "n/a". The fixture's root really lacks the files:
+    root = V2 / "sys/fs/cgroup"
+    assert (V2 / "proc/4848/cgroup").read_text().strip() == "0::/"
+    for name in ("memory.max", "memory.swap.max", "cpu.max", "pids.max"):
+        assert not (root / name).exists(), name
+    data = json.loads(run(nsview_cmd, V2, 4848, "--json").stdout)
+    assert data["memory"]["limit"] == {"bytes": None, "unlimited": True}
+    assert data["cpu"]["quota_us"] == {"value": None, "unlimited": True}
+    assert data["pids"]["max"] == {"value": None, "unlimited": True}
+    for key in ("memory", "memsw", "swap", "pids", "cpu"):
+        eff = data["effective"][key]
+        assert eff is not None and eff["unlimited"] is True and eff["cgroup"] is None, key
+    text = run(nsview_cmd, V2, 4848).stdout
+    assert re.search(r"effective max\s+unlimited", text) and re.search(r"\bmax\s+unlimited", text)
+    # ...while a file missing in a non-root cgroup stays "not available"
+    leaf = report(V2, 4444)
+    assert leaf.memory is not None and leaf.memory.swap is None
+    assert not (V2 / "sys/fs/cgroup/limited.slice/app:v1/leaf/memory.swap.max").exists()
+
+
+def test_zombie_is_refused_not_shown_with_the_root_cgroup_numbers(nsview_cmd):
+    # A zombie's v1 memberships all read "/" (the kernel moved it): those are the host's numbers.
+    assert {line.rsplit(":", 1)[1] for line in (V1 / "proc/5004/cgroup").read_text().split()} == {"/"}
+    assert (V1 / "proc/5004/stat").read_text().split()[2] == "Z"
+    from nsview.errors import ZombieProcess
+
+    with pytest.raises(ZombieProcess):
+        report(V1, 5004)
+    out = run(nsview_cmd, V1, 5004)
+    assert out.returncode == ExitCode.NO_SUCH_PROCESS and out.stdout == ""
+    assert out.stderr.strip().count("\n") == 0 and "zombie" in out.stderr
+    js = run(nsview_cmd, V1, 5004, "--json")
+    assert js.returncode == ExitCode.NO_SUCH_PROCESS and json.loads(js.stdout)["error"]["exit_code"] == 3
+
+
+@pytest.mark.parametrize("tree, pid", [pytest.param(V1, 5000, id="v1"), pytest.param(V2, 4242, id="v2")])
+def test_effective_swap_and_memsw_come_as_a_pair(tree, pid):
+    # docker -m 64m --memory-swap 128m: swap alone is 64 MiB, memory+swap 128 MiB, on both versions,
+    # in the own cgroup and in the effective view (one read, the other derived).
+    r = report(tree, pid)
+    d = cgroup_to_dict(r)
+    assert r.memory is not None
+    assert d["memory"]["memsw"]["bytes"] == 128 * MIB and d["memory"]["swap"]["bytes"] == 64 * MIB
+    assert d["effective"]["memsw"]["bytes"] == 128 * MIB and d["effective"]["swap"]["bytes"] == 64 * MIB
+    assert d["effective"]["swap"]["own"] and d["effective"]["memsw"]["own"]
+    if tree is V1:
+        directory = tree / "sys/fs/cgroup/memory" / r.placement("memory").cgroup.lstrip("/")
+        assert file_int(directory / "memory.memsw.limit_in_bytes") - file_int(directory / "memory.limit_in_bytes") == 64 * MIB
+    else:
+        directory = tree / "sys/fs/cgroup" / r.placement("memory").cgroup.lstrip("/")
+        assert file_int(directory / "memory.swap.max") == 64 * MIB
+
+
+def test_ancestor_note_for_every_resource():
+    # fixture 5002: /parent sets memory (100 MiB) and CPU (1.5); the child sets nothing
+    r = report(V1, 5002)
+    notes = " ".join(r.notes)
+    assert "memory is limited by ancestor cgroup /parent" in notes
+    assert "cpu is limited by ancestor cgroup /parent" in notes
+    assert "pids is limited by ancestor" not in notes  # the child's own pids.max 0 binds
+    assert file_int(V1 / "sys/fs/cgroup/pids/parent/child:1/pids.max") == 0

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -206,6 +208,8 @@ def test_zombie_target_is_partial(nsview_cmd, spawn):
     s = out["sections"]
     assert "zombie" in s["uts"]["errors"]["target"] and s["uts"]["target"] is None
     assert "zombie" in s["network"]["errors"]["target"] and s["mounts"]["target"] is None
+    # its v1 cgroups now read "/": the root's limits must not pass for the zombie's
+    assert "zombie" in s["limits"]["errors"]["target"] and s["limits"]["target"] is None
     assert s["uts"]["reference"] is not None  # the rest still shows
 
 
@@ -240,3 +244,120 @@ def test_enter_pins_process_identity_and_reaps(spawn):
     with pytest.raises(NoSuchProcess):
         read_uts(proc, p.pid, starttime=start + 1)  # as if the pid had been reused
     assert live.children_of(os.getpid()) == [p.pid]  # no helper child left behind, not even a zombie
+
+
+def _fix1_name() -> str:
+    import uuid
+
+    return f"fix1-{uuid.uuid4().hex[:10]}"
+
+
+def test_against_two_namespaces_with_equal_contents_are_not_the_same(nsview_cmd, docker_run):
+    # Two containers with only "lo": identical network contents, two network namespaces.
+    a_info = docker_run("--name", _fix1_name(), "--hostname", "twin")
+    b_info = docker_run("--name", _fix1_name(), "--hostname", "twin")
+    a, b = a_info["State"]["Pid"], b_info["State"]["Pid"]
+    code, out = _diff(nsview_cmd, str(a), "--against", str(b))
+    s = out["sections"]
+    assert [i["name"] for i in s["network"]["target"]["interfaces"]] == ["lo"]
+    assert s["network"]["target"]["interfaces"] == s["network"]["reference"]["interfaces"]  # equal contents...
+    assert s["uts"]["target"] == s["uts"]["reference"] == {"hostname": "twin", "domainname": "(none)"}
+    for section, ns_type in (("network", "net"), ("uts", "uts"), ("mounts", "mnt"), ("user_maps", "user")):
+        # ...yet sameness is the namespace's inode, as readlink says
+        same_inode = os.readlink(f"/proc/{a}/ns/{ns_type}") == os.readlink(f"/proc/{b}/ns/{ns_type}")
+        assert s[section]["namespace"] == ns_type and s[section]["same"] is same_inode, section
+    assert (s["network"]["same"], s["uts"]["same"], s["mounts"]["same"], s["user_maps"]["same"]) == (False, False, False, True)
+    assert s["limits"]["namespace"] is None
+
+    # --against words: both pids in every classic line, rows say same/differs
+    classic = {k: v["classic"] for k, v in s.items()}
+    assert classic["uts"] == f"nsenter -t {a} -u hostname   vs   nsenter -t {b} -u hostname"
+    for key in ("namespaces", "user_maps", "network", "mounts", "limits"):
+        assert str(a) in classic[key] or a_info["Id"] in classic[key], key
+        assert str(b) in classic[key] or b_info["Id"] in classic[key], key
+    assert a_info["GraphDriver"]["Name"] == "overlay2" and "docker inspect" in classic["mounts"]
+    r = nsview_cmd("diff", "--no-color", str(a), "--against", str(b))
+    assert "same netns" not in r.stdout and "isolated" not in r.stdout and "shared" not in r.stdout
+    rows = {line.split()[0]: line.split() for line in r.stdout.splitlines() if re.match(r"(net|user|uts) +[a-z]+:\[", line)}
+    assert rows["net"][1:] == [os.readlink(f"/proc/{b}/ns/net"), os.readlink(f"/proc/{a}/ns/net"), "differs"]
+    assert rows["user"][-1] == "same"
+    net_ns_line = next(line for line in r.stdout.splitlines() if line.startswith("namespace") and "net:[" in line)
+    assert net_ns_line.split()[-1] == "differs"
+    assert code == 0
+
+
+def test_containerd_mounts_hint_names_no_docker(nsview_cmd, ctr_run):
+    import uuid
+
+    pid = ctr_run("fix1", f"fix1-{uuid.uuid4().hex[:8]}")
+    code, out = _diff(nsview_cmd, str(pid))
+    assert code == 0
+    root = out["sections"]["mounts"]["target"]["root"]
+    fm = _flatten(json.loads(live.run("findmnt", "-J", "-N", str(pid)).stdout)["filesystems"])
+    assert root["fstype"] == "overlay" == next(f for f in fm if f["target"] == "/")["fstype"]
+    assert root["overlay"]["driver"] == "containerd-overlayfs"
+    classic = out["sections"]["mounts"]["classic"]
+    assert "docker" not in classic and "ctr" in classic and f"findmnt -N {pid}" in classic
+
+
+def test_host_side_root_cgroup_is_unlimited(nsview_cmd, docker_run, spawn):
+    live.need(live.is_root(), "needs root")
+    pids_root = "/sys/fs/cgroup/pids"
+    live.need(os.path.exists(f"{pids_root}/cgroup.procs"), "needs the cgroup v1 pids controller")
+    info = docker_run("--name", _fix1_name(), "--pids-limit", "100")
+    host_like = spawn(["sleep", "600"])
+    with open(f"{pids_root}/cgroup.procs", "w") as f:  # into the root cgroup, as the host's processes
+        f.write(str(host_like.pid))
+    assert any(line.startswith(tuple(f"{n}:pids:/" for n in range(1, 64))) and line.endswith(":/")
+               for line in Path(f"/proc/{host_like.pid}/cgroup").read_text().splitlines())
+    assert not os.path.exists(f"{pids_root}/pids.max")  # the root has no limit file: it cannot be limited
+    pid = info["State"]["Pid"]
+    code, out = _diff(nsview_cmd, str(pid), "--against", str(host_like.pid))
+    assert code == 0
+    lim = out["sections"]["limits"]
+    assert lim["reference"]["limits"]["pids"] == {"value": None, "unlimited": True, "unit": "pids", "text": "unlimited"}
+    assert lim["target"]["limits"]["pids"]["value"] == info["HostConfig"]["PidsLimit"] == 100
+    r = nsview_cmd("diff", "--no-color", str(pid), "--against", str(host_like.pid))
+    assert re.search(r"\npids\s+unlimited\s+100\s+differs", r.stdout), r.stdout
+
+
+def test_mounts_text_lists_each_side_or_says_none(nsview_cmd, spawn, tmp_path):
+    live.need(live.is_root(), "needs root")
+    # Two host processes in one mount namespace: nothing is "only here", and no empty table.
+    a, b = spawn(["sleep", "600"]), spawn(["sleep", "600"])
+    assert os.readlink(f"/proc/{a.pid}/ns/mnt") == os.readlink(f"/proc/{b.pid}/ns/mnt")
+    code, out = _diff(nsview_cmd, str(a.pid), "--against", str(b.pid))
+    assert code == 0
+    m = out["sections"]["mounts"]
+    assert m["same"] is True and m["target"]["only_here"] == m["reference"]["only_here"] == []
+    text = nsview_cmd("diff", "--no-color", str(a.pid), "--against", str(b.pid)).stdout
+    assert f"mounts only the target {a.pid} has: none" in text and f"mounts only pid {b.pid} has: none" in text
+    assert not re.search(r"^target\s+type\s+source", text, re.MULTILINE)
+
+    # A private mount namespace that drops one host mount and adds one of its own.
+    gone, mine = tmp_path / "hostonly", tmp_path / "boxonly"
+    gone.mkdir(), mine.mkdir()
+    live.run("mount", "-t", "tmpfs", "-o", "size=1m", "fix1host", str(gone))
+    try:
+        box = spawn(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                     f'umount "{gone}" && mount -t tmpfs -o size=1m fix1box "{mine}" && exec sleep 600'])
+        live.wait_for(lambda: os.readlink(f"/proc/{box.pid}/exe").endswith("sleep"))
+        code, out = _diff(nsview_cmd, str(box.pid), "--against", str(a.pid))
+        assert code == 0
+        m = out["sections"]["mounts"]
+        # second source: the kernel's mountinfo of each side, read here
+        box_targets = [line.split()[4] for line in Path(f"/proc/{box.pid}/mountinfo").read_text().splitlines()]
+        host_targets = [line.split()[4] for line in Path(f"/proc/{a.pid}/mountinfo").read_text().splitlines()]
+        assert str(mine) in box_targets and str(mine) not in host_targets
+        assert str(gone) in host_targets and str(gone) not in box_targets
+        assert str(mine) in {x["target"] for x in m["target"]["only_here"]}
+        host_only = [x["target"] for x in m["reference"]["only_here"]]
+        assert str(gone) in host_only
+        text = nsview_cmd("diff", "--no-color", str(box.pid), "--against", str(a.pid)).stdout
+        if len(host_only) <= 20:
+            assert f"mounts only pid {a.pid} has ({len(host_only)})" in text
+            assert all(t in text for t in host_only)
+        else:
+            assert "--json lists them" in text
+    finally:
+        live.run("umount", str(gone), check=False)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,130 @@ def test_ps_cli_while_containers_stop(nsview_cmd, docker_run):
     proc.wait()
     assert r.returncode == 0 and "Traceback" not in r.stderr
     json.loads(r.stdout)
+
+
+def ns_links(pid: int) -> dict[str, str]:
+    """readlink of every /proc/PID/ns/<type> nsview shows (the kernel's own names)."""
+    out = {}
+    for t in ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"):
+        try:
+            out[t] = os.readlink(f"/proc/{pid}/ns/{t}")
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def test_unshare_with_pid_and_mount_is_one_row(nsview_cmd, spawn):
+    """`unshare --uts --net --pid --mount --fork sleep`: unshare itself sits in the new mnt, net
+    and uts namespaces, its child also in the new pid namespace. One group, one row."""
+    import psutil
+
+    live.need(live.is_root(), "needs root for unshare")
+    p = spawn(["unshare", "--uts", "--net", "--pid", "--mount", "--fork", "sleep", "600"])
+    kid = live.wait_for(lambda: children(p.pid))[0]
+    live.wait_for(lambda: Path(f"/proc/{kid}/comm").read_text().strip() == "sleep")
+    data = ps_json(nsview_cmd, "--runtime", "namespaces")
+    rows = [c for c in data["containers"] if {p.pid, kid} & set(c["pids"])]
+    assert len(rows) == 1, rows
+    row = rows[0]
+    family = {p.pid} | {c.pid for c in psutil.Process(p.pid).children(recursive=True)}
+    assert row["init_pid"] == p.pid and set(row["pids"]) == family == {p.pid, kid}
+    # what differs, from the kernel's links against the host reference nsview used
+    # (that reference is this test's own namespaces too: check, then compare)
+    ref = data["host_reference"]["namespaces"]
+    assert ref == {t: v for t, v in ns_links(os.getpid()).items() if t in ref}
+    own, child = ns_links(p.pid), ns_links(kid)
+    assert sorted(t for t in own if own[t] != ref.get(t)) == ["mnt", "net", "uts"]
+    assert sorted(t for t in child if child[t] != ref.get(t)) == ["mnt", "net", "pid", "uts"]
+    assert row["isolated"] == ["mnt", "net", "pid", "uts"]  # the union, as docs/json.md says
+    assert row["namespaces"] == {t: v for t, v in own.items() if t in row["namespaces"]}
+    assert row["state"] == psutil.Process(p.pid).status()  # "sleeping": unshare waits
+
+
+@pytest.mark.docker
+def test_docker_pause_shows_paused(nsview_cmd, docker_run):
+    """`docker pause` freezes the container's cgroup: STATE says paused, checked against
+    docker inspect and the freezer file itself; after `docker unpause`, the process state."""
+    import psutil
+
+    info = docker_run("--name", f"fix2-pause-{uuid.uuid4().hex[:8]}")
+    cid, pid = info["Id"], info["State"]["Pid"]
+
+    def row() -> dict:
+        return next(c for c in ps_json(nsview_cmd, "--runtime", "docker")["containers"] if c["id"] == cid)
+
+    def kernel_frozen() -> bool:
+        # the second source: the freezer file of the cgroup /proc/PID/cgroup names
+        for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+            hid, ctrls, path = line.split(":", 2)
+            if "freezer" in ctrls.split(","):
+                state = Path(f"/sys/fs/cgroup/freezer{path}/freezer.state").read_text().strip()
+                return state != "THAWED"
+            if hid == "0" and os.path.exists(f"/sys/fs/cgroup{path}/cgroup.events"):
+                return "frozen 1" in Path(f"/sys/fs/cgroup{path}/cgroup.events").read_text()
+        raise AssertionError("no freezer for the container")
+
+    live.run("docker", "pause", cid)
+    try:
+        assert live.docker_inspect(cid)["State"]["Paused"] is True
+        assert kernel_frozen()
+        paused = row()
+        assert (paused["state"], paused["frozen"]) == ("paused", True)
+        r = nsview_cmd("ps", "--runtime", "docker")
+        line = next(line for line in r.stdout.splitlines() if cid[:12] in line)
+        assert "paused" in line.split()
+    finally:
+        live.run("docker", "unpause", cid, check=False)
+    assert live.docker_inspect(cid)["State"]["Paused"] is False and not kernel_frozen()
+    thawed = row()
+    assert thawed["frozen"] is False
+    assert thawed["state"] == psutil.Process(pid).status() == "sleeping"
+
+
+def cgroup2_mount() -> str | None:
+    """Where cgroup2 is mounted, from findmnt (a source independent of nsview's mountinfo)."""
+    r = live.run("findmnt", "-J", "-t", "cgroup2", check=False)
+    if r.returncode != 0 or not r.stdout.strip():
+        return None
+    found = json.loads(r.stdout)["filesystems"]
+    return found[0]["target"] if found else None
+
+
+@pytest.fixture
+def cgroup2_dir():
+    """A fresh cgroup2 directory (fix2-<random>); its processes are killed and it is removed."""
+    live.need(live.is_root(), "needs root to make cgroups")
+    mount = cgroup2_mount()
+    live.need(mount is not None, "needs a cgroup2 mount")
+    path = os.path.join(mount, f"fix2-{uuid.uuid4().hex[:8]}")
+    os.mkdir(path)
+    live.need(os.path.exists(os.path.join(path, "cgroup.freeze")), "needs cgroup.freeze (Linux 5.2+)")
+    try:
+        yield path
+    finally:
+        Path(os.path.join(path, "cgroup.freeze")).write_text("0")
+        for line in Path(os.path.join(path, "cgroup.procs")).read_text().split():
+            try:
+                os.kill(int(line), 9)
+            except ProcessLookupError:
+                pass
+        live.wait_for(lambda: not Path(os.path.join(path, "cgroup.procs")).read_text().strip())
+        os.rmdir(path)
+
+
+def test_cgroup2_freeze_shows_paused(nsview_cmd, spawn, cgroup2_dir):
+    """cgroup v2's freezer (what runc uses on a v2 host): cgroup.freeze=1 on the group's cgroup."""
+    live.need(live.is_root(), "needs root for unshare")
+    p = spawn(["unshare", "--uts", "--net", "--fork", "sleep", "600"])
+    kid = live.wait_for(lambda: children(p.pid))[0]
+    live.wait_for(lambda: Path(f"/proc/{kid}/comm").read_text().strip() == "sleep")
+    for pid in (p.pid, kid):
+        Path(os.path.join(cgroup2_dir, "cgroup.procs")).write_text(str(pid))
+    Path(os.path.join(cgroup2_dir, "cgroup.freeze")).write_text("1")
+    live.wait_for(lambda: "frozen 1" in Path(os.path.join(cgroup2_dir, "cgroup.events")).read_text())
+    row = next(c for c in ps_json(nsview_cmd, "--runtime", "namespaces")["containers"] if c["init_pid"] == p.pid)
+    assert (row["state"], row["frozen"]) == ("paused", True)
+    Path(os.path.join(cgroup2_dir, "cgroup.freeze")).write_text("0")
+    live.wait_for(lambda: "frozen 0" in Path(os.path.join(cgroup2_dir, "cgroup.events")).read_text())
+    row = next(c for c in ps_json(nsview_cmd, "--runtime", "namespaces")["containers"] if c["init_pid"] == p.pid)
+    assert (row["state"], row["frozen"]) == ("sleeping", False)

@@ -21,7 +21,14 @@ from typing import TypeVar
 
 from nsview.collect.cgroup_membership import parse_proc_cgroup
 from nsview.collect.mountinfo import read_mountinfo
-from nsview.errors import NoSuchProcess, NotAvailable, NsviewError, ParseError
+from nsview.collect.stat import read_stat
+from nsview.errors import (
+    NoSuchProcess,
+    NotAvailable,
+    NsviewError,
+    ParseError,
+    ZombieProcess,
+)
 from nsview.model.cgroup import (
     RESOURCES,
     CgroupMount,
@@ -33,8 +40,8 @@ from nsview.model.cgroup import (
     IoInfo,
     Limit,
     MemoryInfo,
-    Placement,
     PidsInfo,
+    Placement,
 )
 from nsview.model.cgroup_path import CgroupMembership
 from nsview.model.mount import Mount
@@ -61,6 +68,12 @@ _VALUE_CAP = 1024 * 1024
 LONG_MAX = 2**63 - 1
 UNLIMITED_SENTINELS = frozenset({(LONG_MAX // ps) * ps for ps in (1 << s for s in range(12, 19))} | {LONG_MAX})
 _INT = re.compile(r"-?[0-9]+")
+
+# Limit files the kernel does not create in a hierarchy's root cgroup (CFTYPE_NOT_ON_ROOT in
+# kernel/cgroup/pids.c, mm/memcontrol.c, kernel/sched/core.c): the root cannot be limited, so
+# there a missing file means "unlimited". v1 memory and cpu keep theirs on the root ("-1", the
+# PAGE_COUNTER_MAX sentinel); memory.memsw.* missing on the root means no swap accounting.
+ROOT_HAS_NO = frozenset({"pids.max", "memory.max", "memory.high", "memory.swap.max", "cpu.max"})
 
 
 def decode_limit(text: str, what: str = "cgroup limit") -> Limit:
@@ -343,6 +356,12 @@ class _Files:
         self.sys = sys
         self.errors: dict[str, str] = {}
         self.failures = 0  # counts every failed read, also repeated ones of the same file
+        self.roots: set[str] = set()  # directories of root cgroups ("/"): see ROOT_HAS_NO
+
+    def root_unlimited(self, directory: str, name: str, failures: int) -> bool:
+        """The file was missing (no read failed since ``failures``) from a root cgroup that
+        never has it: the root cannot be limited."""
+        return directory in self.roots and name in ROOT_HAS_NO and self.failures == failures
 
     def _fail(self, path: str, why: str) -> None:
         self.errors[path] = why
@@ -372,7 +391,11 @@ class _Files:
             return None
 
     def limit(self, directory: str, name: str) -> Limit | None:
-        return self.value(directory, name, lambda t: decode_limit(t, name))
+        failures = self.failures
+        lim = self.value(directory, name, lambda t: decode_limit(t, name))
+        if lim is None and self.root_unlimited(directory, name, failures):
+            return Limit.none()
+        return lim
 
     def count(self, directory: str, name: str) -> int | None:
         return self.value(directory, name, lambda t: parse_count(t, name))
@@ -453,7 +476,10 @@ def _cpu(f: _Files, d: str, version: int) -> CpuInfo:
             period_us=f.count(d, "cpu.cfs_period_us"),
             shares=f.count(d, "cpu.shares"),
         )
+    failures = f.failures
     quota_period = f.value(d, "cpu.max", parse_cpu_max)
+    if quota_period is None and f.root_unlimited(d, "cpu.max", failures):
+        return CpuInfo(quota_us=Limit.none(), weight=f.count(d, "cpu.weight"))
     return CpuInfo(
         quota_us=None if quota_period is None else quota_period[0],
         period_us=None if quota_period is None else quota_period[1],
@@ -574,6 +600,10 @@ def collect_cgroup(
     controller that is not mounted or not enabled is a Placement with a ``reason``, not an
     error. ``CgroupReport.memory_limit`` is the headline (effective memory limit)."""
     f = _Files(sys)
+    # A zombie's v1 memberships are moved to the root cgroup when it exits (cgroup_exit): its
+    # /proc/PID/cgroup then names "/", whose usage is the whole host's, not the process's.
+    if read_stat(proc, pid).zombie:
+        raise ZombieProcess(pid)
     memberships = _read_memberships(proc, pid, f)
     mounts = cgroup_mounts(read_mountinfo(proc, "self"))
     mode, evidence = detect_mode(mounts, sys.fs_magic("fs/cgroup"))
@@ -607,6 +637,7 @@ def collect_cgroup(
             gone.append(p.cgroup or d)
             continue
         chain = _ancestors(p, mount_roots.get((v, p.mount_point or ""), "/"))
+        f.roots.update(directory for cgroup, directory in chain if cgroup == "/")
         if p.resource == "memory":
             sections["memory"] = _memory(f, d, v)
             name = "memory.limit_in_bytes" if v == 1 else "memory.max"
@@ -625,6 +656,16 @@ def collect_cgroup(
             sections["io"] = _io(f, d, v)
         if not f.is_dir(d):
             gone.append(p.cgroup or d)
+
+    # The other half of memory+swap, derived from the effective limits the same way the own
+    # cgroup's is (v1: swap = memsw - memory; v2: memsw = memory + swap): both come in pairs.
+    derived = None
+    if "memory" in effective and "memsw" in effective:
+        derived = "swap"
+        _put(effective, "swap", _derived(effective["memsw"], effective["memory"], _difference))
+    elif "memory" in effective and "swap" in effective:
+        derived = "memsw"
+        _put(effective, "memsw", _derived(effective["swap"], effective["memory"], lambda sw, mem: _sum(mem, sw)))
 
     if gone:
         if not proc.pid_exists(pid):
@@ -654,16 +695,36 @@ def collect_cgroup(
         gone=tuple(dict.fromkeys(gone)),
         notes=tuple(notes),
     )
-    eff = report.memory_limit
-    if eff is not None and not eff.own and eff.cgroup is not None:
-        notes.append(f"memory is limited by ancestor cgroup {eff.cgroup}, not by the process's own cgroup")
+    for key, label in _LABELS.items():
+        eff = effective.get(key)
+        if key != derived and eff is not None and not eff.own and eff.cgroup is not None:
+            notes.append(f"{label} is limited by ancestor cgroup {eff.cgroup}, not by the process's own cgroup")
     if report.above_physical_memory:
         notes.append("the effective memory limit is above the host's physical memory (MemTotal)")
     if notes != list(report.notes):
         from dataclasses import replace
 
         report = replace(report, notes=tuple(notes))
+    if read_stat(proc, pid).zombie:
+        raise ZombieProcess(pid)  # it exited while being read: the numbers may be the root's
     return report
+
+
+# How the notes name each effective limit.
+_LABELS = {"memory": "memory", "memsw": "memory+swap", "swap": "swap", "cpu": "cpu", "pids": "pids"}
+
+
+def _derived(
+    other: EffectiveLimit, memory: EffectiveLimit, combine: Callable[[Limit, Limit], Limit | None]
+) -> EffectiveLimit | None:
+    """An effective limit computed from ``other`` (v1 memsw, v2 swap) and memory; it names the
+    cgroup that sets ``other``, the one limit of the pair that concerns swap."""
+    limit = combine(other.limit, memory.limit)
+    if limit is None:
+        return None
+    if limit.unlimited:
+        return EffectiveLimit(limit, None, False, other.visible_top)
+    return EffectiveLimit(limit, other.cgroup, other.own, other.visible_top)
 
 
 def _put(effective: dict[str, EffectiveLimit], key: str, value: EffectiveLimit | None) -> None:

@@ -4,7 +4,7 @@ One pass over /proc: for each pid, ``stat`` and the ``ns/*`` links; ``cgroup`` o
 processes whose namespaces differ from the host (a container always has its own mount
 namespace, so a process entirely in the host's namespaces is not in one); ``cmdline`` only for
 the few supervisors (containerd shims, conmon, LXC monitors, dockerd). Then, once per container:
-its root filesystem type, memory limit and hostname.
+its root filesystem type, memory limit, hostname and whether its cgroup is frozen (paused).
 
 Evidence, strongest first: the cgroup path (model.containers.classify_cgroup_path); the shim's
 ``-namespace``/``-id`` confirming a plain containerd ``/<ns>/<id>`` cgroup; the supervisor that
@@ -24,7 +24,14 @@ from nsview.collect.cmdline import parse_cmdline
 from nsview.collect.mountinfo import read_mountinfo
 from nsview.collect.ns import host_reference, parse_ns_link
 from nsview.collect.stat import parse_stat
-from nsview.errors import AccessDenied, NoSuchProcess, NsviewError
+from nsview.errors import (
+    AccessDenied,
+    NoSuchProcess,
+    NotAvailable,
+    NsviewError,
+    ParseError,
+)
+from nsview.model.cgroup_path import CgroupMembership
 from nsview.model.container import ContainerBoundary, boundary_from_parent
 from nsview.model.containers import (
     RUNTIMES,
@@ -32,10 +39,12 @@ from nsview.model.containers import (
     Container,
     ContainerScan,
     MemoryLimit,
+    bare_groups,
     classify_cgroup_path,
     containerd_path,
     isolated_types,
     pick_cgroup_paths,
+    process_state,
 )
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
 from nsview.procfs import KernelFS, ProcFS, host_root_for
@@ -55,10 +64,12 @@ class _Seen:
     comm: str
     starttime: int
     zombie: bool
+    state: str  # stat field 3, one letter
     links: dict[str, str]  # "ns/net" -> "net:[4026531833]", as readlink gave it
     ns_failed: bool
     differs: bool  # some readable namespace differs from the host reference
     paths: list[str] = field(default_factory=list)
+    memberships: tuple[CgroupMembership, ...] = ()  # /proc/PID/cgroup, when it was read
     args: tuple[str, ...] | None = None
 
 
@@ -176,21 +187,24 @@ def scan_containers(
         return keys.get(pid)
 
     groups: dict[tuple, list[int]] = {}
+    unclaimed: dict[int, tuple[str, ...]] = {}
     for pid, rec in seen.items():
         key = key_of(pid)
-        if key is None and rec.differs and not rec.zombie and host.namespaces:
-            # "namespaces only": a bare unshare group no engine claims, keyed by its namespaces
-            diff = tuple(
+        if key is not None:
+            groups.setdefault(key, []).append(pid)
+        elif rec.differs and not rec.zombie and host.namespaces:
+            unclaimed[pid] = tuple(
                 text for name, text in sorted(rec.links.items())
                 if name in host_raw and host_raw[name] != text
             )
-            key = ("namespaces only", diff)
-            _note(evidence, key, "namespaces differ from the host reference; no engine claims them")
-        if key is not None:
-            groups.setdefault(key, []).append(pid)
         elif rec.ns_failed and not rec.zombie:
             # neither its namespaces nor its cgroup placed it: we cannot say what it is
             unreadable["namespaces: permission denied"] = unreadable.get("namespaces: permission denied", 0) + 1
+    # "namespaces only": bare unshare groups no engine claims, one per process subtree
+    for members in bare_groups({p: seen[p].ppid for p in unclaimed}, unclaimed):
+        key = ("namespaces only", members[0])
+        groups[key] = members
+        _note(evidence, key, "namespaces differ from the host reference; no engine claims them")
 
     names = _docker_names(engine_fs, docker_roots, [k[1] for k in groups if k[0] == "docker"])
     containers: list[Container] = []
@@ -211,6 +225,11 @@ def scan_containers(
         elif runtime == "lxc":
             name = cid
         namespaces = _refs(seen[init].links)
+        isolated = isolated_types(namespaces, host.namespaces) if host.namespaces else None
+        if runtime == "namespaces only" and isolated is not None:
+            # the group isolates what any of its processes does: `unshare --pid --fork` puts
+            # only the child in the new pid namespace, not the unshare process (the init)
+            isolated = tuple(sorted({t for p in members for t in isolated_types(_refs(seen[p].links), host.namespaces)}))
         containers.append(
             Container(
                 runtime=runtime,
@@ -222,7 +241,8 @@ def scan_containers(
                 engine=info.get("engine"),
                 pod_uid=info.get("pod_uid"),
                 namespaces=namespaces,
-                isolated=isolated_types(namespaces, host.namespaces) if host.namespaces else None,
+                isolated=isolated,
+                state=process_state(seen[init].state),
                 evidence=tuple(ev),
             )
         )
@@ -230,8 +250,10 @@ def scan_containers(
     if details:
         finished: list[Container] = []
         hostnames = _hostnames(proc, containers, seen)
+        freezer = _Freezer(proc, sys)
         for c in containers:
-            done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")))
+            frozen = freezer.state(seen[c.init_pid].memberships)
+            done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")), frozen)
             if done is None:
                 vanished += len(c.pids)
             else:
@@ -265,12 +287,13 @@ def _read_one(proc: ProcFS, pid: int, host_raw: dict[str, str]) -> _Seen | None:
         return None  # always in the initial namespaces; never a container's
     # compare the kernel's text ("net:[4026531833]") as is; parse only what is shown later
     differs = any(host_raw.get(name, text) != text for name, text in found.items())
-    rec = _Seen(pid, stat.ppid, stat.comm, stat.starttime, stat.zombie, found, bool(failed), differs)
+    rec = _Seen(pid, stat.ppid, stat.comm, stat.starttime, stat.zombie, stat.state, found, bool(failed), differs)
     if stat.zombie:
         rec.differs = False  # a zombie's links are mostly gone; it cannot define a group
     if differs or failed or stat.zombie:
         try:
-            rec.paths = pick_cgroup_paths(parse_proc_cgroup(proc.pid_read(pid, "cgroup")))
+            rec.memberships = parse_proc_cgroup(proc.pid_read(pid, "cgroup"))
+            rec.paths = pick_cgroup_paths(rec.memberships)
         except NoSuchProcess:
             raise
         except NsviewError:
@@ -369,7 +392,11 @@ def _docker_names(fs: KernelFS, roots: list[str], ids: list[str]) -> dict[str, t
 
 
 def _finish(
-    proc: ProcFS, sys: KernelFS | None, c: Container, hostname: tuple[str | None, str | None]
+    proc: ProcFS,
+    sys: KernelFS | None,
+    c: Container,
+    hostname: tuple[str | None, str | None],
+    freezer: tuple[str | None, str | None] = (None, None),
 ) -> Container | None:
     """The per-container extras, read once from the init process. None when every process of
     the container has exited meanwhile (it stopped while we scanned: no phantom row)."""
@@ -390,7 +417,89 @@ def _finish(
     name, host_err = hostname
     if host_err:
         errors["hostname"] = host_err
-    return replace(c, rootfs_type=rootfs, memory_limit=memory, hostname=name, errors=errors)
+    frozen_word, freezer_err = freezer
+    if freezer_err:
+        errors["frozen"] = freezer_err
+    frozen = None if frozen_word is None else frozen_word != "thawed"
+    state = process_state(None, frozen_word) or c.state  # "paused" over the init's own state
+    return replace(
+        c, rootfs_type=rootfs, memory_limit=memory, hostname=name, errors=errors, state=state, frozen=frozen
+    )
+
+
+# cgroup v1 freezer.state (cgroup-v1/freezer-subsystem.rst):  THAWED | FREEZING | FROZEN
+# (a child of a frozen cgroup reads FROZEN too: the file shows the effective state)
+def parse_freezer_state(text: str) -> str:
+    word = text.strip()
+    if word not in ("THAWED", "FREEZING", "FROZEN"):
+        raise ParseError("freezer.state", f"unexpected state {word[:40]!r}")
+    return word.lower()
+
+
+# cgroup v2 cgroup.events (cgroup-v2.rst, "Core Interface Files"):
+#   populated 1
+#   frozen 0              <- effective: 1 when this cgroup or an ancestor is frozen
+def parse_cgroup_events_frozen(text: str) -> str:
+    from nsview.collect.cgroup import parse_keyed
+
+    events = parse_keyed(text, "cgroup.events")
+    if "frozen" not in events:
+        raise ParseError("cgroup.events", "no frozen line (kernel before 5.2)")
+    return "frozen" if events["frozen"] else "thawed"
+
+
+class _Freezer:
+    """Whether a container's cgroup is frozen (``docker pause``), located with the cgroup
+    collector's own membership and mount helpers; the reader's cgroup mounts are read once."""
+
+    def __init__(self, proc: ProcFS, sys: KernelFS | None) -> None:
+        self.sys = sys
+        self.mounts: tuple = ()
+        if sys is None:
+            return
+        from nsview.collect.cgroup import cgroup_mounts
+
+        try:
+            self.mounts = cgroup_mounts(read_mountinfo(proc, "self"))
+        except NsviewError:
+            self.mounts = ()
+
+    def state(self, memberships: tuple[CgroupMembership, ...]) -> tuple[str | None, str | None]:
+        """("frozen" | "freezing" | "thawed" | None, why None). Both freezers are asked: on a
+        hybrid host runc freezes the v1 one while v2 cgroup.events keeps saying "frozen 0",
+        and a cgroup2 freeze leaves the v1 root's state alone; either one holds the tasks."""
+        if self.sys is None or not self.mounts:
+            return None, None
+        from nsview.collect.cgroup import _placement
+
+        v1 = [m for m in self.mounts if m.version == 1 and "freezer" in m.controllers]
+        v2 = [m for m in self.mounts if m.version == 2]
+        answers: list[tuple[str | None, str | None]] = []
+        for mb in memberships:
+            if mb.hierarchy_id != 0 and "freezer" in mb.controllers and v1:
+                answers.append(self._read(_placement("freezer", 1, "freezer", mb, v1), "freezer.state", parse_freezer_state))
+                break
+        unified = next((mb for mb in memberships if mb.unified), None)
+        if unified is not None and v2:
+            answers.append(self._read(_placement("freezer", 2, "freezer", unified, v2), "cgroup.events", parse_cgroup_events_frozen))
+        for word in ("frozen", "freezing", "thawed"):
+            if any(state == word for state, _ in answers):
+                return word, None
+        why = next((err for _, err in answers if err), None)
+        return None, why  # no freezer file (root cgroup, none mounted): nothing wrong
+
+    def _read(self, placement, name: str, parser) -> tuple[str | None, str | None]:
+        from nsview.collect.cgroup import host_location
+
+        if not placement.available or self.sys is None:
+            return None, placement.reason
+        try:
+            fs, rel = host_location(f"{placement.directory}/{name}", self.sys)
+            return parser(fs.read_text(rel, 4096)), None
+        except NotAvailable as err:
+            return None, None if err.why == "does not exist" else err.why
+        except NsviewError as err:
+            return None, _why(err)
 
 
 def _memory_limit(proc: ProcFS, sys: KernelFS | None, pid: int) -> tuple[MemoryLimit | None, str | None]:

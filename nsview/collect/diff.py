@@ -5,6 +5,7 @@ be read on one side carries the reason, and the other sections still show."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from nsview.collect.mountinfo import read_mountinfo
@@ -106,8 +107,14 @@ def collect_diff(
     ref_side, ref = _side(proc, ref_pid, role, note)
 
     namespaces = _namespace_rows(proc, ref, tgt)
+    by_type = {row.type: row.shared for row in namespaces}
+
+    def ns(ns_type: str) -> dict:
+        # sameness of a namespace's view is the namespace's identity (inode), not its contents
+        return {"namespace": ns_type, "shared": by_type.get(ns_type)}
+
     user_maps = Pair(
-        _read(lambda: read_user_maps(proc, ref.pid)), _read(lambda: read_user_maps(proc, tgt.pid))
+        _read(lambda: read_user_maps(proc, ref.pid)), _read(lambda: read_user_maps(proc, tgt.pid)), **ns("user")
     )
 
     from nsview.collect.net import read_network
@@ -116,17 +123,19 @@ def collect_diff(
     uts = Pair(
         _read(lambda: read_uts(proc, ref.pid, starttime=ref.starttime), _no_user_space(ref)),
         _read(lambda: read_uts(proc, tgt.pid, starttime=tgt.starttime), _no_user_space(tgt)),
+        **ns("uts"),
     )
     network = Pair(
         _read(lambda: read_network(proc, ref.pid, starttime=ref.starttime), _no_user_space(ref)),
         _read(lambda: read_network(proc, tgt.pid, starttime=tgt.starttime), _no_user_space(tgt)),
+        **ns("net"),
     )
-    mounts = _mounts(proc, host, ref, tgt)
+    mounts = replace(_mounts(proc, host, ref, tgt), **ns("mnt"))
     limits = Pair(
         _read(lambda: _limits(proc, sys, ref.pid), _no_user_space(ref) if ref.zombie else None),
         _read(lambda: _limits(proc, sys, tgt.pid), _no_user_space(tgt) if tgt.zombie else None),
     )
-    classic = _classic(target, ref_pid, role, limits)
+    classic = _classic(target, ref_pid, role, limits, mounts)
     notes = tuple(n for n in (note,) if n)
     return Comparison(
         reference=ref_side,
@@ -239,14 +248,48 @@ def _limits(proc: ProcFS, sys: SysFS, pid: int) -> Limits:
     return Limits(cgroup=cgroup or "", rows=tuple(rows), files=tuple(files))
 
 
-def _classic(target: int, ref_pid: int, role: str, limits: Pair[Limits]) -> dict[str, str]:
-    t = str(target)
-    memfile = limits.target.value.files[0] if limits.target.value and limits.target.value.files else None
+def _classic(target: int, ref_pid: int, role: str, limits: Pair[Limits], mounts: Pair[MountView]) -> dict[str, str]:
+    """The commands a person would type to check each section by hand. Against the host, the
+    host side is plain ``hostname``, ``ip addr``...; with --against, both pids are named."""
+    t, r = str(target), str(ref_pid)
+    against = role == "against"
+
+    def memfile(side: Reading[Limits]) -> str | None:
+        return side.value.files[0] if side.value and side.value.files else None
+
+    def both(cmd: str, host_form: str | None = None) -> str:
+        """``cmd`` for the target, then for the reference (``{}`` stands for the pid)."""
+        if against:
+            return f"{cmd.format(t)}   vs   {cmd.format(r)}"
+        return f"{cmd.format(t)}   vs   {host_form}" if host_form else cmd.format(t)
+
+    hints = []
+    for side, pid in ((mounts.target, t), (mounts.reference, r)):
+        overlay = side.value.root.overlay if side.value and side.value.root else None
+        if overlay is None:
+            continue
+        if overlay.driver == "overlay2":  # Docker's graph driver: only docker inspect knows it as such
+            hint = "docker inspect -f '{{json .GraphDriver.Data}}' ID"
+        elif overlay.driver == "containerd-overlayfs":
+            hint = "ctr -n NAMESPACE snapshots mounts DIR ID"
+        else:
+            hint = f"findmnt -N {pid} -no FS-OPTIONS /"
+        if hint not in hints:
+            hints.append(hint)
+    mounts_line = both("findmnt -N {}")
+    if hints:
+        mounts_line += f"   (overlay layers: {'; '.join(hints)})"
+
+    tfile, rfile = memfile(limits.target), memfile(limits.reference)
+    if tfile and rfile and (against or rfile != tfile):
+        limits_line = f"cat {tfile}   vs   cat {rfile}"
+    else:
+        limits_line = f"cat {tfile}" if tfile else both("cat /proc/{}/cgroup")
     return {
-        "namespaces": f"lsns -p {t}   (or: ls -l /proc/{t}/ns)",
-        "user_maps": f"cat /proc/{t}/uid_map /proc/{t}/gid_map",
-        "uts": f"nsenter -t {t} -u hostname   vs   hostname",
-        "network": f"nsenter -t {t} -n ip addr; nsenter -t {t} -n ip route",
-        "mounts": f"findmnt -N {t}   (overlay layers: docker inspect -f '{{{{json .GraphDriver.Data}}}}' ID)",
-        "limits": f"cat {memfile}" if memfile else f"cat /proc/{t}/cgroup",
+        "namespaces": both("lsns -p {}") + f"   (or: ls -l /proc/{t}/ns" + (f" /proc/{r}/ns)" if against else ")"),
+        "user_maps": both("cat /proc/{0}/uid_map /proc/{0}/gid_map"),
+        "uts": both("nsenter -t {} -u hostname", "hostname"),
+        "network": both("nsenter -t {0} -n ip addr; nsenter -t {0} -n ip route", "ip addr; ip route"),
+        "mounts": mounts_line,
+        "limits": limits_line,
     }

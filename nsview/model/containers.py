@@ -163,6 +163,8 @@ class Container:
     hostname: str | None = None
     memory_limit: MemoryLimit | None = None
     rootfs_type: str | None = None
+    state: str | None = None  # the init process's, or "paused" (see process_state)
+    frozen: bool | None = None  # the cgroup freezer holds it; None when not readable
     evidence: tuple[str, ...] = ()
     errors: dict[str, str] = field(default_factory=dict)  # column -> why it is empty
 
@@ -198,6 +200,71 @@ class ContainerScan:
     unreadable: int = 0  # could not be read (permission denied): not classified
     unreadable_why: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+
+# proc(5) field 3 of /proc/PID/stat -> the word `nsview ps` shows. "D" is also what a task
+# frozen by the v1 freezer shows, hence the freezer wins over the letter.
+PROCESS_STATES: dict[str, str] = {
+    "R": "running",
+    "S": "sleeping",
+    "D": "disk-sleep",
+    "T": "stopped",
+    "t": "tracing-stop",
+    "Z": "zombie",
+    "X": "dead",
+    "I": "idle",
+    "P": "parked",
+    "W": "waking",
+    "K": "wakekill",
+}
+
+
+def process_state(letter: str | None, freezer: str | None = None) -> str | None:
+    """The state `nsview ps` shows: "paused" (or "pausing" while the freezer works) when the
+    container's cgroup is frozen - what ``docker pause`` does - else the init's stat state.
+    ``freezer`` is "frozen", "freezing", "thawed" or None (not known)."""
+    if freezer == "frozen":
+        return "paused"
+    if freezer == "freezing":
+        return "pausing"
+    if letter is None:
+        return None
+    return PROCESS_STATES.get(letter, letter)
+
+
+def bare_groups(parent: dict[int, int], differing: dict[int, tuple[str, ...]]) -> list[list[int]]:
+    """Group the processes no engine claims ("namespaces only") into one group per bare
+    ``unshare``: a process joins its parent when the parent is also unclaimed (``unshare
+    --pid --fork`` leaves unshare in mnt,net,uts and its child also in the new pid ns), and
+    processes in exactly the same namespaces are one group (``nsenter`` into it from a host
+    shell). ``parent``: pid -> ppid; ``differing``: pid -> its namespaces that differ from the
+    host, for the unclaimed pids only. Groups come sorted, each sorted by pid."""
+    leader: dict[int, int] = {pid: pid for pid in differing}
+
+    def find(pid: int) -> int:
+        root = pid
+        while leader[root] != root:
+            root = leader[root]
+        while leader[pid] != root:  # path compression keeps long chains cheap
+            leader[pid], pid = root, leader[pid]
+        return root
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            leader[max(ra, rb)] = min(ra, rb)
+
+    same: dict[tuple[str, ...], int] = {}
+    for pid in sorted(differing):
+        ppid = parent.get(pid)
+        if ppid is not None and ppid in differing:
+            union(pid, ppid)
+        first = same.setdefault(differing[pid], pid)
+        union(pid, first)
+    groups: dict[int, list[int]] = {}
+    for pid in sorted(differing):
+        groups.setdefault(find(pid), []).append(pid)
+    return sorted(groups.values())
 
 
 def isolated_types(

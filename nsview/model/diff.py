@@ -26,13 +26,22 @@ class Reading(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Pair(Generic[T]):
-    """One section's value on each side: ``reference`` (left, the host) and ``target`` (right)."""
+    """One section's value on each side: ``reference`` (left, the host) and ``target`` (right).
+
+    A section that is the view of a namespace (uts, net, mnt, user) names its ``namespace``
+    type, and ``shared`` says whether both sides are in that one namespace, by inode. Two
+    namespaces can hold identical contents (two containers with only ``lo``) and still be two:
+    for such a section, sameness is the namespace's identity, never a comparison of contents."""
 
     reference: Reading[T]
     target: Reading[T]
+    namespace: str | None = None  # "uts", "net", "mnt", "user"; None: not a namespace (limits)
+    shared: bool | None = None  # same namespace inode on both sides; None when a side is unreadable
 
     @property
     def same(self) -> bool | None:
+        if self.namespace is not None:
+            return self.shared
         if self.reference.value is None or self.target.value is None:
             return None
         return self.reference.value == self.target.value

@@ -1,8 +1,9 @@
 """``nsview cgroup``: CgroupReport -> rich renderable and -> JSON-able dict.
 
 Limits never show a sentinel: text says "unlimited", JSON says ``{"bytes": null, "unlimited":
-true}``. A limit whose file does not exist (controller not enabled, root cgroup) is "n/a" in
-text and ``null`` in JSON. Text uses binary units; JSON carries exact bytes.
+true}``. A limit whose file does not exist (controller not enabled, a file missing in a non-root
+cgroup) is "n/a" in text and ``null`` in JSON; the root cgroup, which cannot be limited, is
+"unlimited". Text uses binary units; JSON carries exact bytes.
 """
 
 from __future__ import annotations
@@ -263,7 +264,9 @@ def render_cgroup(report: CgroupReport):
         elif c.quota_us.unlimited or c.cpus is None:
             quota = Text("unlimited", style="green")
         else:
-            quota = Text(f"{c.cpus:g} CPUs", style="bold")
+            # the same rounding as the effective quota below (millionths of a CPU, human_cpus)
+            assert c.quota_us.value is not None and c.period_us
+            quota = Text(f"{human_cpus(c.quota_us.value * 1_000_000 // c.period_us)} CPUs", style="bold")
             quota.append(f"  ({c.quota_us.value} us per {c.period_us} us period)", style="dim")
         e = eff.get("cpu")
         e_text = None if e is None else (

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from nsview.model.diff import Comparison, LimitRow, Limits, MountView, Pair, Reading, Side, UserMaps, UtsInfo
+from nsview.model.diff import (
+    Comparison,
+    LimitRow,
+    Limits,
+    MountView,
+    NamespaceRow,
+    Pair,
+    Reading,
+    Side,
+    UserMaps,
+    UtsInfo,
+)
 from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
 from nsview.model.overlay import OverlayRoot
-from nsview.render.units import human_bytes
+from nsview.render.units import human_bytes, human_cpus
 
 DIFF_STYLE = "bold yellow"
 NA_STYLE = "red"
@@ -66,6 +77,7 @@ def _ns(r: Reading) -> dict[str, Any] | None:
 def _pair(p: Pair, convert, classic: str | None) -> dict[str, Any]:
     return {
         "classic": classic,
+        "namespace": p.namespace,
         "reference": None if p.reference.value is None else convert(p.reference.value),
         "target": None if p.target.value is None else convert(p.target.value),
         "same": p.same,
@@ -163,7 +175,7 @@ def limit_text(row: LimitRow) -> str:
     if row.unit == "bytes":
         return human_bytes(int(row.value))
     if row.unit == "cpus":
-        return f"{row.value:g} CPUs"
+        return f"{human_cpus(round(float(row.value) * 1_000_000))} CPUs"  # as `nsview cgroup` writes it
     return str(row.value)
 
 
@@ -205,11 +217,20 @@ def render_diff(c: Comparison):
         parts.append(Text("reference: ", style="dim") + safe(note))
     ref_label = "host" if c.reference.role == "host" else f"pid {c.reference.pid}"
     tgt_label = f"target {c.target.pid}"
+    ns_rows = {row.type: row for row in c.namespaces}
+    against = c.reference.role != "host"
+
+    def ns_row(table, ns_type: str) -> None:
+        # The first row of a namespace's section: which namespace each side is in, and whether
+        # it is the same one (by inode), said in the words of the Namespaces table.
+        row = ns_rows.get(ns_type)
+        if row is not None:
+            table.add_row(Text("namespace"), *_ns_cells(row), _verdict(row.shared, against))
 
     parts += _section("Namespaces", c.classic.get("namespaces"), _namespaces_table(c, ref_label, tgt_label))
-    parts += _section("Hostname (UTS)", c.classic.get("uts"), _uts_table(c.uts, ref_label, tgt_label))
-    parts += _section("Network", c.classic.get("network"), _net_table(c.network, ref_label, tgt_label))
-    parts += _section("Mounts", c.classic.get("mounts"), *_mount_parts(c.mounts, ref_label, tgt_label))
+    parts += _section("Hostname (UTS)", c.classic.get("uts"), _uts_table(c.uts, ref_label, tgt_label, ns_row))
+    parts += _section("Network", c.classic.get("network"), _net_table(c.network, ref_label, tgt_label, ns_row))
+    parts += _section("Mounts", c.classic.get("mounts"), *_mount_parts(c.mounts, ref_label, tgt_label, ns_row))
     parts += _section("Limits (cgroup)", c.classic.get("limits"), _limits_table(c.limits, ref_label, tgt_label))
     if c.partial:
         parts.append(Text("\nsome sections could not be read (see \"not available\" above): exit code 6 (partial)", style="yellow"))
@@ -262,17 +283,35 @@ def _na(r: Reading):
     return Text("not available: ", style=NA_STYLE) + safe(r.error or "", NA_STYLE)
 
 
+def _verdict(shared: bool | None, against: bool):
+    """Against the host a namespace is "shared" or "isolated"; between two targets it is the
+    "same" one or "differs"."""
+    from rich.text import Text
+
+    if shared is None:
+        return Text("?", style="dim")
+    if against:
+        return Text("same", style="green") if shared else Text("differs", style=DIFF_STYLE)
+    return Text("shared", style="green") if shared else Text("isolated", style=DIFF_STYLE)
+
+
+def _ns_cells(row: NamespaceRow):
+    from nsview.render.sanitize import safe
+
+    left = safe(row.reference.value) if row.reference.value else _na(row.reference)
+    right = safe(row.target.value, DIFF_STYLE if row.shared is False else "") if row.target.value else _na(row.target)
+    return left, right
+
+
 def _namespaces_table(c: Comparison, ref_label: str, tgt_label: str):
     from rich.text import Text
 
     from nsview.render.sanitize import safe
 
     t = _table(ref_label, tgt_label, "type")
+    against = c.reference.role != "host"
     for row in c.namespaces:
-        left = safe(row.reference.value) if row.reference.value else _na(row.reference)
-        right = safe(row.target.value, DIFF_STYLE if row.shared is False else "") if row.target.value else _na(row.target)
-        verdict = {True: Text("shared", style="green"), False: Text("isolated", style=DIFF_STYLE), None: Text("?", style="dim")}[row.shared]
-        t.add_row(Text(row.type), left, right, verdict)
+        t.add_row(Text(row.type), *_ns_cells(row), _verdict(row.shared, against))
     maps = c.user_maps
     for name in ("uid_map", "gid_map"):
         cells = []
@@ -289,12 +328,13 @@ def _namespaces_table(c: Comparison, ref_label: str, tgt_label: str):
     return t
 
 
-def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str):
+def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str, ns_row):
     from rich.text import Text
 
     from nsview.render.sanitize import safe
 
     t = _table(ref_label, tgt_label)
+    ns_row(t, "uts")
     for field in ("hostname", "domainname"):
         vals = [getattr(r.value, field) if r.value is not None else None for r in (p.reference, p.target)]
         differ = None not in vals and vals[0] != vals[1]
@@ -302,7 +342,8 @@ def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str):
             safe(v, DIFF_STYLE if differ and i == 1 else "") if v is not None else _na(r)
             for i, (v, r) in enumerate(zip(vals, (p.reference, p.target)))
         ]
-        mark = Text("differs", style=DIFF_STYLE) if differ else Text("same", style="green") if None not in vals else Text("")
+        # values compare as values ("equal"); whether it is the same namespace is the row above
+        mark = Text("differs", style=DIFF_STYLE) if differ else Text("equal", style="dim") if None not in vals else Text("")
         t.add_row(Text(field), *cells, mark)
     return t
 
@@ -359,17 +400,17 @@ def _routes_cell(n: NetworkInfo):
     return cell
 
 
-def _net_table(p: Pair[NetworkInfo], ref_label: str, tgt_label: str):
+def _net_table(p: Pair[NetworkInfo], ref_label: str, tgt_label: str, ns_row):
     from rich.text import Text
 
     t = _table(ref_label, tgt_label)
+    ns_row(t, "net")  # one netns or two is the inode's answer: two can hold just the same "lo"
     ref, tgt = p.reference.value, p.target.value
-    same = Text("same netns", style="green") if p.same else Text("")
     t.add_row(
         Text("interfaces"),
         _net_cell(ref, tgt) if ref is not None else _na(p.reference),
         _net_cell(tgt, ref) if tgt is not None else _na(p.target),
-        same,
+        Text(""),
     )
     t.add_row(
         Text("routes"),
@@ -392,13 +433,14 @@ def _mount_line(m: Mount, style: str = ""):
     return t
 
 
-def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str):
+def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row):
     from rich.table import Table
     from rich.text import Text
 
     from nsview.render.sanitize import safe
 
     t = _table(ref_label, tgt_label)
+    ns_row(t, "mnt")
     ref, tgt = p.reference.value, p.target.value
     cells = []
     for v, r in ((ref, p.reference), (tgt, p.target)):
@@ -442,15 +484,25 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str):
             parts.append(lt)
             for note in o.notes:
                 parts.append(Text("  note: ", style="dim") + safe(note, "dim"))
-    if tgt is not None and p.reference.value is not None:
-        parts.append(Text(f"mounts only the {tgt_label} has ({len(tgt.only_here)})", style="bold"))
-        parts.append(_only_table(tgt.only_here))
-        if ref is not None and ref_label != "host":
-            parts.append(Text(f"mounts only {ref_label} has ({len(ref.only_here)})", style="bold"))
-            parts.append(_only_table(ref.only_here))
-        elif ref is not None:
-            parts.append(Text(f"({len(ref.only_here)} host mounts are not in the target's mount namespace)", style="dim"))
+    if tgt is not None and ref is not None:
+        parts += _only_parts(f"mounts only the {tgt_label} has", tgt.only_here)
+        who = "the host" if ref_label == "host" else ref_label
+        parts += _only_parts(f"mounts only {who} has", ref.only_here, ONLY_LIST_MAX)
     return parts
+
+
+# The reference side's own mounts are context, not the point: listed when few, else counted.
+ONLY_LIST_MAX = 20
+
+
+def _only_parts(title: str, mounts: tuple[Mount, ...], most: int | None = None) -> list[Any]:
+    from rich.text import Text
+
+    if not mounts:
+        return [Text(f"{title}: none", style="dim")]  # never a table of headers only
+    if most is not None and len(mounts) > most:
+        return [Text(f"{title} ({len(mounts)}): more than {most}, --json lists them", style="dim")]
+    return [Text(f"{title} ({len(mounts)})", style="bold"), _only_table(mounts)]
 
 
 def _only_table(mounts: tuple[Mount, ...]):

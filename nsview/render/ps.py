@@ -12,6 +12,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("ID", "short_id"),
     ("NAME", "name"),
     ("PID", "init_pid"),
+    ("STATE", "state"),
     ("PROCS", "processes"),
     ("ISOLATED", "isolated"),
     ("HOSTNAME", "hostname"),
@@ -19,6 +20,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("ROOTFS", "rootfs_type"),
 )
 
+# What a narrow terminal gives up first: whole columns, least telling first. RUNTIME, ID,
+# NAME and PID are never cut - they are what a user greps for and types as a TARGET.
+DROP_ORDER: tuple[str, ...] = ("rootfs_type", "hostname", "isolated", "memory_limit", "processes", "state")
+KEEP_WHOLE: frozenset[str] = frozenset({"runtime", "short_id", "name", "init_pid"})
+_FOLD_MIN = {"hostname": 8}  # a long hostname folds down to this before its column is dropped
+_GAP = 2  # box=None, padding (0, 1), pad_edge=False: two spaces between columns
 
 def ps_to_dict(scan: ContainerScan) -> dict[str, Any]:
     return {
@@ -53,6 +60,8 @@ def container_to_dict(c: Container) -> dict[str, Any]:
         "hostname": c.hostname,
         "memory_limit": _memory_dict(c.memory_limit),
         "rootfs_type": c.rootfs_type,
+        "state": c.state,
+        "frozen": c.frozen,
         "evidence": list(c.evidence),
         "errors": dict(c.errors),
     }
@@ -83,38 +92,99 @@ def _memory_cell(m: MemoryLimit | None) -> str:
 
 def render_ps(scan: ContainerScan):
     from rich.console import Group
-    from rich.table import Table
+    from rich.text import Text
+
+    if not scan.containers:
+        return Group(Text("no containers found", style="dim"), *_footer(scan))
+    return Group(PsTable(scan), *_footer(scan))
+
+
+def _cells(c: Container) -> dict[str, Any]:
     from rich.text import Text
 
     from nsview.render.sanitize import safe
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for header, key in COLUMNS:
-        # names and hostnames are what may be long: they fold; the rest keeps its shape
-        flexible = key in ("name", "hostname")
-        table.add_column(
-            header,
-            no_wrap=not flexible,
-            min_width=8 if key in ("name", "hostname") else None,
-            overflow="fold" if flexible else "ellipsis",
-            justify="right" if key in ("init_pid", "processes") else "left",
-        )
-    for c in scan.containers:
-        cid = c.short_id if c.namespace is None else f"{c.namespace}/{c.short_id}"
-        table.add_row(
-            Text(c.runtime, style="green" if c.runtime != "namespaces only" else "yellow"),
-            safe(cid if cid is not None else "-", "cyan"),
-            safe(c.name if c.name is not None else "-"),
-            Text(str(c.init_pid)),
-            Text(str(len(c.pids))),
-            Text(",".join(c.isolated) if c.isolated else ("none" if c.isolated == () else "n/a")),
-            safe(c.hostname) if c.hostname is not None else Text("n/a", style="dim"),
-            Text(_memory_cell(c.memory_limit), style="dim" if c.memory_limit is None else ""),
-            safe(c.rootfs_type) if c.rootfs_type is not None else Text("n/a", style="dim"),
-        )
-    parts: list[Any] = [table] if scan.containers else [Text("no containers found", style="dim")]
-    parts.extend(_footer(scan))
-    return Group(*parts)
+    cid = c.short_id if c.namespace is None else f"{c.namespace}/{c.short_id}"
+    state_style = {"running": "green", "paused": "yellow", "pausing": "yellow", "zombie": "red"}
+    return {
+        "runtime": Text(c.runtime, style="green" if c.runtime != "namespaces only" else "yellow"),
+        "short_id": safe(cid if cid is not None else "-", "cyan"),
+        "name": safe(c.name if c.name is not None else "-"),
+        "init_pid": Text(str(c.init_pid)),
+        "state": Text(c.state, style=state_style.get(c.state, "")) if c.state else Text("n/a", style="dim"),
+        "processes": Text(str(len(c.pids))),
+        "isolated": Text(",".join(c.isolated) if c.isolated else ("none" if c.isolated == () else "n/a")),
+        "hostname": safe(c.hostname) if c.hostname is not None else Text("n/a", style="dim"),
+        "memory_limit": Text(_memory_cell(c.memory_limit), style="dim" if c.memory_limit is None else ""),
+        "rootfs_type": safe(c.rootfs_type) if c.rootfs_type is not None else Text("n/a", style="dim"),
+    }
+
+
+def fit_columns(natural: dict[str, int], width: int) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Column widths for a terminal ``width`` wide, and the keys of the columns left out.
+    Columns fold (hostname) or drop (DROP_ORDER) before a KEEP_WHOLE column loses a
+    character; only when those alone are too wide do NAME, RUNTIME, ID and PID fold, in
+    that order - wrapped onto more lines, never cut."""
+    keys = [k for _, k in COLUMNS if k in natural]
+    least = {k: min(natural[k], _FOLD_MIN.get(k, natural[k])) for k in keys}
+    hidden: list[str] = []
+
+    def need(ks: list[str], w: dict[str, int]) -> int:
+        return sum(w[k] for k in ks) + _GAP * (len(ks) - 1)
+
+    for key in DROP_ORDER:
+        if need(keys, least) <= width:
+            break
+        if key in keys:
+            keys.remove(key)
+            hidden.append(key)
+    widths = {k: natural[k] for k in keys}
+    for key in (*_FOLD_MIN, "name", "runtime", "short_id", "init_pid"):
+        excess = need(keys, widths) - width
+        if excess <= 0:
+            break
+        if key in widths:
+            floor = least[key] if key in _FOLD_MIN else min(natural[key], 4)
+            widths[key] = max(floor, widths[key] - excess)
+    return widths, tuple(hidden)
+
+
+class PsTable:
+    """The table, laid out when the console's width is known (a rich renderable): whole PIDs,
+    ids and names at any width, with a note naming the columns a narrow terminal hid."""
+
+    def __init__(self, scan: ContainerScan) -> None:
+        self.rows = [_cells(c) for c in scan.containers]
+
+    def __rich_console__(self, console, options):
+        from rich.table import Table
+        from rich.text import Text
+
+        natural = {
+            key: max([len(header)] + [row[key].cell_len for row in self.rows]) for header, key in COLUMNS
+        }
+        widths, hidden = fit_columns(natural, options.max_width)
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        shown = [(header, key) for header, key in COLUMNS if key in widths]
+        for header, key in shown:
+            whole = widths[key] >= natural[key]
+            table.add_column(
+                header,
+                width=widths[key],
+                no_wrap=whole,
+                overflow="fold",  # if a cell ever is wider: onto the next line, never "…"
+                justify="right" if key in ("init_pid", "processes") else "left",
+            )
+        for row in self.rows:
+            table.add_row(*(row[key] for _, key in shown))
+        yield table
+        if hidden:
+            names = ", ".join(header for header, key in COLUMNS if key in hidden)
+            yield Text(
+                f"note: {names} hidden to fit {options.max_width} columns; "
+                "a wider terminal or `nsview ps --json` shows them",
+                style="yellow",
+            )
 
 
 def _footer(scan: ContainerScan):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -472,9 +473,12 @@ def test_row20_root_cgroup_has_no_limit_files(spawn, nsview_cmd):
     data = util.load_json(r)
     (pl,) = [c for c in data["controllers"] if c["resource"] == "pids"]
     assert pl["cgroup"] == "/" and pl["directory"] == str(base)
-    assert data["pids"]["max"] is None  # n/a, not "unlimited" and not 0
+    # the root cgroup cannot be limited: its missing pids.max means unlimited (never 0); "n/a"
+    # stays for a controller that is not there or a file missing in a non-root cgroup
+    assert data["pids"]["max"] == {"value": None, "unlimited": True}
+    assert data["effective"]["pids"]["unlimited"] is True and data["effective"]["pids"]["cgroup"] is None
     out = nsview_cmd("cgroup", str(p.pid), "--no-color").stdout
-    assert "n/a" in out
+    assert re.search(r"effective max\s+unlimited", out), out
 
 
 def test_row20_cgroup_removed_while_being_read(spawn):
