@@ -526,6 +526,8 @@ def big_pid(spawn):
     finally:
         pid_max.write_text(old)
     live.need(p.pid > 4_000_000, f"the next pid was {p.pid} (another process took the high range)")
+    # unshare switches namespaces, then execs sleep: read nothing before it has
+    live.wait_for(lambda: Path(f"/proc/{p.pid}/comm").read_text().strip() == "sleep")
     return p.pid
 
 
