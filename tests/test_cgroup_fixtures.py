@@ -315,3 +315,26 @@ def test_ancestor_note_for_every_resource():
     assert "cpu is limited by ancestor cgroup /parent" in notes
     assert "pids is limited by ancestor" not in notes  # the child's own pids.max 0 binds
     assert file_int(V1 / "sys/fs/cgroup/pids/parent/child:1/pids.max") == 0
+
+
+def test_text_names_each_cgroup_once_and_its_directories_compactly(nsview_cmd):
+    """On v1 the same container path sits under every controller's mount: the text shows it
+    once, with the directories brace-grouped by the mounts' parent. Expanded, they are exactly
+    the directories nsview read, and each is a real directory of the fixture (pids is mounted
+    apart, at /cgroup/pids, in the hybrid tree)."""
+    placed = [pl for pl in report(HYBRID, 6000).placements if pl.available]
+    (cgroup,) = {pl.cgroup for pl in placed}
+    r = run(nsview_cmd, HYBRID, 6000, "--no-color")
+    assert r.returncode == 0, r.stderr
+    lines = [line.strip() for line in r.stdout.splitlines()]
+    assert len([line for line in lines if line.endswith(cgroup) and not line.startswith("/")]) == 1
+    shown = [line for line in lines if line.startswith("/") and line.endswith(cgroup)]
+    assert shown[0].startswith("/sys/fs/cgroup/{") and len(shown) == 2
+    expanded = []
+    for line in shown:
+        m = re.fullmatch(r"(.*)/\{([^}]*)\}(.*)", line)
+        expanded += [f"{m.group(1)}/{leaf}{m.group(3)}" for leaf in m.group(2).split(",")] if m else [line]
+    assert sorted(expanded) == sorted(pl.directory for pl in placed)
+    for d in expanded:
+        on_disk = HYBRID / "sys" / Path(d).relative_to("/sys") if d.startswith("/sys/") else HYBRID / Path(d).relative_to("/")
+        assert on_disk.is_dir(), d

@@ -300,12 +300,12 @@ def place(
     for mb in memberships:
         if mb.hierarchy_id != 0 and ctrl in mb.controllers:
             cands = [m for m in mounts if m.version == 1 and set(mb.controllers) <= set(m.controllers)]
-            return _placement(resource, 1, ctrl, mb, cands)
+            return placement_for(resource, 1, ctrl, mb, cands)
     unified = next((mb for mb in memberships if mb.unified), None)
     v2_mounts = [m for m in mounts if m.version == 2]
     if unified is None or not v2_mounts:
         return Placement(resource, controller=resource, reason="controller not mounted")
-    placed = _placement(resource, 2, resource, unified, v2_mounts)
+    placed = placement_for(resource, 2, resource, unified, v2_mounts)
     if placed.available:
         why = v2_enabled(placed.directory or "", resource)
         if why:
@@ -316,7 +316,9 @@ def place(
     return placed
 
 
-def _placement(resource: str, version: int, ctrl: str, mb: CgroupMembership, cands: list[CgroupMount]) -> Placement:
+def placement_for(resource: str, version: int, ctrl: str, mb: CgroupMembership, cands: list[CgroupMount]) -> Placement:
+    """Where membership ``mb`` of controller ``ctrl`` lives on disk, among the candidate mounts
+    of its hierarchy (also used for controllers nsview reads but does not report, e.g. freezer)."""
     base = dict(version=version, controller=ctrl, hierarchy_id=mb.hierarchy_id, path=mb.path)
     if not cands:
         return Placement(resource, **base, reason=f"controller {ctrl} not mounted in this mount namespace")

@@ -470,18 +470,18 @@ class _Freezer:
         and a cgroup2 freeze leaves the v1 root's state alone; either one holds the tasks."""
         if self.sys is None or not self.mounts:
             return None, None
-        from nsview.collect.cgroup import _placement
+        from nsview.collect.cgroup import placement_for
 
         v1 = [m for m in self.mounts if m.version == 1 and "freezer" in m.controllers]
         v2 = [m for m in self.mounts if m.version == 2]
         answers: list[tuple[str | None, str | None]] = []
         for mb in memberships:
             if mb.hierarchy_id != 0 and "freezer" in mb.controllers and v1:
-                answers.append(self._read(_placement("freezer", 1, "freezer", mb, v1), "freezer.state", parse_freezer_state))
+                answers.append(self._read(placement_for("freezer", 1, "freezer", mb, v1), "freezer.state", parse_freezer_state))
                 break
         unified = next((mb for mb in memberships if mb.unified), None)
         if unified is not None and v2:
-            answers.append(self._read(_placement("freezer", 2, "freezer", unified, v2), "cgroup.events", parse_cgroup_events_frozen))
+            answers.append(self._read(placement_for("freezer", 2, "freezer", unified, v2), "cgroup.events", parse_cgroup_events_frozen))
         for word in ("frozen", "freezing", "thawed"):
             if any(state == word for state, _ in answers):
                 return word, None

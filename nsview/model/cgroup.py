@@ -103,7 +103,8 @@ class CpuInfo:
         """Quota over period, the number `docker run --cpus` took; None when unlimited/unknown."""
         if self.quota_us is None or self.quota_us.value is None or not self.period_us:
             return None
-        return self.quota_us.value / self.period_us
+        # millionths, as the effective limit keeps it: one number for one quota everywhere
+        return round(self.quota_us.value / self.period_us, 6)
 
 
 @dataclass(frozen=True, slots=True)

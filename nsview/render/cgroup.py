@@ -13,6 +13,39 @@ from typing import Any
 from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit
 from nsview.render.units import human_bytes, human_cpus
 
+def placement_groups(placements) -> list[list]:
+    """Placements that share version, cgroup and availability, in the order first seen."""
+    groups: dict[tuple, list] = {}
+    for pl in placements:
+        key = (pl.version, pl.cgroup, pl.reason) if pl.available else ("n/a", pl.resource)
+        groups.setdefault(key, []).append(pl)
+    return list(groups.values())
+
+
+def directory_lines(group) -> list[str]:
+    """``/sys/fs/cgroup/{memory,cpu,pids}/docker/ID`` for directories that differ only by the
+    controller's mount (as on v1), one line per parent of those mounts; else one per directory."""
+    by_form: dict[tuple[str, str], list[str]] = {}
+    for pl in group:
+        mount = pl.mount_point.rstrip("/")
+        if not pl.directory.startswith(mount) or "/" not in mount:
+            by_form.setdefault((pl.directory, ""), [])
+            continue
+        parent, leaf = mount.rsplit("/", 1)
+        leaves = by_form.setdefault((parent, pl.directory[len(mount) :]), [])
+        if leaf not in leaves:
+            leaves.append(leaf)
+    lines = []
+    for (head, tail), leaves in by_form.items():
+        if not leaves:
+            lines.append(head)
+        elif len(leaves) == 1:
+            lines.append(f"{head}/{leaves[0]}{tail}")
+        else:
+            lines.append(f"{head}/{{{','.join(leaves)}}}{tail}")
+    return lines
+
+
 # ---- JSON ------------------------------------------------------------------------------------
 
 
@@ -189,29 +222,28 @@ def render_cgroup(report: CgroupReport):
     head.append_text(safe(report.mode_evidence, "dim"))
     head.append(")")
 
-    # One row per resource: hierarchy and cgroup path, then the directory on disk (paths are
-    # long and never cut short, so they get their own line).
+    # One row per distinct cgroup, not per resource: on a v1 host the same long container path
+    # sits under five controller mounts, and printing it five times buries the facts.
     where = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    where.add_column("resource")
-    where.add_column("hierarchy")
-    where.add_column("cgroup / directory", overflow="fold")
-    for pl in report.placements:
-        if pl.available:
-            hier = Text(f"v{pl.version}")
-            if pl.version == 1:
-                hier.append(f" {pl.hierarchy_id}:")
-                hier.append_text(safe(pl.controller or ""))
-            cell = safe(pl.cgroup or "")
-            cell.append("\n")
-            cell.append_text(safe(pl.directory or "", "dim"))
-            where.add_row(Text(pl.resource), hier, cell)
+    where.add_column("resources")
+    where.add_column("cgroup / directory on disk", overflow="fold")
+    for group in placement_groups(report.placements):
+        first = group[0]
+        names = Text(", ".join(pl.resource for pl in group))
+        if first.available:
+            names.append(f"  v{first.version}", style="dim")
+            cell = safe(first.cgroup or "")
+            for line in directory_lines(group):
+                cell.append("\n")
+                cell.append_text(safe(line, "dim"))
+            where.add_row(names, cell)
         else:
             why = Text("not available: ", style="yellow")
-            why.append_text(safe(pl.reason or "unknown", "yellow"))
-            if pl.path is not None:
+            why.append_text(safe(first.reason or "unknown", "yellow"))
+            if first.path is not None:
                 why.append("\n")
-                why.append_text(safe(pl.path, "dim"))
-            where.add_row(Text(pl.resource), Text("-", style="dim"), why)
+                why.append_text(safe(first.path, "dim"))
+            where.add_row(names, why)
 
     t = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for col in ("resource", "setting", "value"):
