@@ -123,13 +123,13 @@ class ProcFS(KernelFS):
     def pid_read(self, pid: int, name: str, limit: int = MAX_READ) -> bytes:
         """Read ``/proc/PID/name``; raises NoSuchProcess when the process is gone."""
         try:
-            return _read_capped(self.root / str(pid) / name, limit)
+            return _read_capped(f"{self.root}/{pid}/{name}", limit)  # str: scans call this per pid
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
 
     def pid_readlink(self, pid: int, name: str) -> str:
         try:
-            return os.readlink(self.root / str(pid) / name)
+            return os.readlink(f"{self.root}/{pid}/{name}")
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
 
@@ -220,7 +220,7 @@ class SysFS(KernelFS):
         super().__init__(root)
 
 
-def _read_capped(path: Path, limit: int) -> bytes:
+def _read_capped(path: str | Path, limit: int) -> bytes:
     # O_NONBLOCK: a FIFO planted where a regular file is expected must not hang us.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
