@@ -1,8 +1,9 @@
 """Every container on the host, from /proc and the engines' files alone: no engine API.
 
 One pass over /proc: for each pid, ``stat`` and the ``ns/*`` links; ``cgroup`` only for
-processes whose namespaces differ from the host (a container always has its own mount
-namespace, so a process entirely in the host's namespaces is not in one); ``cmdline`` only for
+processes whose namespaces differ from the host (a process entirely in the host's namespaces
+is in no container), and not for a child in exactly its parent's namespaces, which inherited
+the parent's cgroups when it forked; ``cmdline`` only for
 the few supervisors (containerd shims, conmon, LXC monitors, dockerd). Then, once per container:
 its root filesystem type, memory limit, hostname and whether its cgroup is frozen (paused).
 
@@ -105,7 +106,7 @@ def scan_containers(
     pids = proc.pids()
     for pid in pids:
         try:
-            rec = _read_one(proc, pid, host_raw)
+            rec = _read_one(proc, pid, host_raw, seen)
         except NoSuchProcess:
             vanished += 1
             continue
@@ -293,7 +294,7 @@ def _cgroup_of(data: bytes):
     return memberships, tuple(pick_cgroup_paths(memberships))
 
 
-def _read_one(proc: ProcFS, pid: int, host_raw: dict[str, str]) -> _Seen | None:
+def _read_one(proc: ProcFS, pid: int, host_raw: dict[str, str], seen: dict[int, _Seen]) -> _Seen | None:
     data, found, failed = proc.pid_stat_and_links(pid, _NS_LINKS)
     stat = parse_stat(data)
     if stat.kernel_thread:
@@ -303,7 +304,12 @@ def _read_one(proc: ProcFS, pid: int, host_raw: dict[str, str]) -> _Seen | None:
     rec = _Seen(pid, stat.ppid, stat.comm, stat.starttime, stat.zombie, stat.state, found, bool(failed), differs)
     if stat.zombie:
         rec.differs = False  # a zombie's links are mostly gone; it cannot define a group
-    if differs or failed or stat.zombie:
+    parent = seen.get(stat.ppid)
+    if differs and not failed and parent is not None and parent.links == found and parent.memberships:
+        # A fork inherits its parent's cgroups: in the parent's very namespaces, take its
+        # cgroup instead of reading one more file per process (a 3000-process scan reads 30).
+        rec.memberships, rec.paths = parent.memberships, parent.paths
+    elif differs or failed or stat.zombie:
         try:
             rec.memberships, rec.paths = _cgroup_of(proc.pid_read(pid, "cgroup"))
         except NoSuchProcess:
