@@ -55,16 +55,7 @@ def _evacuate_and_rmdir(dirs: list[Path]) -> None:
                 except OSError:
                     pass
     for d in dirs:
-        for _ in range(50):
-            try:
-                d.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                import time
-
-                time.sleep(0.1)
+        remove_cgroup(d)
 
 
 @pytest.fixture
@@ -277,16 +268,7 @@ def v1_cpu_pids_parents():
                     (_root_of(d, roots) / "cgroup.procs").write_text(pid)
                 except OSError:
                     pass
-            for _ in range(50):
-                try:
-                    d.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    import time
-
-                    time.sleep(0.1)
+            remove_cgroup(d)
 
 
 def _root_of(d: Path, roots: dict[str, Path]) -> Path:
@@ -354,3 +336,17 @@ def test_zombie_is_one_line_exit_3(spawn, nsview_cmd):
     assert out.stderr.strip().count("\n") == 0 and "zombie" in out.stderr
     js = nsview_cmd("cgroup", str(zombie), "--json")
     assert js.returncode == 3 and json.loads(js.stdout)["error"]["exit_code"] == 3
+
+
+def remove_cgroup(d: Path) -> None:
+    """rmdir a test's cgroup; the kernel refuses (EBUSY) until its last task has left."""
+    import time
+
+    for _ in range(50):
+        try:
+            d.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)

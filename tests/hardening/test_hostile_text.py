@@ -100,29 +100,19 @@ def test_row04_comm_with_parens_newline_and_invalid_utf8(helper, nsview_cmd):
     raw = Path(f"/proc/{p.pid}/comm").read_bytes()[:-1]
     assert raw == b"a) S 1 (b\n\xff\xfe012"  # the kernel kept 15 bytes (TASK_COMM_LEN - 1)
     data = util.load_json(nsview_cmd("tree", str(p.pid), "--json", "--depth", "0"))
-    node = _target_node(data["tree"])
+    node = util.target_node(data["tree"])
     assert node["name"] == _raw(raw)
     assert node["ppid"] == psutil.Process(p.pid).ppid() == os.getpid()
     assert node["state"] == psutil.Process(p.pid).status()[0].upper()
     # a second writer: the process writes its own /proc/self/comm (others get EINVAL)
     p = helper("import time; open('/proc/self/comm', 'wb').write(b'x) R 99 (y'); print('ready', flush=True); time.sleep(3600)")
-    node = _target_node(util.load_json(nsview_cmd("tree", str(p.pid), "--json"))["tree"])
+    node = util.target_node(util.load_json(nsview_cmd("tree", str(p.pid), "--json"))["tree"])
     assert node["name"] == "x) R 99 (y" == psutil.Process(p.pid).name()
     assert node["ppid"] == os.getpid()
     for mode, r in util.run_modes(nsview_cmd, ["tree", str(p.pid)]):
         assert r.returncode == 0
         util.assert_inert(r.stdout, forced=mode == "forced")
         assert "x) R 99 (y" in r.stdout
-
-
-def _target_node(node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n["target"]:
-            return n
-        stack.extend(n["children"])
-    raise AssertionError("no target node")
 
 
 _SLEEP = "import time; print('ready', flush=True); time.sleep(3600)"
@@ -149,7 +139,7 @@ def test_row05_cmdline_shapes(case, spawn, helper, nsview_cmd):
     raw = Path(f"/proc/{p.pid}/cmdline").read_bytes()
     r = nsview_cmd("tree", str(p.pid), "--json")
     assert r.returncode == 0, r.stderr
-    node = _target_node(util.load_json(r)["tree"])
+    node = util.target_node(util.load_json(r)["tree"])
     expected = psutil.Process(p.pid).cmdline()
     if case == "huge":
         assert len(raw) > 256 * 1024 and node["args_truncated"] is True

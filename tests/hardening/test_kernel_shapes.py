@@ -23,16 +23,6 @@ from tests.support import live
 FIX = util.FIXTURES
 
 
-def _target(node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n["target"]:
-            return n
-        stack.extend(n["children"])
-    raise AssertionError("no target node")
-
-
 def _nodes(node):
     stack = [node]
     while stack:
@@ -70,7 +60,7 @@ def test_row02_zombie_shows_defunct_and_na_namespaces(nsview_cmd):
 
         # as a target: every command answers what it can, nothing crashes
         t = nsview_cmd("tree", str(zombie), "--json")
-        assert t.returncode == 0 and _target(util.load_json(t)["tree"])["zombie"] is True
+        assert t.returncode == 0 and util.target_node(util.load_json(t)["tree"])["zombie"] is True
         d = nsview_cmd("diff", str(zombie), "--json")
         util.no_traceback(d)
         assert d.returncode == 6
@@ -162,7 +152,7 @@ def test_row07_thread_in_other_namespace_than_leader(nsview_cmd):
         leader = os.readlink(f"/proc/{p.pid}/ns/uts")
         thread = os.readlink(f"/proc/{p.pid}/task/{tid}/ns/uts")
         assert leader != thread
-        node = _target(util.load_json(nsview_cmd("tree", str(p.pid), "--json"))["tree"])
+        node = util.target_node(util.load_json(nsview_cmd("tree", str(p.pid), "--json"))["tree"])
         assert node["namespaces"]["uts"] == leader
         assert node["threads_in_other_namespaces"] == [{"tid": tid, "namespaces": [thread]}]
         text = nsview_cmd("tree", str(p.pid), "--no-color").stdout
@@ -535,7 +525,7 @@ def test_row24_large_pids_and_inodes_keep_their_width(big_pid, nsview_cmd):
     pid = big_pid
     uts = os.readlink(f"/proc/{pid}/ns/uts")  # "uts:[4026532xxx]": ~4e9
     data = util.load_json(nsview_cmd("tree", str(pid), "--json"))
-    node = _target(data["tree"])
+    node = util.target_node(data["tree"])
     assert node["pid"] == pid and node["namespaces"]["uts"] == uts
     text = nsview_cmd("tree", str(pid), "--no-color").stdout
     assert f",{pid}" in text and uts in text

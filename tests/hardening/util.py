@@ -34,6 +34,17 @@ _BIDI = {0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x2060,
          *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 
 
+def target_node(tree: dict) -> dict:
+    """The node of `nsview tree --json`'s tree that is the target."""
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if n["target"]:
+            return n
+        stack.extend(n["children"])
+    raise AssertionError("no target node")
+
+
 def raw_controls(text: str) -> list[str]:
     """Characters a terminal would act on: C0 but LF, DEL, C1, bidi and zero-width controls."""
     return sorted({
