@@ -270,7 +270,7 @@ def scan_containers(
     notes: list[str] = []
     if host.pid != 1:
         notes.append(f"host reference: {host.source}")
-    from nsview.collect.procmount import hidepid_note
+    from nsview.collect.procmount import hidepid_note, permission_hint
 
     hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
     if hidden:
@@ -281,7 +281,7 @@ def scan_containers(
         scanned=len(pids),
         vanished=vanished,
         unreadable=sum(unreadable.values()),
-        unreadable_why=tuple(sorted(unreadable)),
+        unreadable_why=tuple(f"{why} ({permission_hint()})" if "permission denied" in why else why for why in sorted(unreadable)),
         notes=tuple(notes),
     )
 

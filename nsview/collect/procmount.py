@@ -37,3 +37,11 @@ def hidepid_note(proc: ProcFS) -> str | None:
         f"{proc.root} is mounted with hidepid={value}: processes of other users are hidden, "
         "so this list may be incomplete (run as root, or as a member of the mount's gid= group)"
     )
+
+
+def permission_hint() -> str:
+    """What to do about "permission denied" in /proc: as root there is nothing to do (an LSM or
+    sandbox policy refuses even root, as for /proc/1/ns/* on some hosts); otherwise, root."""
+    if os.geteuid() == 0:
+        return "refused even to root, by an LSM or sandbox policy"
+    return "run as root to see them"

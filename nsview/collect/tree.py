@@ -3,7 +3,6 @@ kernel can tell us a process's children directly."""
 
 from __future__ import annotations
 
-import os
 
 from nsview.collect.ns import host_reference
 from nsview.collect.process import read_process
@@ -119,7 +118,7 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
         notes.append(f"{len(gone)} process(es) exited while being read and are not shown")
     if unreadable:
         notes.append(f"{len(unreadable)} process(es) could not be read and are not shown")
-    from nsview.collect.procmount import hidepid_note
+    from nsview.collect.procmount import hidepid_note, permission_hint
 
     hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
     if hidden:
@@ -129,7 +128,7 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
     if denied:
         notes.append(
             f"namespaces of {denied} process(es) could not be read: permission denied ("
-            + ("refused even to root, by an LSM or sandbox policy" if os.geteuid() == 0 else "run as root to see them")
+            + permission_hint()
             + "); see docs/troubleshooting.md"
         )
     return ProcessTree(target=pid, root=node, lineage=tree.lineage, notes=tuple(notes))

@@ -201,7 +201,6 @@ def _footer(scan: ContainerScan):
             Text.assemble(
                 (f"note: {scan.unreadable} process(es) could not be read and are not classified: ", "yellow"),
                 safe(why),
-                " (run as root; even root can be refused by a sandbox policy)",
             )
         )
     for note in scan.notes:
