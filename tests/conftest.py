@@ -92,16 +92,26 @@ def ctr_run(containerd_image):
         raise AssertionError(f"task {cid} not listed: {out}")
 
     yield _start
+    import time
+
     for namespace, cid in started:
         ctr = ["ctr", "--address", live.CONTAINERD_ADDRESS, "-n", namespace]
         live.run(*ctr, "task", "kill", "-s", "SIGKILL", cid, check=False)
         for _ in range(50):
             if live.run(*ctr, "task", "rm", "-f", cid, check=False).returncode == 0:
                 break
-            import time
-
             time.sleep(0.1)
         live.run(*ctr, "container", "rm", cid, check=False)
+    for namespace in {ns for ns, _ in started}:
+        ctr = ["ctr", "--address", live.CONTAINERD_ADDRESS, "-n", namespace]
+        if live.run(*ctr, "container", "ls", "-q", check=False).stdout.strip():
+            continue  # someone else's containers live there: leave the namespace alone
+        live.run(*ctr, "image", "rm", f"docker.io/{IMAGE_REF}", check=False)
+        for _ in range(100):  # containerd frees the image's content a moment after `image rm`
+            if live.run("ctr", "--address", live.CONTAINERD_ADDRESS, "namespaces", "rm", namespace, check=False).returncode == 0:
+                break
+            time.sleep(0.1)
+        live.remove_empty_cgroups(namespace)
 
 
 @pytest.fixture

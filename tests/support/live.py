@@ -70,3 +70,14 @@ def children_of(pid: int) -> list[int]:
         except FileNotFoundError:
             pass
     return kids
+
+
+def remove_empty_cgroups(name: str) -> None:
+    """rmdir the cgroup ``/name`` in every hierarchy where it is left empty (containerd makes
+    one per namespace and never removes it); a cgroup with tasks or children stays."""
+    root = Path("/sys/fs/cgroup")
+    for d in [root / name, *(h / name for h in root.iterdir() if h.is_dir())]:  # v2; v1 and hybrid
+        try:
+            d.rmdir()
+        except OSError:
+            pass
