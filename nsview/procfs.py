@@ -139,26 +139,6 @@ class ProcFS(KernelFS):
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
 
-    def pid_readlinks(self, pid: int, names: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
-        """Several links of one process at once, for host-wide scans (where building a Path per
-        call shows in the profile): (targets by name, reasons by name for those that failed).
-        Raises NoSuchProcess when the process is gone; a link this kernel lacks is just absent."""
-        base = f"{self.root}/{pid}/"
-        found: dict[str, str] = {}
-        failed: dict[str, str] = {}
-        for name in names:
-            try:
-                found[name] = os.readlink(base + name)
-            except OSError as err:
-                exc = self._pid_translate(err, pid, name)
-                if isinstance(exc, NoSuchProcess):
-                    raise exc from err
-                if isinstance(exc, AccessDenied):
-                    failed[name] = "permission denied"
-                elif isinstance(exc, NotAvailable) and exc.why != "does not exist":
-                    failed[name] = exc.why
-        return found, failed
-
     def pid_open_ns(self, pid: int, ns_type: str) -> int:
         """Open ``/proc/PID/ns/TYPE`` and return the fd: a pin on that namespace that stays valid
         (and names the same namespace) even if the process exits or its pid is reused."""
