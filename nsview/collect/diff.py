@@ -83,10 +83,10 @@ def _read(fn: Callable[[], T], skip: str | None = None) -> Reading[T]:
 
 def _no_user_space(p: Process) -> str | None:
     """Why a section that needs the process's own view cannot be read at all."""
+    # A kernel thread is no exception: it lives in the initial namespaces, and they can be
+    # entered through its ns links like any other (`nsenter -t 2 -u hostname` works).
     if p.zombie:
         return "zombie: the process has exited, only its pid and user namespaces are left"
-    if p.kernel_thread:
-        return "kernel thread: it has no user-space view of its own"
     return None
 
 
