@@ -20,7 +20,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 
-from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
+from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
 from nsview.procfs import ProcFS
 
 # <sched.h> CLONE_NEW* flags: setns(fd, nstype) checks the fd really is a namespace of that type.
@@ -224,15 +224,3 @@ def _reap(child: int, deadline: float) -> None:
     except ProcessLookupError:
         pass
     os.waitpid(child, 0)
-
-
-def entry_error(err: NsviewError) -> str:
-    """A short reason for a section that could not be read."""
-    why = getattr(err, "why", None)
-    if why:
-        return why
-    if isinstance(err, NoSuchProcess):
-        return "process exited"
-    if isinstance(err, AccessDenied):
-        return "permission denied"
-    return err.message

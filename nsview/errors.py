@@ -32,6 +32,11 @@ class NsviewError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def reason(self) -> str:
+        """A short why, for a cell or section that could not be read ("permission denied")."""
+        return self.message
+
 
 class NoSuchProcess(NsviewError):
     exit_code = ExitCode.NO_SUCH_PROCESS
@@ -39,6 +44,10 @@ class NoSuchProcess(NsviewError):
     def __init__(self, pid: int, message: str | None = None) -> None:
         super().__init__(message or f"no such process: {pid}")
         self.pid = pid
+
+    @property
+    def reason(self) -> str:
+        return "process exited"
 
 
 class ZombieProcess(NoSuchProcess):
@@ -56,6 +65,10 @@ class AccessDenied(NsviewError):
         self.what = what
         self.pid = pid
 
+    @property
+    def reason(self) -> str:
+        return "permission denied"
+
 
 class NotAvailable(NsviewError):
     """A file the process should have is absent (old kernel, feature off, cgroup gone)."""
@@ -64,6 +77,10 @@ class NotAvailable(NsviewError):
         super().__init__(f"{what}: {why}")
         self.what = what
         self.why = why
+
+    @property
+    def reason(self) -> str:
+        return self.why
 
 
 class ParseError(NsviewError):

@@ -593,10 +593,16 @@ def _read_memberships(proc: ProcFS, pid: int, f: _Files) -> tuple[CgroupMembersh
 
 
 def collect_cgroup(
-    proc: ProcFS, sys: SysFS, pid: int, resources: tuple[str, ...] = RESOURCES
+    proc: ProcFS,
+    sys: SysFS,
+    pid: int,
+    resources: tuple[str, ...] = RESOURCES,
+    reader_mounts: tuple[Mount, ...] | None = None,
 ) -> CgroupReport:
     """Everything nsview knows about the cgroup limits of ``pid`` (library entry point).
-    ``resources`` narrows the work to some of RESOURCES (``nsview ps`` needs only memory).
+    ``resources`` narrows the work to some of RESOURCES (``nsview ps`` needs only memory);
+    ``reader_mounts`` is nsview's own mountinfo when the caller has read it already (a scan
+    asks for many processes, and the cgroup mounts do not change between them).
 
     Raises NoSuchProcess when the process does not exist or exits while being read; a
     controller that is not mounted or not enabled is a Placement with a ``reason``, not an
@@ -607,7 +613,7 @@ def collect_cgroup(
     if read_stat(proc, pid).zombie:
         raise ZombieProcess(pid)
     memberships = _read_memberships(proc, pid, f)
-    mounts = cgroup_mounts(read_mountinfo(proc, "self"))
+    mounts = cgroup_mounts(read_mountinfo(proc, "self") if reader_mounts is None else reader_mounts)
     mode, evidence = detect_mode(mounts, sys.fs_magic("fs/cgroup"))
     notes: list[str] = []
 

@@ -48,6 +48,7 @@ from nsview.model.containers import (
     pick_cgroup_paths,
     process_state,
 )
+from nsview.model.mount import Mount
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
 from nsview.procfs import KernelFS, ProcFS, host_root_for
 
@@ -256,10 +257,14 @@ def scan_containers(
     if details:
         finished: list[Container] = []
         hostnames = _hostnames(proc, containers, seen)
-        freezer = _Freezer(proc, sys)
+        try:  # nsview's own mounts, read once for every container's cgroup lookups
+            own_mounts = read_mountinfo(proc, "self")
+        except NsviewError:
+            own_mounts = ()
+        freezer = _Freezer(sys, own_mounts)
         for c in containers:
             frozen = freezer.state(seen[c.init_pid].memberships)
-            done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")), frozen)
+            done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")), frozen, own_mounts)
             if done is None:
                 vanished += len(c.pids)
             else:
@@ -414,7 +419,8 @@ def _finish(
     sys: KernelFS | None,
     c: Container,
     hostname: tuple[str | None, str | None],
-    freezer: tuple[str | None, str | None] = (None, None),
+    freezer: tuple[str | None, str | None],
+    own_mounts: tuple[Mount, ...],
 ) -> Container | None:
     """The per-container extras, read once from the init process. None when every process of
     the container has exited meanwhile (it stopped while we scanned: no phantom row)."""
@@ -428,8 +434,8 @@ def _finish(
             return None
         errors["rootfs_type"] = "init process exited"
     except NsviewError as err:
-        errors["rootfs_type"] = _why(err)
-    memory, mem_err = _memory_limit(proc, sys, c.init_pid)
+        errors["rootfs_type"] = err.reason
+    memory, mem_err = _memory_limit(proc, sys, c.init_pid, own_mounts)
     if mem_err:
         errors["memory_limit"] = mem_err
     name, host_err = hostname
@@ -470,17 +476,11 @@ class _Freezer:
     """Whether a container's cgroup is frozen (``docker pause``), located with the cgroup
     collector's own membership and mount helpers; the reader's cgroup mounts are read once."""
 
-    def __init__(self, proc: ProcFS, sys: KernelFS | None) -> None:
-        self.sys = sys
-        self.mounts: tuple = ()
-        if sys is None:
-            return
+    def __init__(self, sys: KernelFS | None, own_mounts: tuple[Mount, ...]) -> None:
         from nsview.collect.cgroup import cgroup_mounts
 
-        try:
-            self.mounts = cgroup_mounts(read_mountinfo(proc, "self"))
-        except NsviewError:
-            self.mounts = ()
+        self.sys = sys
+        self.mounts = cgroup_mounts(own_mounts) if sys is not None else ()
 
     def state(self, memberships: tuple[CgroupMembership, ...]) -> tuple[str | None, str | None]:
         """("frozen" | "freezing" | "thawed" | None, why None). Both freezers are asked: on a
@@ -517,19 +517,23 @@ class _Freezer:
         except NotAvailable as err:
             return None, None if err.why == "does not exist" else err.why
         except NsviewError as err:
-            return None, _why(err)
+            return None, err.reason
 
 
-def _memory_limit(proc: ProcFS, sys: KernelFS | None, pid: int) -> tuple[MemoryLimit | None, str | None]:
+def _memory_limit(
+    proc: ProcFS, sys: KernelFS | None, pid: int, own_mounts: tuple[Mount, ...]
+) -> tuple[MemoryLimit | None, str | None]:
     """Through the cgroup collector (the one reader of limits in nsview), when it is there."""
     from nsview.collect.cgroup import collect_cgroup
 
     try:
-        report = collect_cgroup(proc, sys if sys is not None else KernelFS("/sys"), pid, ("memory",))
+        report = collect_cgroup(
+            proc, sys if sys is not None else KernelFS("/sys"), pid, ("memory",), own_mounts or None
+        )
     except NoSuchProcess:
         return None, "process exited"
     except NsviewError as err:
-        return None, _why(err)
+        return None, err.reason
     return memory_from_report(report)
 
 
@@ -568,18 +572,12 @@ def _hostnames(
         if isinstance(answer, NoSuchProcess):
             value: tuple[str | None, str | None] = (None, "process exited")
         elif isinstance(answer, NsviewError):
-            value = (None, _why(answer))
+            value = (None, answer.reason)
         else:
             value = (answer.hostname, None)
         for pid in pids:
             out[pid] = value
     return out
-
-
-def _why(err: NsviewError) -> str:
-    if isinstance(err, AccessDenied):
-        return "permission denied"
-    return getattr(err, "why", None) or err.message
 
 
 def _sort_key(c: Container) -> tuple:

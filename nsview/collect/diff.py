@@ -12,7 +12,6 @@ from nsview.collect.mountinfo import read_mountinfo
 from nsview.collect.ns import host_reference, read_namespaces
 from nsview.collect.overlay import decode_overlay
 from nsview.collect.process import read_process
-from nsview.enter import entry_error
 from nsview.errors import NoSuchProcess, NsviewError, ParseError
 from nsview.model.diff import (
     Comparison,
@@ -78,7 +77,7 @@ def _read(fn: Callable[[], T], skip: str | None = None) -> Reading[T]:
     try:
         return Reading(fn())
     except NsviewError as err:
-        return Reading(error=entry_error(err))
+        return Reading(error=err.reason)
 
 
 def _no_user_space(p: Process) -> str | None:
@@ -130,10 +129,14 @@ def collect_diff(
         _read(lambda: read_network(proc, tgt.pid, starttime=tgt.starttime), _no_user_space(tgt)),
         **ns("net"),
     )
-    mounts = replace(_mounts(proc, host, ref, tgt), **ns("mnt"))
+    try:  # nsview's own mounts: where the host sees the overlay, and where the cgroups are
+        own_mounts = read_mountinfo(proc, "self")
+    except NsviewError:
+        own_mounts = ()
+    mounts = replace(_mounts(proc, host, ref, tgt, own_mounts), **ns("mnt"))
     limits = Pair(
-        _read(lambda: _limits(proc, sys, ref.pid), _no_user_space(ref) if ref.zombie else None),
-        _read(lambda: _limits(proc, sys, tgt.pid), _no_user_space(tgt) if tgt.zombie else None),
+        _read(lambda: _limits(proc, sys, ref.pid, own_mounts), _no_user_space(ref) if ref.zombie else None),
+        _read(lambda: _limits(proc, sys, tgt.pid, own_mounts), _no_user_space(tgt) if tgt.zombie else None),
     )
     classic = _classic(target, ref_pid, role, limits, mounts)
     notes = tuple(n for n in (note,) if n)
@@ -156,7 +159,7 @@ def _namespace_rows(proc: ProcFS, ref: Process, tgt: Process) -> tuple[Namespace
         try:
             found, failed = read_namespaces(proc, p.pid)
         except NsviewError as err:
-            return {}, {}, entry_error(err)
+            return {}, {}, err.reason
         return found, failed, None
 
     sides = [side(ref), side(tgt)]
@@ -190,17 +193,15 @@ def _root_mount(mounts: tuple[Mount, ...]) -> Mount | None:
     return roots[-1] if roots else None
 
 
-def _mounts(proc: ProcFS, host: KernelFS, ref: Process, tgt: Process) -> Pair[MountView]:
+def _mounts(
+    proc: ProcFS, host: KernelFS, ref: Process, tgt: Process, host_mounts: tuple[Mount, ...]
+) -> Pair[MountView]:
     def table(p: Process) -> Reading[tuple[Mount, ...]]:
         if p.zombie:
             return Reading(error=_no_user_space(p))
         return _read(lambda: read_mountinfo(proc, p.pid))
 
     ref_table, tgt_table = table(ref), table(tgt)
-    try:  # how the host (nsview's own mount namespace) sees the overlay: the merged dir
-        host_mounts = read_mountinfo(proc, "self")
-    except NsviewError:
-        host_mounts = ()
 
     def view(mine: Reading, other: Reading) -> Reading[MountView]:
         if mine.value is None:
@@ -218,10 +219,10 @@ def _mounts(proc: ProcFS, host: KernelFS, ref: Process, tgt: Process) -> Pair[Mo
     return Pair(view(ref_table, tgt_table), view(tgt_table, ref_table))
 
 
-def _limits(proc: ProcFS, sys: SysFS, pid: int) -> Limits:
+def _limits(proc: ProcFS, sys: SysFS, pid: int, own_mounts: tuple[Mount, ...]) -> Limits:
     from nsview.collect.cgroup import collect_cgroup
 
-    report = collect_cgroup(proc, sys, pid)
+    report = collect_cgroup(proc, sys, pid, reader_mounts=own_mounts or None)
     rows = []
     for key, name, unit in (
         ("memory", "memory", "bytes"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError, ParseError
+from nsview.errors import NoSuchProcess, NotAvailable, NsviewError, ParseError
 from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
 from nsview.procfs import ProcFS
 
@@ -34,13 +34,9 @@ def read_namespaces(proc: ProcFS, pid: int) -> tuple[dict[str, NamespaceRef], di
             found[ns_type] = parse_ns_link(proc.pid_readlink(pid, f"ns/{ns_type}"))
         except NoSuchProcess:
             raise
-        except AccessDenied:
-            failed[ns_type] = "permission denied"
-        except NotAvailable as err:
-            if err.why != "does not exist":
-                failed[ns_type] = err.why
         except NsviewError as err:
-            failed[ns_type] = str(err)
+            if not (isinstance(err, NotAvailable) and err.why == "does not exist"):
+                failed[ns_type] = err.reason
     return found, failed
 
 

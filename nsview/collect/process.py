@@ -6,7 +6,7 @@ from nsview.collect.cmdline import read_cmdline
 from nsview.collect.ns import read_namespaces, read_thread_namespaces
 from nsview.collect.stat import read_stat
 from nsview.collect.status import read_status
-from nsview.errors import AccessDenied, NoSuchProcess, NsviewError, UsageError
+from nsview.errors import NoSuchProcess, NsviewError, UsageError
 from nsview.model.process import Process
 from nsview.procfs import ProcFS
 
@@ -29,7 +29,7 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
     except (NoSuchProcess, UsageError):
         raise
     except NsviewError as err:
-        errors["status"] = _why(err)
+        errors["status"] = err.reason
     args: tuple[str, ...] = ()
     truncated = False
     try:
@@ -37,7 +37,7 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
     except NoSuchProcess:
         raise
     except NsviewError as err:
-        errors["cmdline"] = _why(err)
+        errors["cmdline"] = err.reason
     found = {}
     threads: dict = {}
     if namespaces:
@@ -69,9 +69,3 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
         args_truncated=truncated,
         thread_namespaces=threads,
     )
-
-
-def _why(err: NsviewError) -> str:
-    if isinstance(err, AccessDenied):
-        return "permission denied"
-    return getattr(err, "why", None) or str(err)

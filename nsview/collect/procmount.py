@@ -30,8 +30,10 @@ def hidepid(proc: ProcFS) -> str | None:
 
 
 def hidepid_note(proc: ProcFS) -> str | None:
+    if os.geteuid() == 0:
+        return None  # hidepid hides nothing from root: no need to read mountinfo
     value = hidepid(proc)
-    if value is None or os.geteuid() == 0:
+    if value is None:
         return None
     return (
         f"{proc.root} is mounted with hidepid={value}: processes of other users are hidden, "
