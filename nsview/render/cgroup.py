@@ -154,24 +154,19 @@ def cgroup_to_dict(report: CgroupReport) -> dict[str, Any]:
 # ---- text ------------------------------------------------------------------------------------
 
 
+def _limit_text(limit: Limit | None, fmt=str):
+    """A limit as text: "n/a" when the file is absent, "unlimited", else ``fmt(value)``."""
+    from rich.text import Text
+
+    if limit is None:
+        return Text("n/a", style="dim")
+    if limit.unlimited or limit.value is None:
+        return Text("unlimited", style="green")
+    return Text(fmt(limit.value), style="bold")
+
+
 def _bytes_text(limit: Limit | None):
-    from rich.text import Text
-
-    if limit is None:
-        return Text("n/a", style="dim")
-    if limit.unlimited or limit.value is None:
-        return Text("unlimited", style="green")
-    return Text(human_bytes(limit.value), style="bold")
-
-
-def _count_text(limit: Limit | None):
-    from rich.text import Text
-
-    if limit is None:
-        return Text("n/a", style="dim")
-    if limit.unlimited or limit.value is None:
-        return Text("unlimited", style="green")
-    return Text(str(limit.value), style="bold")
+    return _limit_text(limit, human_bytes)
 
 
 def _plain(value: int | str | None, fmt=str):
@@ -327,8 +322,8 @@ def render_cgroup(report: CgroupReport):
     else:
         e = eff.get("pids")
         section("pids", [
-            ("max", _count_text(p.max)),
-            ("effective max", _setter(e, _count_text(e.limit)) if e else Text("n/a", style="dim")),
+            ("max", _limit_text(p.max)),
+            ("effective max", _setter(e, _limit_text(e.limit)) if e else Text("n/a", style="dim")),
             ("current", _plain(p.current)),
         ])
 
