@@ -54,18 +54,44 @@ TARGETS = (
 
 # Limit files `nsview cgroup` is about, per hierarchy; the classic side cats those that exist.
 V1_FILES = {
-    "memory": ("memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes",
-               "memory.usage_in_bytes", "memory.max_usage_in_bytes"),
+    "memory": (
+        "memory.limit_in_bytes",
+        "memory.soft_limit_in_bytes",
+        "memory.memsw.limit_in_bytes",
+        "memory.usage_in_bytes",
+        "memory.max_usage_in_bytes",
+    ),
     "cpu": ("cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.shares"),
     "cpuset": ("cpuset.cpus", "cpuset.mems"),
     "pids": ("pids.max", "pids.current"),
 }
-V2_FILES = ("memory.max", "memory.high", "memory.swap.max", "memory.current", "cpu.max",
-            "cpu.weight", "cpuset.cpus.effective", "cpuset.mems.effective", "pids.max",
-            "pids.current", "io.max")
+V2_FILES = (
+    "memory.max",
+    "memory.high",
+    "memory.swap.max",
+    "memory.current",
+    "cpu.max",
+    "cpu.weight",
+    "cpuset.cpus.effective",
+    "cpuset.mems.effective",
+    "pids.max",
+    "pids.current",
+    "io.max",
+)
 # Modules that make start-up heavy; reported per command from -X importtime.
-HEAVY = ("rich", "typer", "click", "psutil", "pygments", "markdown_it", "rich.markdown",
-         "rich.syntax", "rich.traceback", "rich.table", "typer.rich_utils")
+HEAVY = (
+    "rich",
+    "typer",
+    "click",
+    "psutil",
+    "pygments",
+    "markdown_it",
+    "rich.markdown",
+    "rich.syntax",
+    "rich.traceback",
+    "rich.table",
+    "typer.rich_utils",
+)
 
 
 def log(msg: str) -> None:
@@ -147,8 +173,13 @@ def syscall_count(argv: list[str]) -> int | None:
     if not shutil.which("strace"):
         return None
     with tempfile.NamedTemporaryFile(prefix="nsview-bench-strace-") as out:
-        subprocess.run(["strace", "-f", "-c", "-o", out.name, *argv], env=_ENV,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["strace", "-f", "-c", "-o", out.name, *argv],
+            env=_ENV,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         text = Path(out.name).read_text()
     # summary's last line:  100.00    0.000989           1       638        61 total
     for line in reversed(text.splitlines()):
@@ -220,7 +251,9 @@ class Load:
             self.popens.append(
                 subprocess.Popen(
                     [*UNSHARE, "sh", "-c", GROUP_SH, "nsview-bench-load", str(k)],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
                     start_new_session=True,
                 )
             )
@@ -234,8 +267,10 @@ class Load:
                 p = waiting.pop(fd)
                 if p.stdout.readline().strip() != b"ready":
                     raise RuntimeError(f"load: group {p.pid} failed (exit {p.poll()})")
-        log(f"load: {self.procs} processes in {self.groups} namespace groups, started in "
-            f"{time.monotonic() - t0:.1f}s")
+        log(
+            f"load: {self.procs} processes in {self.groups} namespace groups, started in "
+            f"{time.monotonic() - t0:.1f}s"
+        )
         return self
 
     def __exit__(self, *exc) -> None:
@@ -318,15 +353,37 @@ def target_process(use_docker: bool) -> Iterator[Target]:
                 tar = build_image_tar(Path(tmp) / "busybox.tar")
                 subprocess.run(["docker", "load", "-i", str(tar)], check=True, capture_output=True)
         cid = subprocess.run(
-            ["docker", "run", "-d", "--memory", "256m", "--pids-limit", "500", "--cpus", "0.5",
-             "--hostname", "bench-target", "--label", "nsview-bench=1", IMAGE_REF, "/bin/sleep", "3600"],
-            check=True, capture_output=True, text=True,
+            [
+                "docker",
+                "run",
+                "-d",
+                "--memory",
+                "256m",
+                "--pids-limit",
+                "500",
+                "--cpus",
+                "0.5",
+                "--hostname",
+                "bench-target",
+                "--label",
+                "nsview-bench=1",
+                IMAGE_REF,
+                "/bin/sleep",
+                "3600",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         try:
             pid = 0
             for _ in range(100):
-                pid = int(subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", cid],
-                                         capture_output=True, text=True).stdout.strip() or 0)
+                pid = int(
+                    subprocess.run(
+                        ["docker", "inspect", "-f", "{{.State.Pid}}", cid], capture_output=True, text=True
+                    ).stdout.strip()
+                    or 0
+                )
                 if pid:
                     break
                 time.sleep(0.1)
@@ -342,7 +399,9 @@ def target_process(use_docker: bool) -> Iterator[Target]:
     # No Docker: a one-process unshare group; its sleep (pid 1 inside) is the target.
     p = subprocess.Popen(
         [*UNSHARE, "sh", "-c", "hostname bench-target; echo ready; exec sleep infinity"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
@@ -379,11 +438,11 @@ def limit_files(pid: int) -> list[str]:
                 continue
             rel = member.path
             if m.root != "/" and rel.startswith(m.root):
-                rel = rel[len(m.root):]
+                rel = rel[len(m.root) :]
             base = Path(m.target) / rel.lstrip("/")
-            names = V2_FILES if member.unified else [
-                n for c in member.controllers for n in V1_FILES.get(c, ())
-            ]
+            names = (
+                V2_FILES if member.unified else [n for c in member.controllers for n in V1_FILES.get(c, ())]
+            )
             files += [str(base / n) for n in names if (base / n).is_file()]
             break
     return files
@@ -412,13 +471,18 @@ Console(markup=False, emoji=False, highlight=False).print(render_tree(tree))
 
 def import_profile(argv: list[str]) -> dict:
     """`python -X importtime`: top 10 by cumulative time and which heavy packages load."""
-    r = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True, text=True,
-                       env=_ENV, stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        text=True,
+        env=_ENV,
+        stdin=subprocess.DEVNULL,
+    )
     rows: list[tuple[int, int, str]] = []
     for line in r.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        self_us, cum_us, name = line[len("import time:"):].split("|", 2)
+        self_us, cum_us, name = line[len("import time:") :].split("|", 2)
         rows.append((int(self_us), int(cum_us), name.rstrip()))
     names = {n.strip() for _, _, n in rows}
     top_level = sum(cum for _, cum, n in rows if not n.startswith("  ") and n.strip() != "site")
@@ -429,8 +493,12 @@ def import_profile(argv: list[str]) -> dict:
         "module_count": len(rows),
         "heavy_loaded": [h for h in HEAVY if h in names],
         "top10": [
-            {"module": n.strip(), "depth": (len(n) - len(n.lstrip())) // 2, "cumulative_ms": round(c / 1000, 1),
-             "self_ms": round(s / 1000, 1)}
+            {
+                "module": n.strip(),
+                "depth": (len(n) - len(n.lstrip())) // 2,
+                "cumulative_ms": round(c / 1000, 1),
+                "self_ms": round(s / 1000, 1),
+            }
             for s, c, n in sorted(rows, key=lambda x: -x[1])[:10]
         ],
     }
@@ -455,12 +523,17 @@ stats.print_stats(r"^(?!.*(importlib|<module>|builtins.exec|runpy|_call_with_fra
 
 def cprofile_top(argv: list[str], lines: int = 25) -> str:
     """cProfile of one nsview run, sorted by cumulative time: attached to a MISS."""
-    r = subprocess.run([sys.executable, "-c", _PROFILE.replace("LINES", str(lines)), *argv],
-                       capture_output=True, text=True, env=_ENV, stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [sys.executable, "-c", _PROFILE.replace("LINES", str(lines)), *argv],
+        capture_output=True,
+        text=True,
+        env=_ENV,
+        stdin=subprocess.DEVNULL,
+    )
     out = r.stderr.splitlines()
-    head = next((l.strip() for l in out if "function calls" in l), "(no profile)")
-    start = next((i for i, l in enumerate(out) if l.strip().startswith("ncalls")), len(out))
-    return "\n".join([head, *(l for l in out[start:start + lines + 1] if l.strip())])
+    head = next((ln.strip() for ln in out if "function calls" in ln), "(no profile)")
+    start = next((i for i, ln in enumerate(out) if ln.strip().startswith("ncalls")), len(out))
+    return "\n".join([head, *(ln for ln in out[start : start + lines + 1] if ln.strip())])
 
 
 # ---- the benchmark ---------------------------------------------------------------------------------
@@ -476,11 +549,18 @@ class Bench:
         self.available = {c: has_command(self.nsview, c) for c in ("tree", "ps", "diff", "cgroup")}
         self.result: dict = {
             "machine": {
-                "kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version(),
+                "kernel": platform.release(),
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
                 "processes_before": sum(1 for d in os.listdir("/proc") if d.isdigit()),
             },
-            "config": {"procs": args.procs, "groups": args.groups, "repeat": args.repeat,
-                       "nsview": self.nsview, "launcher": self.launcher_name},
+            "config": {
+                "procs": args.procs,
+                "groups": args.groups,
+                "repeat": args.repeat,
+                "nsview": self.nsview,
+                "launcher": self.launcher_name,
+            },
             "available": self.available,
             "pairs": {},
             "skipped": {},
@@ -488,8 +568,16 @@ class Bench:
         self.misses: list[tuple[str, list[str]]] = []
 
     # A pair: nsview side and classic side, alternated; skipped with a line when unavailable.
-    def pair(self, key: str, command: str, ns_args: list[str], classic: list[str] | None,
-             repeat: int | None = None, store: dict | None = None, count: bool = False) -> dict | None:
+    def pair(
+        self,
+        key: str,
+        command: str,
+        ns_args: list[str],
+        classic: list[str] | None,
+        repeat: int | None = None,
+        store: dict | None = None,
+        count: bool = False,
+    ) -> dict | None:
         store = self.result["pairs"] if store is None else store
         if not self.available.get(command):
             self.result["skipped"][key] = f"nsview {command}: not available yet"
@@ -511,8 +599,10 @@ class Bench:
         if count:
             entry["nsview_syscalls"] = syscall_count(a.argv)
         store[key] = entry
-        log(f"{key}: nsview {a.median * 1000:.0f} ms" +
-            (f", classic {b.median * 1000:.0f} ms, ratio {entry['ratio']:.2f}" if b else ""))
+        log(
+            f"{key}: nsview {a.median * 1000:.0f} ms"
+            + (f", classic {b.median * 1000:.0f} ms, ratio {entry['ratio']:.2f}" if b else "")
+        )
         return entry
 
     def startup(self) -> None:
@@ -569,16 +659,20 @@ class Bench:
             self.pair("ps", "ps", ["ps", "--json"], ["lsns", "-J"], count=True)
             self.pair("tree", "tree", *self.tree_args(target.pid), count=True)
             mem = memory_limit_file(files)
-            chain = (f"pstree -spa {pid}; nsenter -t {pid} -u hostname; nsenter -t {pid} -n ip addr; "
-                     f"findmnt -N {pid}" + (f"; cat {mem}" if mem else ""))
+            chain = (
+                f"pstree -spa {pid}; nsenter -t {pid} -u hostname; nsenter -t {pid} -n ip addr; "
+                f"findmnt -N {pid}" + (f"; cat {mem}" if mem else "")
+            )
             self.pair("diff", "diff", ["diff", pid], ["sh", "-c", chain])
             self.pair("cgroup", "cgroup", ["cgroup", pid], ["cat", *files] if files else None)
             loaded, base = self.result["pairs"].get("tree"), idle.get("tree_idle")
             if loaded and base:
                 self.result["pairs"]["tree_growth"] = {
-                    "idle_s": base["nsview"]["median_s"], "loaded_s": loaded["nsview"]["median_s"],
+                    "idle_s": base["nsview"]["median_s"],
+                    "loaded_s": loaded["nsview"]["median_s"],
                     "ratio": round(loaded["nsview"]["median_s"] / base["nsview"]["median_s"], 3),
-                    "syscalls_idle": base.get("nsview_syscalls"), "syscalls_loaded": loaded.get("nsview_syscalls"),
+                    "syscalls_idle": base.get("nsview_syscalls"),
+                    "syscalls_loaded": loaded.get("nsview_syscalls"),
                 }
             self.judge()  # still loaded: a MISS is profiled under the load that caused it
         return self.result
@@ -586,8 +680,11 @@ class Bench:
     def scale(self, target: Target) -> None:
         curve = []
         idle = self.result["idle"]
-        curve.append(self._point(0, self.result["machine"]["processes_before"], idle.get("ps_idle"),
-                                 idle.get("tree_idle")))
+        curve.append(
+            self._point(
+                0, self.result["machine"]["processes_before"], idle.get("ps_idle"), idle.get("tree_idle")
+            )
+        )
         for n in self.args.scale_points:
             with pid_max_for(n), Load(n, max(1, n // 100)):
                 present = sum(1 for d in os.listdir("/proc") if d.isdigit())
@@ -602,11 +699,17 @@ class Bench:
         def ms(entry: dict | None, side: str) -> float | None:
             return round(entry[side]["median_s"] * 1000, 1) if entry and side in entry else None
 
-        return {"load": n, "processes": present, "ps_ms": ms(ps, "nsview"), "lsns_ms": ms(ps, "classic"),
-                "ps_rss_mib": ps["nsview_rss_mib"] if ps else None,
-                "tree_ms": ms(tree, "nsview"), "pstree_ms": ms(tree, "classic"),
-                "ps_syscalls": ps.get("nsview_syscalls") if ps else None,
-                "tree_syscalls": tree.get("nsview_syscalls") if tree else None}
+        return {
+            "load": n,
+            "processes": present,
+            "ps_ms": ms(ps, "nsview"),
+            "lsns_ms": ms(ps, "classic"),
+            "ps_rss_mib": ps["nsview_rss_mib"] if ps else None,
+            "tree_ms": ms(tree, "nsview"),
+            "pstree_ms": ms(tree, "classic"),
+            "ps_syscalls": ps.get("nsview_syscalls") if ps else None,
+            "tree_syscalls": tree.get("nsview_syscalls") if tree else None,
+        }
 
     def judge(self) -> None:
         verdicts = []
@@ -617,11 +720,11 @@ class Bench:
             verdicts.append({"target": label, "value": value, "limit": limit, "verdict": verdict})
             if verdict == "MISS" and self.args.profile:
                 argv = self.result["pairs"][pair if pair != "tree_growth" else "tree"]["nsview"]["argv"]
-                self.misses.append((label, argv[len(self.nsview):]))
+                self.misses.append((label, argv[len(self.nsview) :]))
         self.result["targets"] = verdicts
         if self.misses:
             self.result["profiles"] = {}
-            for label, ns_args in self.misses:
+            for _label, ns_args in self.misses:
                 key = " ".join(ns_args)
                 if key not in self.result["profiles"]:
                     log(f"profiling nsview {key}")
@@ -635,21 +738,32 @@ def report(r: dict) -> str:
     L: list[str] = []
     m, c = r["machine"], r["config"]
     L.append(f"nsview benchmark: Linux {m['kernel']}, {m['cpus']} CPUs, Python {m['python']}")
-    L.append(f"nsview launched as: {' '.join(c['nsview'])} ({c['launcher']}); repeat {c['repeat']}, "
-             f"alternating; times are medians")
+    L.append(
+        f"nsview launched as: {' '.join(c['nsview'])} ({c['launcher']}); repeat {c['repeat']}, "
+        f"alternating; times are medians"
+    )
     t = r.get("target", {})
-    L.append(f"target: pid {t.get('pid')} ({t.get('kind')}); processes idle {m['processes_before']}"
-             + (f", loaded {m['processes_loaded']}" if "processes_loaded" in m else ""))
-    L.append("commands available: " + ", ".join(f"{k} {'yes' if v else 'NOT YET'}" for k, v in r["available"].items()))
+    L.append(
+        f"target: pid {t.get('pid')} ({t.get('kind')}); processes idle {m['processes_before']}"
+        + (f", loaded {m['processes_loaded']}" if "processes_loaded" in m else "")
+    )
+    L.append(
+        "commands available: "
+        + ", ".join(f"{k} {'yes' if v else 'NOT YET'}" for k, v in r["available"].items())
+    )
 
     L.append("\n== start-up (idle host) ==")
     for name, s in r.get("startup", {}).items():
         L.append(f"  {name:<28} {s['median_s'] * 1000:8.1f} ms   peak RSS {s['peak_rss_mib']:6.1f} MiB")
     for name, prof in r.get("importtime", {}).items():
-        L.append(f"  -X importtime, nsview {name}: {prof['module_count']} modules, "
-                 f"{prof['total_import_ms']:.0f} ms in imports; heavy loaded: {', '.join(prof['heavy_loaded']) or 'none'}")
+        L.append(
+            f"  -X importtime, nsview {name}: {prof['module_count']} modules, "
+            f"{prof['total_import_ms']:.0f} ms in imports; heavy loaded: {', '.join(prof['heavy_loaded']) or 'none'}"
+        )
         for row in prof["top10"]:
-            L.append(f"      {row['cumulative_ms']:7.1f} ms cum {row['self_ms']:6.1f} self  {'  ' * row['depth']}{row['module']}")
+            L.append(
+                f"      {row['cumulative_ms']:7.1f} ms cum {row['self_ms']:6.1f} self  {'  ' * row['depth']}{row['module']}"
+            )
 
     def pair_lines(title: str, key: str, entry: dict | None, classic_name: str) -> None:
         if entry is None:
@@ -673,14 +787,23 @@ def report(r: dict) -> str:
 
     if "scale" in r:
         L.append("\n== scale: median ms vs processes on the host ==")
-        L.append(f"  {'load':>6} {'procs':>6} {'ps':>9} {'lsns':>9} {'ps RSS':>8} {'tree':>9} {'pstree':>9}"
-                 f" {'ps sysc.':>9} {'tree sysc.':>10}")
+        L.append(
+            f"  {'load':>6} {'procs':>6} {'ps':>9} {'lsns':>9} {'ps RSS':>8} {'tree':>9} {'pstree':>9}"
+            f" {'ps sysc.':>9} {'tree sysc.':>10}"
+        )
+
+        def f(v: float | None, w: int = 9) -> str:
+            return f"{v:>{w}.1f}" if v is not None else f"{'-':>{w}}"
+
+        def n(v: int | None, w: int) -> str:
+            return f"{v:>{w}}" if v is not None else f"{'-':>{w}}"
+
         for p in r["scale"]:
-            f = lambda v, w=9: f"{v:>{w}.1f}" if v is not None else f"{'-':>{w}}"
-            n = lambda v, w: f"{v:>{w}}" if v is not None else f"{'-':>{w}}"
-            L.append(f"  {p['load']:>6} {p['processes']:>6} {f(p['ps_ms'])} {f(p['lsns_ms'])} "
-                     f"{f(p['ps_rss_mib'], 8)} {f(p['tree_ms'])} {f(p['pstree_ms'])}"
-                     f" {n(p['ps_syscalls'], 9)} {n(p['tree_syscalls'], 10)}")
+            L.append(
+                f"  {p['load']:>6} {p['processes']:>6} {f(p['ps_ms'])} {f(p['lsns_ms'])} "
+                f"{f(p['ps_rss_mib'], 8)} {f(p['tree_ms'])} {f(p['pstree_ms'])}"
+                f" {n(p['ps_syscalls'], 9)} {n(p['tree_syscalls'], 10)}"
+            )
         L.append("  (ms: medians; RSS in MiB; sysc.: system calls of one nsview run, strace -f -c)")
         return "\n".join(L)
 
@@ -690,14 +813,21 @@ def report(r: dict) -> str:
     pair_lines("nsview tree PID vs pstree -spa PID", "tree", pairs.get("tree"), "pstree")
     g = pairs.get("tree_growth")
     if g:
-        L.append(f"  {'nsview tree PID: loaded vs idle':<36} loaded {g['loaded_s'] * 1000:8.1f} ms | idle "
-                 f"{g['idle_s'] * 1000:8.1f} ms | ratio {g['ratio']:5.2f}x"
-                 + (f" | syscalls {g['syscalls_loaded']} loaded, {g['syscalls_idle']} idle"
-                    if g.get("syscalls_idle") is not None else ""))
+        L.append(
+            f"  {'nsview tree PID: loaded vs idle':<36} loaded {g['loaded_s'] * 1000:8.1f} ms | idle "
+            f"{g['idle_s'] * 1000:8.1f} ms | ratio {g['ratio']:5.2f}x"
+            + (
+                f" | syscalls {g['syscalls_loaded']} loaded, {g['syscalls_idle']} idle"
+                if g.get("syscalls_idle") is not None
+                else ""
+            )
+        )
     pair_lines("nsview diff PID vs seed chain", "diff", pairs.get("diff"), "chain")
     pair_lines("nsview cgroup PID vs cat limits", "cgroup", pairs.get("cgroup"), "cat")
-    L.append(f"  (limit files: {len(t.get('limit_files', []))}; "
-             f"chain = pstree; nsenter -u hostname; nsenter -n ip addr; findmnt -N; cat memory limit)")
+    L.append(
+        f"  (limit files: {len(t.get('limit_files', []))}; "
+        f"chain = pstree; nsenter -u hostname; nsenter -n ip addr; findmnt -N; cat memory limit)"
+    )
 
     L.append("\n== targets ==")
     for v in r.get("targets", []):
@@ -717,17 +847,26 @@ def _terminate(signum, _frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--procs", type=int, default=3000, help="processes to load the host with (default 3000)")
     ap.add_argument("--groups", type=int, default=None, help="namespace groups (default procs/100)")
     ap.add_argument("--repeat", type=int, default=7, help="timed runs per side (default 7)")
     ap.add_argument("--scale", action="store_true", help="ps and tree at several loads: the cost curve")
-    ap.add_argument("--scale-points", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 3000, 10000])
-    ap.add_argument("--launcher", choices=("script", "module", "path"), default="script",
-                    help="start nsview as the console script (default), python -m nsview, or PATH's nsview")
+    ap.add_argument(
+        "--scale-points", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 3000, 10000]
+    )
+    ap.add_argument(
+        "--launcher",
+        choices=("script", "module", "path"),
+        default="script",
+        help="start nsview as the console script (default), python -m nsview, or PATH's nsview",
+    )
     ap.add_argument("--no-docker", action="store_true", help="use an unshare group as the target")
-    ap.add_argument("--profile", action="store_true", help="on a MISS, print a cProfile of that nsview command")
+    ap.add_argument(
+        "--profile", action="store_true", help="on a MISS, print a cProfile of that nsview command"
+    )
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--save", type=Path, help="also write the JSON results to this file")
     args = ap.parse_args(argv)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -38,8 +38,12 @@ app = typer.Typer(
 )
 
 # ---- options every command shares ---------------------------------------------------------
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON (stable keys; see docs/json.md).")]
-NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain text, no colours (also honours NO_COLOR).")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON (stable keys; see docs/json.md).")
+]
+NoColorOpt = Annotated[
+    bool, typer.Option("--no-color", help="Plain text, no colours (also honours NO_COLOR).")
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="On an internal error, show the Python traceback.")]
 ProcRootOpt = Annotated[
     Path, typer.Option("--proc-root", hidden=True, help="Read procfs from here (a fixture or snapshot).")
@@ -122,7 +126,12 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     except Exception as err:  # a bug: say so in one line, traceback only with --debug
         if opts.debug:
             raise
-        _report(opts, "InternalError", f"internal error: {type(err).__name__}: {err} (run with --debug for details)", ExitCode.ERROR)
+        _report(
+            opts,
+            "InternalError",
+            f"internal error: {type(err).__name__}: {err} (run with --debug for details)",
+            ExitCode.ERROR,
+        )
     raise typer.Exit(int(outcome.exit_code))
 
 
@@ -152,7 +161,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:
@@ -172,8 +181,10 @@ def _pid_target(opts: Options, target: str) -> int:
 def tree(
     target: TargetArg,
     depth: Annotated[
-        Optional[int],
-        typer.Option("--depth", "-d", min=0, help="Show descendants down to this many levels (0: none). Default: all."),
+        int | None,
+        typer.Option(
+            "--depth", "-d", min=0, help="Show descendants down to this many levels (0: none). Default: all."
+        ),
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
@@ -232,7 +243,7 @@ def cgroup(
 @app.command(short_help="Every container on the host, one row each (no daemon asked).")
 def ps(
     runtime: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--runtime",
             "-r",
@@ -275,7 +286,7 @@ def ps(
 def diff(
     target: TargetArg,
     against: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--against", metavar="OTHER", help="Compare with this process instead of the host."),
     ] = None,
     json_: JsonOpt = False,

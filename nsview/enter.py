@@ -115,7 +115,7 @@ def run_in_each_namespace(
                     os.close(fd)
         if pinned:
             replies = _fork_and_ask([fd for _, fd in pinned], CLONE_FLAGS[ns_type], question, timeout)
-            for (i, _fd), reply in zip(pinned, replies):
+            for (i, _fd), reply in zip(pinned, replies, strict=True):
                 answers[i] = _answer(reply, f"/proc/{targets[i][0]}/ns/{ns_type}", timeout)
     finally:
         for _i, fd in pinned:
@@ -152,12 +152,12 @@ def _fork_and_ask(
                 else:
                     try:
                         kind, data = ok, question()
-                    except BaseException:  # noqa: BLE001 - report it, go on to the next
+                    except BaseException:
                         kind, data = raised, b""
                 view = memoryview(kind + len(data).to_bytes(4, "big") + data)
                 while view:
                     view = view[write(wfd, view) :]
-        except BaseException:  # noqa: BLE001 - the child must never return into the caller
+        except BaseException:
             code = 1
         exit_(code)
     # ---- the parent ----

@@ -100,12 +100,13 @@ class ProcFS(KernelFS):
         super().__init__(root)
 
     def check_mounted(self) -> None:
-        if not (self.root / "self").exists() and not (self.root / "1").exists():
-            # A fixture tree has no "self" but has pids; an empty dir has neither.
-            if not any(name.isdigit() for name in self._safe_listdir()):
-                raise Unsupported(
-                    f"no process information at {self.root}: is this Linux with /proc mounted?"
-                )
+        # A fixture tree has no "self" but has pids; an empty dir has neither.
+        if (
+            not (self.root / "self").exists()
+            and not (self.root / "1").exists()
+            and not any(name.isdigit() for name in self._safe_listdir())
+        ):
+            raise Unsupported(f"no process information at {self.root}: is this Linux with /proc mounted?")
 
     def _safe_listdir(self) -> list[str]:
         try:

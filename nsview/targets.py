@@ -30,7 +30,9 @@ class Resolved:
     container: Container | None  # None when TARGET was a pid
 
 
-def resolve_target(proc_root: str | os.PathLike[str], target: str, *, sys_root: str | os.PathLike[str] = "/sys") -> int:
+def resolve_target(
+    proc_root: str | os.PathLike[str], target: str, *, sys_root: str | os.PathLike[str] = "/sys"
+) -> int:
     return resolve(proc_root, target, sys_root=sys_root).pid
 
 
@@ -59,7 +61,11 @@ def resolve(
             return Resolved(pid, None)
         scan = _scan(proc, sys_root, fs_root)
         hits = [c for c in match_target(scan.containers, text) if c.id and c.id.startswith(text)]
-        hint = f" (container {hits[0].label()} has an id starting with {text}: give more of its id, or its name)" if hits else ""
+        hint = (
+            f" (container {hits[0].label()} has an id starting with {text}: give more of its id, or its name)"
+            if hits
+            else ""
+        )
         raise NoSuchProcess(pid, f"no such process: {pid}{hint}")
 
     scan = _scan(proc, sys_root, fs_root)

@@ -103,18 +103,24 @@ def main(argv: list[str] | None = None) -> int:
             copy_link(src / name, dst / name, f"{pid}/{name}", skipped)
         for tid in sorted(listdir(src / "task", f"{pid}/task", skipped), key=int):
             for name in TASK_FILES:
-                data = copy_file(src / "task" / tid / name, dst / "task" / tid / name, f"{pid}/task/{tid}/{name}", skipped)
+                data = copy_file(
+                    src / "task" / tid / name, dst / "task" / tid / name, f"{pid}/task/{tid}/{name}", skipped
+                )
                 if name == "children" and data is not None and not args.keep_foreign_children:
                     kept = [x for x in data.split() if int(x) in chosen]
                     (dst / "task" / tid / name).write_bytes(b"".join(k + b" " for k in kept))
             for name in TASK_LINKS:
-                copy_link(src / "task" / tid / name, dst / "task" / tid / name, f"{pid}/task/{tid}/{name}", skipped)
+                copy_link(
+                    src / "task" / tid / name, dst / "task" / tid / name, f"{pid}/task/{tid}/{name}", skipped
+                )
     for name in ROOT_FILES:
         copy_file(proc / name, dest / name, name, skipped)
     os.symlink(str(pids[0]), dest / "self")
 
     write_readme(args, chosen, pids, skipped, dropped_mounts)
-    print(f"captured {len(chosen)} process(es) into {args.out}; {len(skipped)} entries unreadable (see README.md)")
+    print(
+        f"captured {len(chosen)} process(es) into {args.out}; {len(skipped)} entries unreadable (see README.md)"
+    )
     return 0
 
 
@@ -205,7 +211,9 @@ def drop_mounts(path: Path, data: bytes, prefixes: list[str]) -> int:
     return dropped
 
 
-def write_readme(args, chosen: list[int], targets: list[int], skipped: list[str], dropped_mounts: int) -> None:
+def write_readme(
+    args, chosen: list[int], targets: list[int], skipped: list[str], dropped_mounts: int
+) -> None:
     cmd = "python scripts/capture_fixture.py " + " ".join(shlex.quote(a) for a in _replayable(sys.argv[1:]))
     lines = [
         f"# {args.out.name}",
@@ -251,7 +259,7 @@ def _replayable(argv: list[str]) -> list[str]:
 
 
 def _summarise(skipped: list[str]) -> list[str]:
-    """"1/task/59/ns/net: Permission denied" x N -> "1/task/{1,59}/ns/{ipc,net}: Permission denied"."""
+    """ "1/task/59/ns/net: Permission denied" x N -> "1/task/{1,59}/ns/{ipc,net}: Permission denied"."""
     groups: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     for entry in skipped:
         rel, _, why = entry.rpartition(": ")

@@ -70,7 +70,6 @@ def _type_name(param) -> str:
     annotation = getattr(descriptor, "annotation", None)
     if annotation is not None:
         import enum
-
         import typing
 
         repeat = typing.get_origin(annotation) in (list, tuple, set)

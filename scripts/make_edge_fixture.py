@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PF_KTHREAD = 0x00200000
-HOST = {t: 4026531830 + i for i, t in enumerate(("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"))}
+HOST = {
+    t: 4026531830 + i for i, t in enumerate(("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"))
+}
 PODMAN_ID = "3f2a9c0d1b7e4f5a6c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
 
 
@@ -45,22 +47,81 @@ def tree() -> list[P]:
         P(2, 0, b"kthreadd", [], flags=PF_KTHREAD | 0x8040, starttime=1),
         P(3, 2, b"kworker/0:0-events", [], flags=PF_KTHREAD | 0x8060, starttime=2),
         # podman: conmon supervises the container's init (a pid near pid_max)
-        P(4194000, 1, b"conmon", [b"/usr/bin/conmon", b"--api-version", b"1", b"-c", PODMAN_ID.encode(),
-                                  b"-u", PODMAN_ID.encode(), b"-r", b"/usr/bin/crun", b"--exit-command",
-                                  b"/usr/bin/podman"], starttime=5000),
-        P(4194303, 4194000, b"\x1b[2J[red]x", [b"/app/run", b"[/bold]", b"[link=http://x]", b"\x1b]0;t\x07"],
-          nspid=(4194303, 1), ns=container, starttime=5001, threads={4194299: {"uts": 4294967288}}),
-        P(4194302, 4194303, b"inner", [b"inner", b"--nested"], nspid=(4194302, 7, 1), ns=nested, starttime=5002),
+        P(
+            4194000,
+            1,
+            b"conmon",
+            [
+                b"/usr/bin/conmon",
+                b"--api-version",
+                b"1",
+                b"-c",
+                PODMAN_ID.encode(),
+                b"-u",
+                PODMAN_ID.encode(),
+                b"-r",
+                b"/usr/bin/crun",
+                b"--exit-command",
+                b"/usr/bin/podman",
+            ],
+            starttime=5000,
+        ),
+        P(
+            4194303,
+            4194000,
+            b"\x1b[2J[red]x",
+            [b"/app/run", b"[/bold]", b"[link=http://x]", b"\x1b]0;t\x07"],
+            nspid=(4194303, 1),
+            ns=container,
+            starttime=5001,
+            threads={4194299: {"uts": 4294967288}},
+        ),
+        P(
+            4194302,
+            4194303,
+            b"inner",
+            [b"inner", b"--nested"],
+            nspid=(4194302, 7, 1),
+            ns=nested,
+            starttime=5002,
+        ),
         P(4194301, 4194303, b"worker", [], state="Z", nspid=(4194301, 9), ns={}, starttime=5003),
         # LXC: the monitor names the container
         P(5000, 1, b"lxc-start", [b"[lxc monitor] /var/lib/lxc web1"], starttime=6000),
-        P(5001, 5000, b"init", [b"/sbin/init"], nspid=(5001, 1), ns=dict(HOST, pid=4026532999, mnt=4026532998),
-          starttime=6001),
+        P(
+            5001,
+            5000,
+            b"init",
+            [b"/sbin/init"],
+            nspid=(5001, 1),
+            ns=dict(HOST, pid=4026532999, mnt=4026532998),
+            starttime=6001,
+        ),
         # a container being born: runc init under a containerd shim
-        P(6000, 1, b"containerd-shim", [b"/usr/bin/containerd-shim-runc-v2", b"-namespace", b"k8s.io", b"-id",
-                                        b"abc123", b"-address", b"/run/containerd/containerd.sock"], starttime=7000),
-        P(6001, 6000, b"runc:[2:INIT]", [b"runc", b"init"], nspid=(6001, 1), ns=dict(HOST, pid=4026533001),
-          starttime=7001),
+        P(
+            6000,
+            1,
+            b"containerd-shim",
+            [
+                b"/usr/bin/containerd-shim-runc-v2",
+                b"-namespace",
+                b"k8s.io",
+                b"-id",
+                b"abc123",
+                b"-address",
+                b"/run/containerd/containerd.sock",
+            ],
+            starttime=7000,
+        ),
+        P(
+            6001,
+            6000,
+            b"runc:[2:INIT]",
+            [b"runc", b"init"],
+            nspid=(6001, 1),
+            ns=dict(HOST, pid=4026533001),
+            starttime=7001,
+        ),
     ]
 
 
@@ -74,9 +135,19 @@ def status_text(p: P, nthreads: int) -> bytes:
     # status escapes only "\n" and "\\" in the name (proc_task_name -> string_escape_mem)
     name = p.comm.replace(b"\\", b"\\\\").replace(b"\n", b"\\n")
     nspid = b"\t".join(b"%d" % x for x in (p.nspid or (p.pid,)))
-    lines = [b"Name:\t" + name, b"State:\t" + p.state.encode(), b"Tgid:\t%d" % p.pid, b"Ngid:\t0",
-             b"Pid:\t%d" % p.pid, b"PPid:\t%d" % p.ppid, b"Uid:\t0\t0\t0\t0", b"Gid:\t0\t0\t0\t0",
-             b"NStgid:\t" + nspid, b"NSpid:\t" + nspid, b"Threads:\t%d" % nthreads]
+    lines = [
+        b"Name:\t" + name,
+        b"State:\t" + p.state.encode(),
+        b"Tgid:\t%d" % p.pid,
+        b"Ngid:\t0",
+        b"Pid:\t%d" % p.pid,
+        b"PPid:\t%d" % p.ppid,
+        b"Uid:\t0\t0\t0\t0",
+        b"Gid:\t0\t0\t0\t0",
+        b"NStgid:\t" + nspid,
+        b"NSpid:\t" + nspid,
+        b"Threads:\t%d" % nthreads,
+    ]
     return b"\n".join(lines) + b"\n"
 
 

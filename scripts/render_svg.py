@@ -64,8 +64,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"render_svg: {err.message}", file=sys.stderr)
         return int(err.exit_code)
     # the CLI's console settings: nothing in the data is interpreted as markup or emoji
-    console = Console(record=True, width=WIDTH, markup=False, emoji=False, highlight=False,
-                      force_terminal=True, color_system="truecolor", file=open("/dev/null", "w"))
+    console = Console(
+        record=True,
+        width=WIDTH,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        force_terminal=True,
+        color_system="truecolor",
+        file=open("/dev/null", "w"),
+    )
     console.print(renderable)
     title = ns.title or f"nsview {ns.command} {ns.target}"
     ns.output.parent.mkdir(parents=True, exist_ok=True)

@@ -108,7 +108,12 @@ def ctr_run(containerd_image):
             continue  # someone else's containers live there: leave the namespace alone
         live.run(*ctr, "image", "rm", f"docker.io/{IMAGE_REF}", check=False)
         for _ in range(100):  # containerd frees the image's content a moment after `image rm`
-            if live.run("ctr", "--address", live.CONTAINERD_ADDRESS, "namespaces", "rm", namespace, check=False).returncode == 0:
+            if (
+                live.run(
+                    "ctr", "--address", live.CONTAINERD_ADDRESS, "namespaces", "rm", namespace, check=False
+                ).returncode
+                == 0
+            ):
                 break
             time.sleep(0.1)
         live.remove_empty_cgroups(namespace)

@@ -65,7 +65,9 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("path", sorted((PKG / "model").glob("*.py")), ids=lambda p: p.name)
 def test_model_does_no_io_and_depends_on_nothing_above(path):
     imports = _imports(path)
-    assert not {i for i in imports if i.startswith(("nsview.collect", "nsview.render", "nsview.cli", "nsview.procfs"))}
+    assert not {
+        i for i in imports if i.startswith(("nsview.collect", "nsview.render", "nsview.cli", "nsview.procfs"))
+    }
     calls = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Call):

@@ -26,7 +26,9 @@ def report(tree: Path, pid: int):
 
 
 def run(nsview_cmd, tree: Path, pid: int, *extra: str):
-    return nsview_cmd("cgroup", str(pid), "--proc-root", str(tree / "proc"), "--sys-root", str(tree / "sys"), *extra)
+    return nsview_cmd(
+        "cgroup", str(pid), "--proc-root", str(tree / "proc"), "--sys-root", str(tree / "sys"), *extra
+    )
 
 
 def file_int(path: Path) -> int:
@@ -35,8 +37,15 @@ def file_int(path: Path) -> int:
 
 def test_fixture_trees_hold_every_quirk():
     texts = {p.read_text().strip() for t in (V1, V2, HYBRID) for p in t.rglob("*") if p.is_file()}
-    for quirk in ("max", "-1", "0", "9223372036854771712", "9223372036854759424", "9223372036854710272",
-                  "9223372036854775807"):
+    for quirk in (
+        "max",
+        "-1",
+        "0",
+        "9223372036854771712",
+        "9223372036854759424",
+        "9223372036854710272",
+        "9223372036854775807",
+    ):
         assert quirk in texts, quirk
     assert (V2 / "sys/fs/cgroup/limited.slice/app:v1/leaf").is_dir()  # a ":" in a path
     assert not (V2 / "sys/fs/cgroup/limited.slice/app:v1/leaf/memory.peak").exists()  # a missing file
@@ -75,7 +84,12 @@ def test_docker_limited_container(nsview_cmd, tree, pid, mode, mem_dir):
 
 
 @pytest.mark.parametrize(
-    "tree, pid", [pytest.param(V1, 5001, id="v1"), pytest.param(V2, 4343, id="v2"), pytest.param(HYBRID, 6001, id="hybrid")]
+    "tree, pid",
+    [
+        pytest.param(V1, 5001, id="v1"),
+        pytest.param(V2, 4343, id="v2"),
+        pytest.param(HYBRID, 6001, id="hybrid"),
+    ],
 )
 def test_unlimited_container_has_no_sentinel_anywhere(nsview_cmd, tree, pid):
     js = run(nsview_cmd, tree, pid, "--json")
@@ -242,12 +256,29 @@ def test_hostile_cgroup_name_prints_inert(tmp_path, nsview_cmd):
 def test_dict_has_stable_keys():
     data = cgroup_to_dict(report(V2, 4242))
     assert list(data) == [
-        "pid", "mode", "mode_evidence", "host_memory_bytes", "controllers", "memory", "cpu", "cpuset",
-        "pids", "io", "effective", "gone", "errors", "notes",
+        "pid",
+        "mode",
+        "mode_evidence",
+        "host_memory_bytes",
+        "controllers",
+        "memory",
+        "cpu",
+        "cpuset",
+        "pids",
+        "io",
+        "effective",
+        "gone",
+        "errors",
+        "notes",
     ]
     assert data["io"]["limits"] == [
-        {"device": "8:0", "rbps": {"value": None, "unlimited": True}, "wbps": {"value": None, "unlimited": True},
-         "riops": {"value": None, "unlimited": True}, "wiops": {"value": 120, "unlimited": False}}
+        {
+            "device": "8:0",
+            "rbps": {"value": None, "unlimited": True},
+            "wbps": {"value": None, "unlimited": True},
+            "riops": {"value": None, "unlimited": True},
+            "wiops": {"value": 120, "unlimited": False},
+        }
     ]
     json.dumps(data)  # serialisable as is
 
@@ -301,7 +332,11 @@ def test_effective_swap_and_memsw_come_as_a_pair(tree, pid):
     assert d["effective"]["swap"]["own"] and d["effective"]["memsw"]["own"]
     if tree is V1:
         directory = tree / "sys/fs/cgroup/memory" / r.placement("memory").cgroup.lstrip("/")
-        assert file_int(directory / "memory.memsw.limit_in_bytes") - file_int(directory / "memory.limit_in_bytes") == 64 * MIB
+        assert (
+            file_int(directory / "memory.memsw.limit_in_bytes")
+            - file_int(directory / "memory.limit_in_bytes")
+            == 64 * MIB
+        )
     else:
         directory = tree / "sys/fs/cgroup" / r.placement("memory").cgroup.lstrip("/")
         assert file_int(directory / "memory.swap.max") == 64 * MIB
@@ -336,5 +371,9 @@ def test_text_names_each_cgroup_once_and_its_directories_compactly(nsview_cmd):
         expanded += [f"{m.group(1)}/{leaf}{m.group(3)}" for leaf in m.group(2).split(",")] if m else [line]
     assert sorted(expanded) == sorted(pl.directory for pl in placed)
     for d in expanded:
-        on_disk = HYBRID / "sys" / Path(d).relative_to("/sys") if d.startswith("/sys/") else HYBRID / Path(d).relative_to("/")
+        on_disk = (
+            HYBRID / "sys" / Path(d).relative_to("/sys")
+            if d.startswith("/sys/")
+            else HYBRID / Path(d).relative_to("/")
+        )
         assert on_disk.is_dir(), d

@@ -63,7 +63,10 @@ def nested_memcg():
     """/sys/fs/cgroup/memory/nsview-test-<id> limited to 100 MiB, with an unlimited child
     named with a ":" in it. Both removed after the test (processes moved out first)."""
     live.need(live.is_root(), "needs root")
-    live.need((MEMCG / "memory.limit_in_bytes").exists(), "needs the cgroup v1 memory controller at /sys/fs/cgroup/memory")
+    live.need(
+        (MEMCG / "memory.limit_in_bytes").exists(),
+        "needs the cgroup v1 memory controller at /sys/fs/cgroup/memory",
+    )
     parent = MEMCG / f"nsview-test-{uuid.uuid4().hex[:12]}"
     child = parent / "child:1"
     parent.mkdir()
@@ -108,7 +111,9 @@ def test_host_mode_matches_statfs_and_findmnt(nsview_cmd, spawn):
     proc = spawn(["sleep", "600"])
     data = cgroup_json(nsview_cmd, proc.pid)
     fstype = live.run("stat", "-f", "-c", "%T", "/sys/fs/cgroup").stdout.strip()
-    mounts = json.loads(live.run("findmnt", "-J", "-t", "cgroup,cgroup2", "-o", "TARGET,FSTYPE,FS-OPTIONS").stdout)
+    mounts = json.loads(
+        live.run("findmnt", "-J", "-t", "cgroup,cgroup2", "-o", "TARGET,FSTYPE,FS-OPTIONS").stdout
+    )
     kinds = {fs["fstype"] for fs in mounts["filesystems"]}
     if fstype == "cgroup2fs":
         expected = "v2"
@@ -170,7 +175,11 @@ def test_docker_unlimited_container_shows_no_sentinel(docker_run, nsview_cmd):
     assert "unlimited" in text.stdout
     # The kernel's file really holds a sentinel: nsview decoded it.
     mem = next(c for c in data["controllers"] if c["resource"] == "memory")
-    raw = Path(mem["directory"], "memory.limit_in_bytes" if mem["version"] == 1 else "memory.max").read_text().strip()
+    raw = (
+        Path(mem["directory"], "memory.limit_in_bytes" if mem["version"] == 1 else "memory.max")
+        .read_text()
+        .strip()
+    )
     assert raw == "max" or int(raw) in UNLIMITED_SENTINELS
 
 
@@ -263,7 +272,7 @@ def v1_cpu_pids_parents():
     finally:
         for d in reversed(made):
             procs = d / "cgroup.procs"
-            for pid in (procs.read_text().split() if procs.exists() else ()):
+            for pid in procs.read_text().split() if procs.exists() else ():
                 try:
                     (_root_of(d, roots) / "cgroup.procs").write_text(pid)
                 except OSError:
@@ -285,11 +294,17 @@ def test_ancestor_note_for_cpu_and_pids(v1_cpu_pids_parents, spawn, nsview_cmd):
     quota = int((roots["cpu"] / name / "cpu.cfs_quota_us").read_text())
     period = int((roots["cpu"] / name / "cpu.cfs_period_us").read_text())
     assert int((roots["cpu"] / name / "child" / "cpu.cfs_quota_us").read_text()) == -1  # child: unlimited
-    assert data["effective"]["cpu"]["cpus"] == quota / period and data["effective"]["cpu"]["cgroup"] == f"/{name}"
+    assert (
+        data["effective"]["cpu"]["cpus"] == quota / period
+        and data["effective"]["cpu"]["cgroup"] == f"/{name}"
+    )
     assert data["effective"]["pids"]["value"] == int((roots["pids"] / name / "pids.max").read_text()) == 50
     assert data["effective"]["pids"]["own"] is False and data["pids"]["max"]["unlimited"] is True
     for resource in ("cpu", "pids"):
-        assert f"{resource} is limited by ancestor cgroup /{name}, not by the process's own cgroup" in data["notes"]
+        assert (
+            f"{resource} is limited by ancestor cgroup /{name}, not by the process's own cgroup"
+            in data["notes"]
+        )
     text = nsview_cmd("cgroup", str(proc.pid)).stdout
     assert text.count(f"set by ancestor /{name}") == 2, text
     assert text.count(f"limited by ancestor cgroup /{name}") == 2, text
@@ -307,8 +322,13 @@ def test_root_cgroup_is_unlimited(spawn, nsview_cmd):
     assert not (root / "pids.max").exists()  # the kernel gives the root no limit file
     data = cgroup_json(nsview_cmd, proc.pid)
     assert data["pids"]["max"] == {"value": None, "unlimited": True}
-    assert data["effective"]["pids"] == {"value": None, "unlimited": True, "cgroup": None, "own": False,
-                                         "highest_visible": "/"}
+    assert data["effective"]["pids"] == {
+        "value": None,
+        "unlimited": True,
+        "cgroup": None,
+        "own": False,
+        "highest_visible": "/",
+    }
     text = nsview_cmd("cgroup", str(proc.pid)).stdout
     assert re.search(r"effective max\s+unlimited", text), text
 
@@ -317,9 +337,14 @@ def _zombie(spawn) -> int:
     import subprocess
     import sys
 
-    p = spawn([sys.executable, "-c",
-               "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(600)"],
-              stdout=subprocess.PIPE)
+    p = spawn(
+        [
+            sys.executable,
+            "-c",
+            "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+    )
     zombie = int(p.stdout.readline())
     live.wait_for(lambda: Path(f"/proc/{zombie}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z")
     return zombie
@@ -328,8 +353,11 @@ def _zombie(spawn) -> int:
 def test_zombie_is_one_line_exit_3(spawn, nsview_cmd):
     zombie = _zombie(spawn)
     # why nsview refuses: on v1 the kernel has moved the zombie to the root cgroups
-    v1_paths = [line.split(":", 2)[2] for line in Path(f"/proc/{zombie}/cgroup").read_text().splitlines()
-                if not line.startswith("0::")]
+    v1_paths = [
+        line.split(":", 2)[2]
+        for line in Path(f"/proc/{zombie}/cgroup").read_text().splitlines()
+        if not line.startswith("0::")
+    ]
     assert all(p == "/" for p in v1_paths)
     out = nsview_cmd("cgroup", str(zombie))
     assert out.returncode == 3 and out.stdout == ""

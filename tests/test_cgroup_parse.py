@@ -130,7 +130,9 @@ def test_parse_blkio_throttle():
 
 
 def test_parse_keyed_memory_stat_and_oom_control():
-    assert parse_keyed("cache 0\ntotal_inactive_file 4096\nhierarchical_memory_limit 9223372036854771712\n") == {
+    assert parse_keyed(
+        "cache 0\ntotal_inactive_file 4096\nhierarchical_memory_limit 9223372036854771712\n"
+    ) == {
         "cache": 0,
         "total_inactive_file": 4096,
         "hierarchical_memory_limit": 9223372036854771712,
@@ -200,9 +202,15 @@ def test_cgroup_mounts_read_controllers_from_super_options():
     "lines, magic, mode",
     [
         pytest.param(MOUNTINFO_HYBRID, TMPFS_MAGIC, "hybrid", id="hybrid"),
-        pytest.param(b"26 25 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", CGROUP2_SUPER_MAGIC, "v2", id="v2"),
-        pytest.param(b"26 25 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", None, "v2", id="v2-fixture-no-statfs"),
-        pytest.param(b"35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n", TMPFS_MAGIC, "v1", id="v1"),
+        pytest.param(
+            b"26 25 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", CGROUP2_SUPER_MAGIC, "v2", id="v2"
+        ),
+        pytest.param(
+            b"26 25 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", None, "v2", id="v2-fixture-no-statfs"
+        ),
+        pytest.param(
+            b"35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n", TMPFS_MAGIC, "v1", id="v1"
+        ),
         pytest.param(
             b"40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n"
             b"41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
@@ -277,7 +285,14 @@ def test_host_location_maps_mount_points_below_the_sys_root(tmp_path):
 
 @pytest.mark.parametrize(
     "n, text",
-    [(0, "0 B"), (1023, "1023 B"), (1024, "1 KiB"), (67108864, "64 MiB"), (70778880, "67.5 MiB"), (8 << 30, "8 GiB")],
+    [
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1 KiB"),
+        (67108864, "64 MiB"),
+        (70778880, "67.5 MiB"),
+        (8 << 30, "8 GiB"),
+    ],
 )
 def test_human_bytes(n, text):
     assert human_bytes(n) == text

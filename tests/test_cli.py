@@ -120,8 +120,15 @@ def test_fixture_tree_runs_with_hidden_proc_root(nsview_cmd):
 
 def test_exit_codes_are_stable():
     assert [(c.name, int(c)) for c in ExitCode] == [
-        ("OK", 0), ("ERROR", 1), ("USAGE", 2), ("NO_SUCH_PROCESS", 3), ("ACCESS_DENIED", 4),
-        ("UNSUPPORTED", 5), ("PARTIAL", 6), ("NOT_FOUND", 7), ("AMBIGUOUS", 8),
+        ("OK", 0),
+        ("ERROR", 1),
+        ("USAGE", 2),
+        ("NO_SUCH_PROCESS", 3),
+        ("ACCESS_DENIED", 4),
+        ("UNSUPPORTED", 5),
+        ("PARTIAL", 6),
+        ("NOT_FOUND", 7),
+        ("AMBIGUOUS", 8),
     ]
 
 
@@ -129,7 +136,9 @@ def test_broken_pipe_is_quiet(tmp_path):
     # `nsview tree 1 | head -1` must not end in a BrokenPipeError traceback
     p = subprocess.Popen(
         [sys.executable, "-m", "nsview", "tree", "2", "--no-color"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, COLUMNS="80"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, COLUMNS="80"),
     )
     p.stdout.read(10)
     p.stdout.close()
@@ -140,8 +149,12 @@ def test_broken_pipe_is_quiet(tmp_path):
 def test_unwritable_output_is_one_line_not_a_traceback():
     # a full disk (or a closed terminal) behind stdout: one line, exit 1
     with open("/dev/full", "w") as full:
-        r = subprocess.run([sys.executable, "-m", "nsview", "tree", str(os.getpid()), "--json"],
-                           stdout=full, stderr=subprocess.PIPE, text=True)
+        r = subprocess.run(
+            [sys.executable, "-m", "nsview", "tree", str(os.getpid()), "--json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     assert r.returncode == ExitCode.ERROR
     assert r.stderr.strip().splitlines() == ["nsview: cannot write the output: No space left on device"]
 
@@ -152,12 +165,20 @@ def test_plain_means_no_escape_codes_at_all(how):
     env = dict(os.environ, FORCE_COLOR="1", COLUMNS="120")
     if not how:
         env["NO_COLOR"] = "1"
-    r = subprocess.run([sys.executable, "-m", "nsview", "tree", str(os.getpid()), *how],
-                       capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "nsview", "tree", str(os.getpid()), *how],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert r.returncode == 0 and "◀ target" in r.stdout
     assert "\x1b" not in r.stdout
-    forced = subprocess.run([sys.executable, "-m", "nsview", "tree", str(os.getpid())],
-                            capture_output=True, text=True, env=dict(os.environ, FORCE_COLOR="1", COLUMNS="120"))
+    forced = subprocess.run(
+        [sys.executable, "-m", "nsview", "tree", str(os.getpid())],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, FORCE_COLOR="1", COLUMNS="120"),
+    )
     assert "\x1b[" in forced.stdout  # the check above could fail: colours do exist
 
 
@@ -165,8 +186,12 @@ def test_piped_output_keeps_whole_lines():
     # like ps and pstree: into a pipe, no 80-column wrapping that grep would then miss
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     me = os.getpid()
-    r = subprocess.run([sys.executable, "-m", "nsview", "tree", str(me), "--depth", "0"],
-                       capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "nsview", "tree", str(me), "--depth", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     args = open(f"/proc/{me}/cmdline", "rb").read().rstrip(b"\0").split(b"\0")[1:]
-    line = next(l for l in r.stdout.splitlines() if f",{me} " in l)
+    line = next(ln for ln in r.stdout.splitlines() if f",{me} " in ln)
     assert " ".join(a.decode() for a in args) in line

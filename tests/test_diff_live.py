@@ -42,7 +42,9 @@ def overlay_box(tmp_path, spawn):
     for tool in ("unshare", "nsenter", "ip", "findmnt", "mount"):
         live.need(shutil.which(tool) is not None, f"needs {tool}")
     live.need(os.path.exists("/bin/busybox"), "needs busybox-static")
-    lower, upper, work, merged, data = (tmp_path / n for n in ("lower", "upper", "work", "merged", "data dir"))
+    lower, upper, work, merged, data = (
+        tmp_path / n for n in ("lower", "upper", "work", "merged", "data dir")
+    )
     for d in (lower / "bin", upper, work, merged, data, lower / "mnt" / "with space"):
         d.mkdir(parents=True)
     shutil.copy("/bin/busybox", lower / "bin" / "busybox")
@@ -57,10 +59,31 @@ def overlay_box(tmp_path, spawn):
         "ip link set lo up; ip route add default via 192.0.2.1 dev d0; "
         'exec chroot "$4" /bin/sleep 600'
     )
-    unshare = spawn(["unshare", "--uts", "--net", "--mount", "--pid", "--fork", "sh", "-c", script, "sh",
-                     str(lower), str(upper), str(work), str(merged), str(data)])
-    pid = live.wait_for(lambda: next((c for c in live.children_of(unshare.pid)
-                                      if os.readlink(f"/proc/{c}/exe").endswith("busybox")), None))
+    unshare = spawn(
+        [
+            "unshare",
+            "--uts",
+            "--net",
+            "--mount",
+            "--pid",
+            "--fork",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            str(lower),
+            str(upper),
+            str(work),
+            str(merged),
+            str(data),
+        ]
+    )
+    pid = live.wait_for(
+        lambda: next(
+            (c for c in live.children_of(unshare.pid) if os.readlink(f"/proc/{c}/exe").endswith("busybox")),
+            None,
+        )
+    )
     # the mounts live only in the box's mount namespace: they go when `spawn` kills it
     yield {"pid": pid, "lower": str(lower), "upper": str(upper), "work": str(work), "data": str(data)}
 
@@ -78,7 +101,13 @@ def test_unshare_box_against_nsenter_ip_and_findmnt(nsview_cmd, overlay_box):
         assert rows[ns_type]["target"]["id"] == link
         mine = os.readlink(f"/proc/self/ns/{ns_type}")
         assert rows[ns_type]["shared"] is (mine == link)
-    assert [rows[t]["shared"] for t in ("uts", "net", "mnt", "pid", "ipc")] == [False, False, False, False, True]
+    assert [rows[t]["shared"] for t in ("uts", "net", "mnt", "pid", "ipc")] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
 
     # hostname: the kernel's value, as nsenter reads it
     expected = live.run("nsenter", "-t", str(pid), "-u", "hostname").stdout.strip()
@@ -123,24 +152,43 @@ def test_text_output_shows_sections_and_classic_commands(nsview_cmd, overlay_box
     pid = overlay_box["pid"]
     r = nsview_cmd("diff", "--no-color", str(pid))
     assert r.returncode == 0, r.stderr
-    for needle in ("Namespaces", "isolated", "boxA", "192.0.2.10/24", "/mnt/with space",
-                   f"nsenter -t {pid} -u hostname", f"findmnt -N {pid}", "reference: host = "):
+    for needle in (
+        "Namespaces",
+        "isolated",
+        "boxA",
+        "192.0.2.10/24",
+        "/mnt/with space",
+        f"nsenter -t {pid} -u hostname",
+        f"findmnt -N {pid}",
+        "reference: host = ",
+    ):
         assert needle in r.stdout
 
 
 def test_hostile_hostname_is_printed_inert(nsview_cmd, spawn):
     live.need(live.is_root(), "needs root")
     name = "\x1b]0;pwn\x07[red]x\u202e"
-    p = spawn(["unshare", "--uts", sys.executable, "-c",
-               f"import socket, time; socket.sethostname({name!r}); print(flush=True); time.sleep(600)"],
-              stdout=subprocess.PIPE)
+    p = spawn(
+        [
+            "unshare",
+            "--uts",
+            sys.executable,
+            "-c",
+            f"import socket, time; socket.sethostname({name!r}); print(flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+    )
     p.stdout.readline()
-    pid = live.wait_for(lambda: next(iter(live.children_of(p.pid)), None) or
-                        (p.pid if os.readlink(f"/proc/{p.pid}/exe") != shutil.which("unshare") else None))
+    pid = live.wait_for(
+        lambda: (
+            next(iter(live.children_of(p.pid)), None)
+            or (p.pid if os.readlink(f"/proc/{p.pid}/exe") != shutil.which("unshare") else None)
+        )
+    )
     r = nsview_cmd("diff", str(pid))
     assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "\u202e" not in r.stdout
     assert "[red]x" in r.stdout and "\\x1b]0;pwn\\x07" in r.stdout
-    code, out = _diff(nsview_cmd, str(pid))
+    _code, out = _diff(nsview_cmd, str(pid))
     assert out["sections"]["uts"]["target"]["hostname"] == name  # JSON keeps the raw value
 
 
@@ -159,7 +207,12 @@ def test_docker_container_hostname_overlay_limits(nsview_cmd, docker_run):
     assert only["/etc/hostname"]["root"] == info["HostnamePath"]
     assert only["/proc"]["fstype"] == "proc"
     mem = s["limits"]["target"]["limits"]["memory"]
-    assert mem == {"value": info["HostConfig"]["Memory"], "unlimited": False, "unit": "bytes", "text": "256 MiB"}
+    assert mem == {
+        "value": info["HostConfig"]["Memory"],
+        "unlimited": False,
+        "unit": "bytes",
+        "text": "256 MiB",
+    }
     assert s["limits"]["reference"]["limits"]["memory"]["value"] != mem["value"]
     # docker keeps --cpus as NanoCpus; the diff speaks in CPUs (a unit slip once showed "5 CPUs")
     cpus = s["limits"]["target"]["limits"]["cpus"]
@@ -191,16 +244,24 @@ def test_against_compares_two_targets(nsview_cmd, docker_run):
     b = docker_run("--hostname", "beta")["State"]["Pid"]
     code, out = _diff(nsview_cmd, str(a), "--against", str(b))
     assert out["reference"] == {"pid": b, "name": "sleep", "role": "against", "note": None}
-    assert (out["sections"]["uts"]["reference"]["hostname"], out["sections"]["uts"]["target"]["hostname"]) == ("beta", "alpha")
+    assert (
+        out["sections"]["uts"]["reference"]["hostname"],
+        out["sections"]["uts"]["target"]["hostname"],
+    ) == ("beta", "alpha")
     rows = {r["type"]: r for r in out["sections"]["namespaces"]["rows"]}
     assert rows["net"]["shared"] is False and rows["user"]["shared"] is True
     assert code == 0
 
 
 def test_zombie_target_is_partial(nsview_cmd, spawn):
-    p = spawn([sys.executable, "-c",
-               "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(600)"],
-              stdout=subprocess.PIPE)
+    p = spawn(
+        [
+            sys.executable,
+            "-c",
+            "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+    )
     zombie = int(p.stdout.readline())
     live.wait_for(lambda: open(f"/proc/{zombie}/stat").read().rsplit(")", 1)[1].split()[0] == "Z")
     code, out = _diff(nsview_cmd, str(zombie))
@@ -264,13 +325,20 @@ def test_against_two_namespaces_with_equal_contents_are_not_the_same(nsview_cmd,
     code, out = _diff(nsview_cmd, str(a), "--against", str(b))
     s = out["sections"]
     assert [i["name"] for i in s["network"]["target"]["interfaces"]] == ["lo"]
-    assert s["network"]["target"]["interfaces"] == s["network"]["reference"]["interfaces"]  # equal contents...
+    assert (
+        s["network"]["target"]["interfaces"] == s["network"]["reference"]["interfaces"]
+    )  # equal contents...
     assert s["uts"]["target"] == s["uts"]["reference"] == {"hostname": "twin", "domainname": "(none)"}
     for section, ns_type in (("network", "net"), ("uts", "uts"), ("mounts", "mnt"), ("user_maps", "user")):
         # ...yet sameness is the namespace's inode, as readlink says
         same_inode = os.readlink(f"/proc/{a}/ns/{ns_type}") == os.readlink(f"/proc/{b}/ns/{ns_type}")
         assert s[section]["namespace"] == ns_type and s[section]["same"] is same_inode, section
-    assert (s["network"]["same"], s["uts"]["same"], s["mounts"]["same"], s["user_maps"]["same"]) == (False, False, False, True)
+    assert (s["network"]["same"], s["uts"]["same"], s["mounts"]["same"], s["user_maps"]["same"]) == (
+        False,
+        False,
+        False,
+        True,
+    )
     assert s["limits"]["namespace"] is None
 
     # --against words: both pids in every classic line, rows say same/differs
@@ -282,10 +350,16 @@ def test_against_two_namespaces_with_equal_contents_are_not_the_same(nsview_cmd,
     assert a_info["GraphDriver"]["Name"] == "overlay2" and "docker inspect" in classic["mounts"]
     r = nsview_cmd("diff", "--no-color", str(a), "--against", str(b))
     assert "same netns" not in r.stdout and "isolated" not in r.stdout and "shared" not in r.stdout
-    rows = {line.split()[0]: line.split() for line in r.stdout.splitlines() if re.match(r"(net|user|uts) +[a-z]+:\[", line)}
+    rows = {
+        line.split()[0]: line.split()
+        for line in r.stdout.splitlines()
+        if re.match(r"(net|user|uts) +[a-z]+:\[", line)
+    }
     assert rows["net"][1:] == [os.readlink(f"/proc/{b}/ns/net"), os.readlink(f"/proc/{a}/ns/net"), "differs"]
     assert rows["user"][-1] == "same"
-    net_ns_line = next(line for line in r.stdout.splitlines() if line.startswith("namespace") and "net:[" in line)
+    net_ns_line = next(
+        line for line in r.stdout.splitlines() if line.startswith("namespace") and "net:[" in line
+    )
     assert net_ns_line.split()[-1] == "differs"
     assert code == 0
 
@@ -312,14 +386,21 @@ def test_host_side_root_cgroup_is_unlimited(nsview_cmd, docker_run, spawn):
     host_like = spawn(["sleep", "600"])
     with open(f"{pids_root}/cgroup.procs", "w") as f:  # into the root cgroup, as the host's processes
         f.write(str(host_like.pid))
-    assert any(line.startswith(tuple(f"{n}:pids:/" for n in range(1, 64))) and line.endswith(":/")
-               for line in Path(f"/proc/{host_like.pid}/cgroup").read_text().splitlines())
+    assert any(
+        line.startswith(tuple(f"{n}:pids:/" for n in range(1, 64))) and line.endswith(":/")
+        for line in Path(f"/proc/{host_like.pid}/cgroup").read_text().splitlines()
+    )
     assert not os.path.exists(f"{pids_root}/pids.max")  # the root has no limit file: it cannot be limited
     pid = info["State"]["Pid"]
     code, out = _diff(nsview_cmd, str(pid), "--against", str(host_like.pid))
     assert code == 0
     lim = out["sections"]["limits"]
-    assert lim["reference"]["limits"]["pids"] == {"value": None, "unlimited": True, "unit": "pids", "text": "unlimited"}
+    assert lim["reference"]["limits"]["pids"] == {
+        "value": None,
+        "unlimited": True,
+        "unit": "pids",
+        "text": "unlimited",
+    }
     assert lim["target"]["limits"]["pids"]["value"] == info["HostConfig"]["PidsLimit"] == 100
     r = nsview_cmd("diff", "--no-color", str(pid), "--against", str(host_like.pid))
     assert re.search(r"\npids\s+unlimited\s+100\s+differs", r.stdout), r.stdout
@@ -335,7 +416,9 @@ def test_mounts_text_lists_each_side_or_says_none(nsview_cmd, spawn, tmp_path):
     m = out["sections"]["mounts"]
     assert m["same"] is True and m["target"]["only_here"] == m["reference"]["only_here"] == []
     text = nsview_cmd("diff", "--no-color", str(a.pid), "--against", str(b.pid)).stdout
-    assert f"mounts only the target {a.pid} has: none" in text and f"mounts only pid {b.pid} has: none" in text
+    assert (
+        f"mounts only the target {a.pid} has: none" in text and f"mounts only pid {b.pid} has: none" in text
+    )
     assert not re.search(r"^target\s+type\s+source", text, re.MULTILINE)
 
     # A private mount namespace that drops one host mount and adds one of its own.
@@ -343,14 +426,25 @@ def test_mounts_text_lists_each_side_or_says_none(nsview_cmd, spawn, tmp_path):
     gone.mkdir(), mine.mkdir()
     live.run("mount", "-t", "tmpfs", "-o", "size=1m", "fix1host", str(gone))
     try:
-        box = spawn(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                     f'umount "{gone}" && mount -t tmpfs -o size=1m fix1box "{mine}" && exec sleep 600'])
+        box = spawn(
+            [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                f'umount "{gone}" && mount -t tmpfs -o size=1m fix1box "{mine}" && exec sleep 600',
+            ]
+        )
         live.wait_for(lambda: os.readlink(f"/proc/{box.pid}/exe").endswith("sleep"))
         code, out = _diff(nsview_cmd, str(box.pid), "--against", str(a.pid))
         assert code == 0
         m = out["sections"]["mounts"]
         # second source: the kernel's mountinfo of each side, read here
-        box_targets = [line.split()[4] for line in Path(f"/proc/{box.pid}/mountinfo").read_text().splitlines()]
+        box_targets = [
+            line.split()[4] for line in Path(f"/proc/{box.pid}/mountinfo").read_text().splitlines()
+        ]
         host_targets = [line.split()[4] for line in Path(f"/proc/{a.pid}/mountinfo").read_text().splitlines()]
         assert str(mine) in box_targets and str(mine) not in host_targets
         assert str(gone) in host_targets and str(gone) not in box_targets

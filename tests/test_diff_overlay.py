@@ -28,7 +28,9 @@ def _decode(name: str):
     return decode_overlay(root, host=host, host_mounts=host_mounts), expected
 
 
-@pytest.mark.parametrize("name", ["diff-docker-overlay2", "diff-docker-relative", "diff-containerd", "diff-escaped"])
+@pytest.mark.parametrize(
+    "name", ["diff-docker-overlay2", "diff-docker-relative", "diff-containerd", "diff-escaped"]
+)
 def test_overlay_equals_graphdriver(name):
     overlay, expected = _decode(name)
     data = expected["Data"]

@@ -45,19 +45,46 @@ def _msg(kind: int, body: bytes, seq: int = 1) -> bytes:
 
 
 def test_rtnetlink_link_address_and_default_route():
-    link = struct.pack("=BxHiII", 0, 1, 7, 0x1 | 0x1000 | 0x10000, 0) + _attr(3, b"d0\0") + _attr(4, struct.pack("=I", 1400)) \
-        + _attr(1, bytes.fromhex("02fc00000001")) + _attr(16, bytes([6]))
-    addr4 = struct.pack("=BBBBI", socket.AF_INET, 24, 0, 0, 7) + _attr(1, socket.inet_aton("192.0.2.10")) + _attr(2, socket.inet_aton("192.0.2.10"))
-    addr6 = struct.pack("=BBBBI", socket.AF_INET6, 64, 0, 253, 7) + _attr(1, socket.inet_pton(socket.AF_INET6, "fe80::1"))
-    default = struct.pack("=BBBBBBBBI", socket.AF_INET, 0, 0, 0, 254, 3, 0, 1, 0) + _attr(5, socket.inet_aton("192.0.2.1")) + _attr(4, struct.pack("=I", 7))
-    local = struct.pack("=BBBBBBBBI", socket.AF_INET, 32, 0, 0, 255, 2, 254, 2, 0) + _attr(1, socket.inet_aton("192.0.2.10"))
+    link = (
+        struct.pack("=BxHiII", 0, 1, 7, 0x1 | 0x1000 | 0x10000, 0)
+        + _attr(3, b"d0\0")
+        + _attr(4, struct.pack("=I", 1400))
+        + _attr(1, bytes.fromhex("02fc00000001"))
+        + _attr(16, bytes([6]))
+    )
+    addr4 = (
+        struct.pack("=BBBBI", socket.AF_INET, 24, 0, 0, 7)
+        + _attr(1, socket.inet_aton("192.0.2.10"))
+        + _attr(2, socket.inet_aton("192.0.2.10"))
+    )
+    addr6 = struct.pack("=BBBBI", socket.AF_INET6, 64, 0, 253, 7) + _attr(
+        1, socket.inet_pton(socket.AF_INET6, "fe80::1")
+    )
+    default = (
+        struct.pack("=BBBBBBBBI", socket.AF_INET, 0, 0, 0, 254, 3, 0, 1, 0)
+        + _attr(5, socket.inet_aton("192.0.2.1"))
+        + _attr(4, struct.pack("=I", 7))
+    )
+    local = struct.pack("=BBBBBBBBI", socket.AF_INET, 32, 0, 0, 255, 2, 254, 2, 0) + _attr(
+        1, socket.inet_aton("192.0.2.10")
+    )
     done = struct.pack("=IHHII", 20, 3, 2, 3, 0) + b"\0\0\0\0"
-    data = _msg(16, link) + _msg(20, addr4, 2) + _msg(20, addr6, 2) + _msg(24, default, 3) + _msg(24, local, 3) + done
+    data = (
+        _msg(16, link)
+        + _msg(20, addr4, 2)
+        + _msg(20, addr6, 2)
+        + _msg(24, default, 3)
+        + _msg(24, local, 3)
+        + done
+    )
     info = parse_rtnetlink(data)
     (iface,) = info.interfaces
     assert (iface.name, iface.mtu, iface.mac, iface.operstate) == ("d0", 1400, "02:fc:00:00:00:01", "UP")
     assert iface.flags == ("MULTICAST", "UP", "LOWER_UP")
-    assert [(str(a), a.scope) for a in iface.addresses] == [("192.0.2.10/24", "global"), ("fe80::1/64", "link")]
+    assert [(str(a), a.scope) for a in iface.addresses] == [
+        ("192.0.2.10/24", "global"),
+        ("fe80::1/64", "link"),
+    ]
     (route,) = info.routes  # the local table (255) is not what `ip route` shows
     assert route.is_default and route.gateway == "192.0.2.1" and route.device == "d0"
 

@@ -198,7 +198,9 @@ DATA_KEYED = {
 
 def test_every_command_has_a_json_sample():
     missing = sorted(set(_commands()) - set(JSON_SAMPLES))
-    assert not missing, f"add a JSON_SAMPLES entry in tests/test_docs.py and a docs/json.md section for: {missing}"
+    assert not missing, (
+        f"add a JSON_SAMPLES entry in tests/test_docs.py and a docs/json.md section for: {missing}"
+    )
 
 
 def test_json_md_has_a_section_per_command():

@@ -33,7 +33,9 @@ def test_fuzz_stat(data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(0, 2**32), st.binary(max_size=40), st.lists(st.integers(-5, 2**40), min_size=0, max_size=60))
+@given(
+    st.integers(0, 2**32), st.binary(max_size=40), st.lists(st.integers(-5, 2**40), min_size=0, max_size=60)
+)
 def test_fuzz_stat_structured(pid, comm, fields):
     data = b"%d (%s) S " % (pid, comm) + b" ".join(b"%d" % f for f in fields)
     try:
@@ -96,8 +98,17 @@ from nsview.collect.uts import parse_utsname  # noqa: E402
 
 _VALUE_ALPHABET = "max -0123456789:=\n\t rbpswioefault922337203685477"
 cgroup_text = st.text(alphabet=_VALUE_ALPHABET, max_size=120) | st.text(max_size=80)
-_VALUE_PARSERS = [decode_limit, parse_count, parse_keyed, parse_cpu_max, parse_io_max,
-                  parse_blkio_throttle, parse_weight, parse_memtotal, parse_id_map]
+_VALUE_PARSERS = [
+    decode_limit,
+    parse_count,
+    parse_keyed,
+    parse_cpu_max,
+    parse_io_max,
+    parse_blkio_throttle,
+    parse_weight,
+    parse_memtotal,
+    parse_id_map,
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -115,7 +126,9 @@ def test_fuzz_decode_limit_never_reports_a_sentinel(text):
         return
     from nsview.collect.cgroup import UNLIMITED_SENTINELS
 
-    assert lim.unlimited or (lim.value is not None and lim.value >= 0 and lim.value not in UNLIMITED_SENTINELS)
+    assert lim.unlimited or (
+        lim.value is not None and lim.value >= 0 and lim.value not in UNLIMITED_SENTINELS
+    )
 
 
 @settings(max_examples=300, deadline=None)

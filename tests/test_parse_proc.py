@@ -19,8 +19,15 @@ from nsview.model.process import NamespaceRef
 
 
 # ---- /proc/PID/stat -----------------------------------------------------------------------
-def stat_line(pid: int, comm: bytes, state: bytes = b"S", ppid: int = 1, flags: int = 4194560,
-              threads: int = 1, starttime: int = 123456) -> bytes:
+def stat_line(
+    pid: int,
+    comm: bytes,
+    state: bytes = b"S",
+    ppid: int = 1,
+    flags: int = 4194560,
+    threads: int = 1,
+    starttime: int = 123456,
+) -> bytes:
     """A full 52-field stat line as Linux 6.x writes it, comm as raw bytes (no escaping)."""
     fields = [state, b"%d" % ppid, b"%d" % pid, b"%d" % pid, b"0", b"-1", b"%d" % flags]
     fields += [b"0"] * 10  # minflt .. priority/nice region (fields 10-19)
@@ -88,10 +95,21 @@ def test_parse_stat_rejects(data):
 
 
 # ---- /proc/PID/status ---------------------------------------------------------------------
-def status_text(name: str = "sleep", tgid: int = 9391, pid: int = 9391, ppid: int = 9370,
-                nspid: str | None = "9391\t1") -> bytes:
-    lines = [f"Name:\t{name}", "Umask:\t0022", "State:\tS (sleeping)", f"Tgid:\t{tgid}", "Ngid:\t0",
-             f"Pid:\t{pid}", f"PPid:\t{ppid}", "TracerPid:\t0", "Uid:\t0\t0\t0\t0", "Gid:\t0\t0\t0\t0"]
+def status_text(
+    name: str = "sleep", tgid: int = 9391, pid: int = 9391, ppid: int = 9370, nspid: str | None = "9391\t1"
+) -> bytes:
+    lines = [
+        f"Name:\t{name}",
+        "Umask:\t0022",
+        "State:\tS (sleeping)",
+        f"Tgid:\t{tgid}",
+        "Ngid:\t0",
+        f"Pid:\t{pid}",
+        f"PPid:\t{ppid}",
+        "TracerPid:\t0",
+        "Uid:\t0\t0\t0\t0",
+        "Gid:\t0\t0\t0\t0",
+    ]
     if nspid is not None:
         lines += [f"NStgid:\t{nspid}", f"NSpid:\t{nspid}", f"NSpgid:\t{nspid}", f"NSsid:\t{nspid}"]
     lines += ["VmPeak:\t    4332 kB", "Threads:\t1", "voluntary_ctxt_switches:\t3"]
@@ -147,13 +165,19 @@ CMDLINE_CASES = {
     "empty_argument_in_the_middle": (b"a\x00\x00b\x00", ("a", "", "b")),
     "nul_separated_no_trailing_nul": (b"a\x00b", ("a", "b")),
     "padded_with_trailing_nuls": (b"a\x00b\x00\x00\x00\x00", ("a", "b")),
-    "space_separated_rewrite": (b"nginx: master process /usr/sbin/nginx",
-                                ("nginx:", "master", "process", "/usr/sbin/nginx")),
+    "space_separated_rewrite": (
+        b"nginx: master process /usr/sbin/nginx",
+        ("nginx:", "master", "process", "/usr/sbin/nginx"),
+    ),
     # setproctitle that keeps the final NUL (psutil issue 1179): one NUL-terminated string
-    "space_separated_rewrite_with_trailing_nul": (b"postgres: checkpointer  \x00",
-                                                  ("postgres:", "checkpointer")),
-    "space_separated_rewrite_padded": (b"nginx: worker process\x00\x00\x00\x00",
-                                       ("nginx:", "worker", "process")),
+    "space_separated_rewrite_with_trailing_nul": (
+        b"postgres: checkpointer  \x00",
+        ("postgres:", "checkpointer"),
+    ),
+    "space_separated_rewrite_padded": (
+        b"nginx: worker process\x00\x00\x00\x00",
+        ("nginx:", "worker", "process"),
+    ),
     "empty_kernel_thread_or_zombie": (b"", ()),
     "invalid_utf8": (b"\xff\x00a\x00", ("\\xff", "a")),
     "escape_and_markup_kept_raw": (b"x\x00[/bold]\x00\x1b]0;t\x07\x00", ("x", "[/bold]", "\x1b]0;t\x07")),
@@ -203,9 +227,19 @@ def test_parse_ns_link_bad(text):
 MOUNT_CASES = {
     "optional_fields_shared_and_master": (
         b"36 35 98:0 /mnt1 /mnt2 rw,noatime shared:1 master:2 - ext3 /dev/root rw,errors=continue",
-        dict(mount_id=36, parent_id=35, major=98, minor=0, root="/mnt1", target="/mnt2",
-             optional=("shared:1", "master:2"), fstype="ext3", source="/dev/root",
-             options=("rw", "noatime"), super_options=("rw", "errors=continue")),
+        dict(
+            mount_id=36,
+            parent_id=35,
+            major=98,
+            minor=0,
+            root="/mnt1",
+            target="/mnt2",
+            optional=("shared:1", "master:2"),
+            fstype="ext3",
+            source="/dev/root",
+            options=("rw", "noatime"),
+            super_options=("rw", "errors=continue"),
+        ),
     ),
     "no_optional_fields": (
         b"22 27 0:21 / /proc rw,relatime - proc proc rw",
@@ -271,7 +305,10 @@ def test_parse_mountinfo_rejects(line):
 # ---- /proc/PID/cgroup ---------------------------------------------------------------------
 CGROUP_CASES = {
     "v1_controller": (b"12:pids:/docker/0ac9\n", (12, ("pids",), "/docker/0ac9", False)),
-    "v1_comanaged_controllers": (b"4:cpu,cpuacct:/docker/0ac9\n", (4, ("cpu", "cpuacct"), "/docker/0ac9", False)),
+    "v1_comanaged_controllers": (
+        b"4:cpu,cpuacct:/docker/0ac9\n",
+        (4, ("cpu", "cpuacct"), "/docker/0ac9", False),
+    ),
     "v1_named_hierarchy": (b"1:name=systemd:/\n", (1, ("name=systemd",), "/", False)),
     "v2_unified_line": (b"0::/docker/0ac9\n", (0, (), "/docker/0ac9", True)),
     "path_with_colons": (b"4:memory:/a:b::c\n", (4, ("memory",), "/a:b::c", False)),

@@ -28,7 +28,9 @@ def pids_whose_cgroup_mentions(name: str, needle: str) -> set[int]:
     out = set()
     for d in proc_of(name).iterdir():
         text = (d / "cgroup").read_text()
-        if any(line.split(":", 2)[2].rstrip("/").split("/")[-1].find(needle) >= 0 for line in text.splitlines()):
+        if any(
+            line.split(":", 2)[2].rstrip("/").split("/")[-1].find(needle) >= 0 for line in text.splitlines()
+        ):
             out.add(int(d.name))
     return out
 
@@ -80,9 +82,17 @@ def test_podman_systemd_and_cgroupfs():
     got = {(c.runtime, c.init_pid) for c in result.containers}
     assert got == {("podman", 501), ("podman", 511)}
     for c in result.containers:
-        cmdline = (proc_of("containers-podman") / str(c.init_pid) / ".." / str(
-            int((proc_of("containers-podman") / str(c.init_pid) / "stat").read_text().split()[3])
-        ) / "cmdline").read_bytes().split(b"\0")
+        cmdline = (
+            (
+                proc_of("containers-podman")
+                / str(c.init_pid)
+                / ".."
+                / str(int((proc_of("containers-podman") / str(c.init_pid) / "stat").read_text().split()[3]))
+                / "cmdline"
+            )
+            .read_bytes()
+            .split(b"\0")
+        )
         assert cmdline[cmdline.index(b"-c") + 1].decode() == c.id  # conmon -c agrees with the cgroup
 
 
@@ -99,8 +109,11 @@ def test_unshare_group_is_namespaces_only():
     assert (c.runtime, c.id, c.init_pid, c.pids) == ("namespaces only", None, 700, (700, 701))
     # isolated types, computed from the fixture's own links against pid 1's
     base = proc_of("containers-unshare")
-    differ = sorted(t for t in os.listdir(base / "700" / "ns")
-                    if os.readlink(base / "700" / "ns" / t) != os.readlink(base / "1" / "ns" / t))
+    differ = sorted(
+        t
+        for t in os.listdir(base / "700" / "ns")
+        if os.readlink(base / "700" / "ns" / t) != os.readlink(base / "1" / "ns" / t)
+    )
     assert list(c.isolated) == differ == ["net", "uts"]
 
 
@@ -155,7 +168,8 @@ def test_cli_exit_codes_and_json_on_fixture(nsview_cmd):
     data = json.loads(r.stdout)
     assert r.returncode == 0
     assert [(c["runtime"], c["name"], c["init_pid"], c["processes"]) for c in data["containers"]] == [
-        ("docker", "cache", 121, 1), ("docker", "web", 111, 3)
+        ("docker", "cache", 121, 1),
+        ("docker", "web", 111, 3),
     ]
     assert data["host_reference"]["source"] == "pid 1"
     r = nsview_cmd("ps", "--runtime", "lxc", "--json", "--proc-root", str(proc_of("containers-lxc")))

@@ -43,7 +43,8 @@ def unshare_pid_tree(tmp_path) -> Path:
 
 def differing(proc: Path, pid: str) -> set[str]:
     return {
-        t for t in os.listdir(proc / pid / "ns")
+        t
+        for t in os.listdir(proc / pid / "ns")
         if os.readlink(proc / pid / "ns" / t) != os.readlink(proc / "1" / "ns" / t)
     }
 
@@ -68,7 +69,13 @@ def test_bare_groups_joins_parent_and_same_namespaces():
     # 10 -> 11 -> 12 is one unshare subtree; 20 (parent 1, a host shell) entered 10's
     # namespaces with nsenter; 30 is an unrelated unshare
     parent = {10: 5, 11: 10, 12: 11, 20: 1, 30: 6}
-    diff = {10: ("mnt:[1]",), 11: ("mnt:[1]", "pid:[2]"), 12: ("mnt:[1]", "pid:[2]"), 20: ("mnt:[1]",), 30: ("net:[3]",)}
+    diff = {
+        10: ("mnt:[1]",),
+        11: ("mnt:[1]", "pid:[2]"),
+        12: ("mnt:[1]", "pid:[2]"),
+        20: ("mnt:[1]",),
+        30: ("net:[3]",),
+    }
     assert bare_groups(parent, diff) == [[10, 11, 12, 20], [30]]
 
 

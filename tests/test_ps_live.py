@@ -128,7 +128,9 @@ def test_ps_cli_while_containers_stop(nsview_cmd, docker_run):
     """End to end: stop a container while `nsview ps` runs; whatever the interleaving, no
     traceback and no row for a pid that is gone by the time the row is printed."""
     info = docker_run()
-    proc = subprocess.Popen(["docker", "kill", info["Id"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["docker", "kill", info["Id"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     r = nsview_cmd("ps", "--json")
     proc.wait()
     assert r.returncode == 0 and "Traceback" not in r.stderr
@@ -254,9 +256,13 @@ def test_cgroup2_freeze_shows_paused(nsview_cmd, spawn, cgroup2_dir):
         Path(os.path.join(cgroup2_dir, "cgroup.procs")).write_text(str(pid))
     Path(os.path.join(cgroup2_dir, "cgroup.freeze")).write_text("1")
     live.wait_for(lambda: "frozen 1" in Path(os.path.join(cgroup2_dir, "cgroup.events")).read_text())
-    row = next(c for c in ps_json(nsview_cmd, "--runtime", "namespaces")["containers"] if c["init_pid"] == p.pid)
+    row = next(
+        c for c in ps_json(nsview_cmd, "--runtime", "namespaces")["containers"] if c["init_pid"] == p.pid
+    )
     assert (row["state"], row["frozen"]) == ("paused", True)
     Path(os.path.join(cgroup2_dir, "cgroup.freeze")).write_text("0")
     live.wait_for(lambda: "frozen 0" in Path(os.path.join(cgroup2_dir, "cgroup.events")).read_text())
-    row = next(c for c in ps_json(nsview_cmd, "--runtime", "namespaces")["containers"] if c["init_pid"] == p.pid)
+    row = next(
+        c for c in ps_json(nsview_cmd, "--runtime", "namespaces")["containers"] if c["init_pid"] == p.pid
+    )
     assert (row["state"], row["frozen"]) == ("sleeping", False)

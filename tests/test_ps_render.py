@@ -50,12 +50,40 @@ def big_pid_scan() -> ContainerScan:
     (HARDENING #24) and a containerd namespace/id."""
     host = HostReference(1, "pid 1", {})
     rows = (
-        Container("docker", "a" * 64, "web-frontend-1", 27772, (27772, 27790), isolated=("ipc", "mnt", "net", "pid", "uts"),
-                  hostname="a-rather-long-hostname.example", rootfs_type="overlay", state="sleeping"),
-        Container("containerd", "web1", None, 4194301, (4194301,), namespace="acme",
-                  isolated=("ipc", "mnt", "net", "pid", "uts"), hostname="h", rootfs_type="overlay", state="paused"),
-        Container("namespaces only", None, None, 4194303, (4194303, 4194304), isolated=("mnt", "net", "pid", "uts"),
-                  hostname="vm", rootfs_type="ext4", state="sleeping"),
+        Container(
+            "docker",
+            "a" * 64,
+            "web-frontend-1",
+            27772,
+            (27772, 27790),
+            isolated=("ipc", "mnt", "net", "pid", "uts"),
+            hostname="a-rather-long-hostname.example",
+            rootfs_type="overlay",
+            state="sleeping",
+        ),
+        Container(
+            "containerd",
+            "web1",
+            None,
+            4194301,
+            (4194301,),
+            namespace="acme",
+            isolated=("ipc", "mnt", "net", "pid", "uts"),
+            hostname="h",
+            rootfs_type="overlay",
+            state="paused",
+        ),
+        Container(
+            "namespaces only",
+            None,
+            None,
+            4194303,
+            (4194303, 4194304),
+            isolated=("mnt", "net", "pid", "uts"),
+            hostname="vm",
+            rootfs_type="ext4",
+            state="sleeping",
+        ),
     )
     return ContainerScan(rows, host, scanned=10)
 
@@ -124,7 +152,14 @@ def test_too_narrow_for_the_kept_columns_folds_never_cuts():
 
 
 def test_drop_order_is_rootfs_then_hostname_then_isolated():
-    natural = {k: len(h) for h, k in COLUMNS} | {"runtime": 15, "short_id": 12, "name": 14, "init_pid": 7, "hostname": 30, "isolated": 19}
+    natural = {k: len(h) for h, k in COLUMNS} | {
+        "runtime": 15,
+        "short_id": 12,
+        "name": 14,
+        "init_pid": 7,
+        "hostname": 30,
+        "isolated": 19,
+    }
     full = sum(natural.values()) + 2 * (len(natural) - 1)
     widths, hidden = fit_columns(natural, full)
     assert hidden == () and widths == natural

@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 
-
 pytestmark = [pytest.mark.live]
 
 

@@ -19,15 +19,31 @@ UID = "1b6f0d52-3a4e-4c2f-9f7a-0123456789ab"
         (f"/system.slice/docker-{H}.scope", "docker", H, None, None),  # systemd driver
         (f"/machine.slice/libpod-{H}.scope", "podman", H, None, None),
         (f"/machine.slice/libpod-{H}.scope/container", "podman", H, None, None),  # podman --cgroupns
-        (f"/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-{H}.scope", "podman", H, None, None),
+        (
+            f"/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-{H}.scope",
+            "podman",
+            H,
+            None,
+            None,
+        ),
         (f"/libpod_parent/libpod-{H}", "podman", H, None, None),
         (f"/machine.slice/crio-{H}.scope", "cri-o", H, None, None),
         (
             "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-            + UID.replace("-", "_") + f".slice/cri-containerd-{H}.scope",
-            "kubernetes", H, "containerd", UID,
+            + UID.replace("-", "_")
+            + f".slice/cri-containerd-{H}.scope",
+            "kubernetes",
+            H,
+            "containerd",
+            UID,
         ),
-        ("/kubepods.slice/kubepods-pod" + UID.replace("-", "_") + f".slice/crio-{H}.scope", "kubernetes", H, "cri-o", UID),
+        (
+            "/kubepods.slice/kubepods-pod" + UID.replace("-", "_") + f".slice/crio-{H}.scope",
+            "kubernetes",
+            H,
+            "cri-o",
+            UID,
+        ),
         (f"/kubepods/burstable/pod{UID}/{H}", "kubernetes", H, None, UID),
         (f"/kubepods/pod{UID}/{H}", "kubernetes", H, None, UID),  # guaranteed QoS: no class dir
         ("/lxc.payload.web1", "lxc", "web1", None, None),

@@ -100,7 +100,10 @@ def test_edge_fixture_is_what_the_generator_writes(tmp_path):
     """The committed hand-made tree is reproducible from its generator (no hand edits)."""
     import filecmp
 
-    subprocess.run([sys.executable, str(HERE.parent / "scripts" / "make_edge_fixture.py"), str(tmp_path / "e")], check=True)
+    subprocess.run(
+        [sys.executable, str(HERE.parent / "scripts" / "make_edge_fixture.py"), str(tmp_path / "e")],
+        check=True,
+    )
     fresh = tmp_path / "e" / "proc"
     for path in sorted(EDGE.rglob("*")):
         twin = fresh / path.relative_to(EDGE)

@@ -197,9 +197,10 @@ def test_containerd_container_shows_namespace_and_id(nsview_cmd, ctr_run):
     assert init["container"]["id"] == cid
     shim = node_of(data, init["ppid"])
     assert shim["args"] == psutil.Process(shim["pid"]).cmdline()
-    assert f"container {cid[:12]} (containerd namespace {namespace})" in nsview_cmd(
-        "tree", str(pid), "--no-color"
-    ).stdout
+    assert (
+        f"container {cid[:12]} (containerd namespace {namespace})"
+        in nsview_cmd("tree", str(pid), "--no-color").stdout
+    )
 
 
 # ---- kernel threads, zombies, missing pids, threads -------------------------------------
@@ -290,7 +291,9 @@ def test_thread_in_other_namespace_and_tid_target(nsview_cmd, spawn):
     p = spawn([sys.executable, "-c", THREADED])
     tids = live.wait_for(lambda: [int(t) for t in os.listdir(f"/proc/{p.pid}/task") if int(t) != p.pid])
     tid = tids[0]
-    live.wait_for(lambda: os.readlink(f"/proc/{p.pid}/task/{tid}/ns/uts") != os.readlink(f"/proc/{p.pid}/ns/uts"))
+    live.wait_for(
+        lambda: os.readlink(f"/proc/{p.pid}/task/{tid}/ns/uts") != os.readlink(f"/proc/{p.pid}/ns/uts")
+    )
 
     data = tree_json(nsview_cmd, p.pid)
     node = node_of(data, p.pid)
@@ -328,7 +331,9 @@ def test_descendants_all_levels_and_depth(nsview_cmd, spawn):
 
     d0 = node_of(tree_json(nsview_cmd, top.pid, "--depth", "0"), top.pid)
     assert d0["children"] == [] and d0["children_elided"] == 2
-    assert "2 child(ren) not shown (--depth)" in nsview_cmd("tree", str(top.pid), "-d", "0", "--no-color").stdout
+    assert (
+        "2 child(ren) not shown (--depth)" in nsview_cmd("tree", str(top.pid), "-d", "0", "--no-color").stdout
+    )
 
 
 # ---- hostile names (HARDENING rule 1, row 21) ---------------------------------------------
@@ -369,7 +374,7 @@ def test_hostile_names_json_keeps_raw_values(nsview_cmd, hostile):
     assert "\x1b" not in r.stdout and "\x07" not in r.stdout  # JSON-escaped on the wire
     node = node_of(json.loads(r.stdout), hostile)
     assert node["name"] == HOSTILE_COMM
-    assert node["args"][-len(HOSTILE_ARGS):] == HOSTILE_ARGS
+    assert node["args"][-len(HOSTILE_ARGS) :] == HOSTILE_ARGS
     assert node["args"] == psutil.Process(hostile).cmdline()
 
 
@@ -381,8 +386,14 @@ def test_unshare_below_an_unreadable_root_still_shows_what_it_entered(nsview_cmd
     marker = str(5000 + os.getpid() % 1000)  # a sleep length nothing else uses
     subprocess.run(["setsid", "-f", "unshare", "--uts", "--net", "--fork", "sleep", marker], check=True)
     top = live.wait_for(
-        lambda: next((p.pid for p in psutil.process_iter(["cmdline"])
-                      if p.info["cmdline"] == ["unshare", "--uts", "--net", "--fork", "sleep", marker]), None)
+        lambda: next(
+            (
+                p.pid
+                for p in psutil.process_iter(["cmdline"])
+                if p.info["cmdline"] == ["unshare", "--uts", "--net", "--fork", "sleep", marker]
+            ),
+            None,
+        )
     )
     try:
         data = tree_json(nsview_cmd, top)

@@ -66,7 +66,9 @@ _VALUE_CAP = 1024 * 1024
 # old kernels and libraries write LONG_MAX itself. Every power-of-two page size Linux supports
 # (4 KiB .. 256 KiB) is covered. v2 writes "max"; v1 cpu.cfs_quota_us writes "-1".
 LONG_MAX = 2**63 - 1
-UNLIMITED_SENTINELS = frozenset({(LONG_MAX // ps) * ps for ps in (1 << s for s in range(12, 19))} | {LONG_MAX})
+UNLIMITED_SENTINELS = frozenset(
+    {(LONG_MAX // ps) * ps for ps in (1 << s for s in range(12, 19))} | {LONG_MAX}
+)
 _INT = re.compile(r"-?[0-9]+")
 
 # Limit files the kernel does not create in a hierarchy's root cgroup (CFTYPE_NOT_ON_ROOT in
@@ -250,7 +252,9 @@ def detect_mode(mounts: tuple[CgroupMount, ...], magic: int | None) -> tuple[str
     host); otherwise the mounts decide: v1 controllers plus a cgroup2 mount is hybrid."""
     v1 = [m for m in mounts if m.version == 1 and any(not c.startswith("name=") for c in m.controllers)]
     v2 = [m for m in mounts if m.version == 2]
-    kind = {CGROUP2_SUPER_MAGIC: "cgroup2", CGROUP_SUPER_MAGIC: "cgroup", TMPFS_MAGIC: "tmpfs"}.get(magic or -1)
+    kind = {CGROUP2_SUPER_MAGIC: "cgroup2", CGROUP_SUPER_MAGIC: "cgroup", TMPFS_MAGIC: "tmpfs"}.get(
+        magic or -1
+    )
     evidence: list[str] = []
     if kind:
         evidence.append(f"statfs(/sys/fs/cgroup) is {kind}")
@@ -271,7 +275,9 @@ def detect_mode(mounts: tuple[CgroupMount, ...], magic: int | None) -> tuple[str
     return mode, "; ".join(evidence)
 
 
-def _pick_mount(candidates: list[CgroupMount], parts: tuple[str, ...]) -> tuple[CgroupMount, tuple[str, ...]] | None:
+def _pick_mount(
+    candidates: list[CgroupMount], parts: tuple[str, ...]
+) -> tuple[CgroupMount, tuple[str, ...]] | None:
     """The mount through which a cgroup is reachable, and the cgroup's path below its root.
     Prefer /sys/fs/cgroup, then the widest root (more ancestors visible)."""
     best: tuple[tuple[int, int], CgroupMount, tuple[str, ...]] | None = None
@@ -310,13 +316,22 @@ def place(
         why = v2_enabled(placed.directory or "", resource)
         if why:
             return Placement(
-                resource, 2, resource, unified.hierarchy_id, unified.path, placed.cgroup,
-                placed.mount_point, placed.directory, why,
+                resource,
+                2,
+                resource,
+                unified.hierarchy_id,
+                unified.path,
+                placed.cgroup,
+                placed.mount_point,
+                placed.directory,
+                why,
             )
     return placed
 
 
-def placement_for(resource: str, version: int, ctrl: str, mb: CgroupMembership, cands: list[CgroupMount]) -> Placement:
+def placement_for(
+    resource: str, version: int, ctrl: str, mb: CgroupMembership, cands: list[CgroupMount]
+) -> Placement:
     """Where membership ``mb`` of controller ``ctrl`` lives on disk, among the candidate mounts
     of its hierarchy (also used for controllers nsview reads but does not report, e.g. freezer)."""
     base = dict(version=version, controller=ctrl, hierarchy_id=mb.hierarchy_id, path=mb.path)
@@ -326,7 +341,9 @@ def placement_for(resource: str, version: int, ctrl: str, mb: CgroupMembership, 
     picked = _pick_mount(cands, parts)
     if picked is None:
         return Placement(
-            resource, **base, cgroup=_join(parts),
+            resource,
+            **base,
+            cgroup=_join(parts),
             reason="cgroup is outside every mount of its hierarchy (another cgroup namespace?)",
         )
     mount, rest = picked
@@ -492,12 +509,16 @@ def _cpu(f: _Files, d: str, version: int) -> CpuInfo:
 def _cpuset(f: _Files, d: str, version: int) -> CpusetInfo:
     if version == 1:
         return CpusetInfo(
-            f.word(d, "cpuset.cpus"), f.word(d, "cpuset.mems"),
-            f.word(d, "cpuset.effective_cpus"), f.word(d, "cpuset.effective_mems"),
+            f.word(d, "cpuset.cpus"),
+            f.word(d, "cpuset.mems"),
+            f.word(d, "cpuset.effective_cpus"),
+            f.word(d, "cpuset.effective_mems"),
         )
     return CpusetInfo(
-        f.word(d, "cpuset.cpus"), f.word(d, "cpuset.mems"),
-        f.word(d, "cpuset.cpus.effective"), f.word(d, "cpuset.mems.effective"),
+        f.word(d, "cpuset.cpus"),
+        f.word(d, "cpuset.mems"),
+        f.word(d, "cpuset.cpus.effective"),
+        f.word(d, "cpuset.mems.effective"),
     )
 
 
@@ -510,7 +531,12 @@ def _io(f: _Files, d: str, version: int) -> IoInfo:
         limits = f.value(d, "io.max", parse_io_max) or ()
         return IoInfo(tuple(lim for lim in limits if _any_set(lim)), f.value(d, "io.weight", parse_weight))
     per_dev: dict[str, dict[str, Limit]] = {}
-    for key, name in (("rbps", "read_bps"), ("wbps", "write_bps"), ("riops", "read_iops"), ("wiops", "write_iops")):
+    for key, name in (
+        ("rbps", "read_bps"),
+        ("wbps", "write_bps"),
+        ("riops", "read_iops"),
+        ("wiops", "write_iops"),
+    ):
         fname = f"blkio.throttle.{name}_device"
         for dev, lim in (f.value(d, fname, lambda t, n=fname: parse_blkio_throttle(t, n)) or {}).items():
             per_dev.setdefault(dev, {})[key] = lim
@@ -630,7 +656,7 @@ def collect_cgroup(
         # namespace; "/.." means nsview itself runs inside one.
         notes.append(
             "nsview runs inside a cgroup namespace: cgroup paths are relative to its root "
-            "(\"/..\" climbs above it); run nsview from the host's cgroup namespace for full paths"
+            '("/.." climbs above it); run nsview from the host\'s cgroup namespace for full paths'
         )
 
     sections: dict[str, object] = {}
@@ -651,7 +677,11 @@ def collect_cgroup(
             name = "memory.limit_in_bytes" if v == 1 else "memory.max"
             _put(effective, "memory", _effective(f, chain, lambda x: f.limit(x, name)))
             swap_name = "memory.memsw.limit_in_bytes" if v == 1 else "memory.swap.max"
-            _put(effective, "memsw" if v == 1 else "swap", _effective(f, chain, lambda x: f.limit(x, swap_name)))
+            _put(
+                effective,
+                "memsw" if v == 1 else "swap",
+                _effective(f, chain, lambda x: f.limit(x, swap_name)),
+            )
         elif p.resource == "cpu":
             sections["cpu"] = _cpu(f, d, v)
             _put(effective, "cpu", _effective_cpu(f, chain, v))
@@ -673,13 +703,21 @@ def collect_cgroup(
         _put(effective, "swap", _derived(effective["memsw"], effective["memory"], _difference))
     elif "memory" in effective and "swap" in effective:
         derived = "memsw"
-        _put(effective, "memsw", _derived(effective["swap"], effective["memory"], lambda sw, mem: _sum(mem, sw)))
+        _put(
+            effective,
+            "memsw",
+            _derived(effective["swap"], effective["memory"], lambda sw, mem: _sum(mem, sw)),
+        )
 
     if gone:
         if not proc.pid_exists(pid):
-            raise NoSuchProcess(pid, f"process {pid} exited while its cgroups were being read (container stopped?)")
+            raise NoSuchProcess(
+                pid, f"process {pid} exited while its cgroups were being read (container stopped?)"
+            )
         for cg in dict.fromkeys(gone):
-            notes.append(f"cgroup {cg} is gone: it was removed while being read (container stopped?); values missing")
+            notes.append(
+                f"cgroup {cg} is gone: it was removed while being read (container stopped?); values missing"
+            )
 
     host_memory = None
     try:
@@ -706,7 +744,9 @@ def collect_cgroup(
     for key, label in _LABELS.items():
         eff = effective.get(key)
         if key != derived and eff is not None and not eff.own and eff.cgroup is not None:
-            notes.append(f"{label} is limited by ancestor cgroup {eff.cgroup}, not by the process's own cgroup")
+            notes.append(
+                f"{label} is limited by ancestor cgroup {eff.cgroup}, not by the process's own cgroup"
+            )
     if report.above_physical_memory:
         notes.append("the effective memory limit is above the host's physical memory (MemTotal)")
     if notes != list(report.notes):

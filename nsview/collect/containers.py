@@ -78,7 +78,7 @@ class _Seen:
 
 def _refs(links: dict[str, str]) -> dict[str, NamespaceRef]:
     out: dict[str, NamespaceRef] = {}
-    for name, text in links.items():
+    for text in links.values():
         try:
             ref = parse_ns_link(text)
         except NsviewError:
@@ -197,12 +197,15 @@ def scan_containers(
             groups.setdefault(key, []).append(pid)
         elif rec.differs and not rec.zombie and host.namespaces:
             unclaimed[pid] = tuple(
-                text for name, text in sorted(rec.links.items())
+                text
+                for name, text in sorted(rec.links.items())
                 if name in host_raw and host_raw[name] != text
             )
         elif rec.ns_failed and not rec.zombie:
             # neither its namespaces nor its cgroup placed it: we cannot say what it is
-            unreadable["namespaces: permission denied"] = unreadable.get("namespaces: permission denied", 0) + 1
+            unreadable["namespaces: permission denied"] = (
+                unreadable.get("namespaces: permission denied", 0) + 1
+            )
     # "namespaces only": bare unshare groups no engine claims, one per process subtree
     for members in bare_groups({p: seen[p].ppid for p in unclaimed}, unclaimed):
         key = ("namespaces only", members[0])
@@ -233,10 +236,16 @@ def scan_containers(
             # the group isolates what any of its processes does: `unshare --pid --fork` puts
             # only the child in the new pid namespace, not the unshare process (the init)
             # (compared as the kernel's text: parsing 8 links of thousands of members shows)
-            isolated = tuple(sorted({
-                name[3:] for p in members for name, text in seen[p].links.items()
-                if host_raw.get(name, text) != text
-            }))
+            isolated = tuple(
+                sorted(
+                    {
+                        name[3:]
+                        for p in members
+                        for name, text in seen[p].links.items()
+                        if host_raw.get(name, text) != text
+                    }
+                )
+            )
         containers.append(
             Container(
                 runtime=runtime,
@@ -286,7 +295,10 @@ def scan_containers(
         scanned=len(pids),
         vanished=vanished,
         unreadable=sum(unreadable.values()),
-        unreadable_why=tuple(f"{why} ({permission_hint()})" if "permission denied" in why else why for why in sorted(unreadable)),
+        unreadable_why=tuple(
+            f"{why} ({permission_hint()})" if "permission denied" in why else why
+            for why in sorted(unreadable)
+        ),
         notes=tuple(notes),
     )
 
@@ -306,7 +318,9 @@ def _read_one(proc: ProcFS, pid: int, host_raw: dict[str, str], seen: dict[int, 
         return None  # always in the initial namespaces; never a container's
     # compare the kernel's text ("net:[4026531833]") as is; parse only what is shown later
     differs = any(host_raw.get(name, text) != text for name, text in found.items())
-    rec = _Seen(pid, stat.ppid, stat.comm, stat.starttime, stat.zombie, stat.state, found, bool(failed), differs)
+    rec = _Seen(
+        pid, stat.ppid, stat.comm, stat.starttime, stat.zombie, stat.state, found, bool(failed), differs
+    )
     if stat.zombie:
         rec.differs = False  # a zombie's links are mostly gone; it cannot define a group
     parent = seen.get(stat.ppid)
@@ -495,11 +509,21 @@ class _Freezer:
         answers: list[tuple[str | None, str | None]] = []
         for mb in memberships:
             if mb.hierarchy_id != 0 and "freezer" in mb.controllers and v1:
-                answers.append(self._read(placement_for("freezer", 1, "freezer", mb, v1), "freezer.state", parse_freezer_state))
+                answers.append(
+                    self._read(
+                        placement_for("freezer", 1, "freezer", mb, v1), "freezer.state", parse_freezer_state
+                    )
+                )
                 break
         unified = next((mb for mb in memberships if mb.unified), None)
         if unified is not None and v2:
-            answers.append(self._read(placement_for("freezer", 2, "freezer", unified, v2), "cgroup.events", parse_cgroup_events_frozen))
+            answers.append(
+                self._read(
+                    placement_for("freezer", 2, "freezer", unified, v2),
+                    "cgroup.events",
+                    parse_cgroup_events_frozen,
+                )
+            )
         for word in ("frozen", "freezing", "thawed"):
             if any(state == word for state, _ in answers):
                 return word, None
@@ -555,7 +579,7 @@ def memory_from_report(report) -> tuple[MemoryLimit | None, str | None]:
 
 
 def _hostnames(
-    proc: ProcFS, containers: list[Container], seen: dict[int, "_Seen"]
+    proc: ProcFS, containers: list[Container], seen: dict[int, _Seen]
 ) -> dict[int, tuple[str | None, str | None]]:
     """(hostname, why not) per init pid: the kernel's hostname of each UTS namespace, asked
     once per namespace, all by one forked child (see nsview.enter)."""
@@ -568,7 +592,7 @@ def _hostnames(
     leaders = [pids[0] for pids in by_ns.values()]
     answers = read_uts_each(proc, [(pid, seen[pid].starttime) for pid in leaders])
     out: dict[int, tuple[str | None, str | None]] = {}
-    for pids, answer in zip(by_ns.values(), answers):
+    for pids, answer in zip(by_ns.values(), answers, strict=True):
         if isinstance(answer, NoSuchProcess):
             value: tuple[str | None, str | None] = (None, "process exited")
         elif isinstance(answer, NsviewError):

@@ -113,7 +113,9 @@ def collect_diff(
         return {"namespace": ns_type, "shared": by_type.get(ns_type)}
 
     user_maps = Pair(
-        _read(lambda: read_user_maps(proc, ref.pid)), _read(lambda: read_user_maps(proc, tgt.pid)), **ns("user")
+        _read(lambda: read_user_maps(proc, ref.pid)),
+        _read(lambda: read_user_maps(proc, tgt.pid)),
+        **ns("user"),
     )
 
     from nsview.collect.net import read_network
@@ -166,7 +168,7 @@ def _namespace_rows(proc: ProcFS, ref: Process, tgt: Process) -> tuple[Namespace
     rows = []
     for ns_type in NAMESPACE_TYPES:
         readings = []
-        for (found, failed, whole), p in zip(sides, (ref, tgt)):
+        for (found, failed, whole), p in zip(sides, (ref, tgt), strict=True):
             if ns_type in found:
                 readings.append(Reading(found[ns_type]))
             elif whole:
@@ -210,10 +212,16 @@ def _mounts(
         root = _root_mount(mounts)
         rootfs = None
         if root is not None:
-            overlay = decode_overlay(root, host=host, host_mounts=host_mounts) if root.fstype == "overlay" else None
+            overlay = (
+                decode_overlay(root, host=host, host_mounts=host_mounts) if root.fstype == "overlay" else None
+            )
             rootfs = RootFS(root, overlay)
         others = {_mount_key(m) for m in (other.value or ())}
-        only = tuple(m for m in mounts if m is not root and _mount_key(m) not in others) if other.value is not None else ()
+        only = (
+            tuple(m for m in mounts if m is not root and _mount_key(m) not in others)
+            if other.value is not None
+            else ()
+        )
         return Reading(MountView(root=rootfs, count=len(mounts), only_here=only))
 
     return Pair(view(ref_table, tgt_table), view(tgt_table, ref_table))
@@ -244,12 +252,16 @@ def _limits(proc: ProcFS, sys: SysFS, pid: int, own_mounts: tuple[Mount, ...]) -
     placement = report.placement("memory")
     files = []
     if placement and placement.directory:
-        files.append(placement.directory + ("/memory.limit_in_bytes" if placement.version == 1 else "/memory.max"))
+        files.append(
+            placement.directory + ("/memory.limit_in_bytes" if placement.version == 1 else "/memory.max")
+        )
     cgroup = placement.cgroup if placement and placement.cgroup else ""
     return Limits(cgroup=cgroup or "", rows=tuple(rows), files=tuple(files))
 
 
-def _classic(target: int, ref_pid: int, role: str, limits: Pair[Limits], mounts: Pair[MountView]) -> dict[str, str]:
+def _classic(
+    target: int, ref_pid: int, role: str, limits: Pair[Limits], mounts: Pair[MountView]
+) -> dict[str, str]:
     """The commands a person would type to check each section by hand. Against the host, the
     host side is plain ``hostname``, ``ip addr``...; with --against, both pids are named."""
     t, r = str(target), str(ref_pid)
@@ -287,7 +299,9 @@ def _classic(target: int, ref_pid: int, role: str, limits: Pair[Limits], mounts:
     else:
         limits_line = f"cat {tfile}" if tfile else both("cat /proc/{}/cgroup")
     return {
-        "namespaces": both("lsns -p {}") + f"   (or: ls -l /proc/{t}/ns" + (f" /proc/{r}/ns)" if against else ")"),
+        "namespaces": both("lsns -p {}")
+        + f"   (or: ls -l /proc/{t}/ns"
+        + (f" /proc/{r}/ns)" if against else ")"),
         "user_maps": both("cat /proc/{0}/uid_map /proc/{0}/gid_map"),
         "uts": both("nsenter -t {} -u hostname", "hostname"),
         "network": both("nsenter -t {0} -n ip addr; nsenter -t {0} -n ip route", "ip addr; ip route"),

@@ -23,9 +23,7 @@ _OCTAL = re.compile(rb"\\([0-7]{3})")
 
 
 def unescape(field: bytes) -> str:
-    return _OCTAL.sub(lambda m: bytes([int(m.group(1), 8) & 0xFF]), field).decode(
-        "utf-8", "backslashreplace"
-    )
+    return _OCTAL.sub(lambda m: bytes([int(m.group(1), 8) & 0xFF]), field).decode("utf-8", "backslashreplace")
 
 
 def split_options(field: bytes) -> tuple[str, ...]:

@@ -42,12 +42,27 @@ RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6
 _OPERSTATE = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")
 # <linux/if.h> IFF_* flags worth showing, in `ip link` order.
 _IFF = (
-    (0x8, "LOOPBACK"), (0x2, "BROADCAST"), (0x10, "POINTOPOINT"), (0x1000, "MULTICAST"),
-    (0x80, "NOARP"), (0x1, "UP"), (0x10000, "LOWER_UP"),
+    (0x8, "LOOPBACK"),
+    (0x2, "BROADCAST"),
+    (0x10, "POINTOPOINT"),
+    (0x1000, "MULTICAST"),
+    (0x80, "NOARP"),
+    (0x1, "UP"),
+    (0x10000, "LOWER_UP"),
 )
 _SCOPE = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
-_RTN = {1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole",
-        7: "unreachable", 8: "prohibit", 9: "throw", 10: "nat"}
+_RTN = {
+    1: "unicast",
+    2: "local",
+    3: "broadcast",
+    4: "anycast",
+    5: "multicast",
+    6: "blackhole",
+    7: "unreachable",
+    8: "prohibit",
+    9: "throw",
+    10: "nat",
+}
 
 
 def _align(n: int) -> int:
@@ -58,12 +73,16 @@ def dump_requests() -> tuple[bytes, ...]:
     """The three dump requests (links, then addresses, then routes; all families)."""
     out = []
     for seq, (msg_type, body) in enumerate(
-        ((RTM_GETLINK, _IFINFOMSG.pack(0, 0, 0, 0, 0)),
-         (RTM_GETADDR, _IFADDRMSG.pack(0, 0, 0, 0, 0)),
-         (RTM_GETROUTE, _RTMSG.pack(0, 0, 0, 0, 0, 0, 0, 0, 0))),
+        (
+            (RTM_GETLINK, _IFINFOMSG.pack(0, 0, 0, 0, 0)),
+            (RTM_GETADDR, _IFADDRMSG.pack(0, 0, 0, 0, 0)),
+            (RTM_GETROUTE, _RTMSG.pack(0, 0, 0, 0, 0, 0, 0, 0, 0)),
+        ),
         start=1,
     ):
-        out.append(_NLMSGHDR.pack(_NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body)
+        out.append(
+            _NLMSGHDR.pack(_NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body
+        )
     return tuple(out)
 
 
@@ -176,8 +195,17 @@ def parse_rtnetlink(data: bytes) -> NetworkInfo:
                 # IPv4: IFA_LOCAL is the interface's own address (IFA_ADDRESS the peer on ptp links).
                 raw = a.get(IFA_LOCAL, a.get(IFA_ADDRESS))
                 fam = socket.AF_INET if family == socket.AF_INET else socket.AF_INET6
-                addrs.append((index, NetAddress(4 if family == socket.AF_INET else 6, _ip(fam, raw) or "",
-                                                prefixlen, _SCOPE.get(scope, str(scope)))))
+                addrs.append(
+                    (
+                        index,
+                        NetAddress(
+                            4 if family == socket.AF_INET else 6,
+                            _ip(fam, raw) or "",
+                            prefixlen,
+                            _SCOPE.get(scope, str(scope)),
+                        ),
+                    )
+                )
             elif msg_type == RTM_NEWROUTE:
                 fields = _RTMSG.unpack_from(data, body)
                 raw_routes.append((fields[0], _attrs(data, body + _RTMSG.size, end), fields))
@@ -196,20 +224,22 @@ def parse_rtnetlink(data: bytes) -> NetworkInfo:
         for index, link in sorted(links.items())
     )
     routes = []
-    for family, a, (fam, dst_len, _s, _tos, table8, _proto, _scope, rtype, _fl) in raw_routes:
+    for family, a, (_fam, dst_len, _s, _tos, table8, _proto, _scope, rtype, _fl) in raw_routes:
         table = _u32(a.get(RTA_TABLE)) or table8
         if table != MAIN_TABLE or family not in (socket.AF_INET, socket.AF_INET6):
             continue
         dst = _ip(family, a.get(RTA_DST))
         oif = _u32(a.get(RTA_OIF))
-        routes.append(NetRoute(
-            family=4 if family == socket.AF_INET else 6,
-            destination="default" if dst_len == 0 else f"{dst}/{dst_len}",
-            gateway=_ip(family, a.get(RTA_GATEWAY)),
-            device=names.get(oif) if oif is not None else None,
-            table=table,
-            type=_RTN.get(rtype, str(rtype)),
-            metric=_u32(a.get(RTA_PRIORITY)),
-            prefsrc=_ip(family, a.get(RTA_PREFSRC)),
-        ))
+        routes.append(
+            NetRoute(
+                family=4 if family == socket.AF_INET else 6,
+                destination="default" if dst_len == 0 else f"{dst}/{dst_len}",
+                gateway=_ip(family, a.get(RTA_GATEWAY)),
+                device=names.get(oif) if oif is not None else None,
+                table=table,
+                type=_RTN.get(rtype, str(rtype)),
+                metric=_u32(a.get(RTA_PRIORITY)),
+                prefsrc=_ip(family, a.get(RTA_PREFSRC)),
+            )
+        )
     return NetworkInfo(interfaces=interfaces, routes=tuple(routes), errors=tuple(errors))

@@ -72,7 +72,9 @@ def decode_overlay(mount: Mount, *, host: KernelFS, host_mounts: tuple[Mount, ..
     notes: list[str] = []
 
     merged = _merged_dir(mount, host_mounts)
-    relative = any(not spec.startswith("/") for spec, _ in specs) or (upper is not None and not upper.startswith("/"))
+    relative = any(not spec.startswith("/") for spec, _ in specs) or (
+        upper is not None and not upper.startswith("/")
+    )
 
     # Which engine laid this out, and where its data root is.
     driver, data_root = "overlay", None
@@ -88,9 +90,13 @@ def decode_overlay(mount: Mount, *, host: KernelFS, host_mounts: tuple[Mount, ..
     if relative and data_root is None:
         data_root = _root_from_merged(upper, merged)
         if data_root is None:
-            notes.append("relative layer paths, and the data root is unknown (the host does not show the merged mount)")
+            notes.append(
+                "relative layer paths, and the data root is unknown (the host does not show the merged mount)"
+            )
         else:
-            notes.append(f"relative layer paths resolved against the data root {data_root} (from the merged dir)")
+            notes.append(
+                f"relative layer paths resolved against the data root {data_root} (from the merged dir)"
+            )
 
     def absolute(path: str | None) -> str | None:
         if path is None or path.startswith("/"):

@@ -3,7 +3,6 @@ kernel can tell us a process's children directly."""
 
 from __future__ import annotations
 
-
 from nsview.collect.ns import host_reference
 from nsview.collect.process import read_process
 from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
@@ -219,4 +218,3 @@ def _node(
         is_target=is_target,
         children_elided=built.children_elided,
     )
-

@@ -53,9 +53,7 @@ def read_uts(proc: ProcFS, pid: int, *, starttime: int | None = None) -> UtsInfo
     return parse_utsname(run_in_namespace(proc, pid, "uts", _uname_question(), starttime=starttime))
 
 
-def read_uts_each(
-    proc: ProcFS, targets: list[tuple[int, int | None]]
-) -> list[UtsInfo | NsviewError]:
+def read_uts_each(proc: ProcFS, targets: list[tuple[int, int | None]]) -> list[UtsInfo | NsviewError]:
     """read_uts for many (pid, starttime) at once: one child enters each UTS namespace in turn."""
     out: list[UtsInfo | NsviewError] = []
     for answer in run_in_each_namespace(proc, targets, "uts", _uname_question()):

@@ -32,7 +32,9 @@ class Limit:
     def tighter_than(self, other: Limit) -> bool:
         if self.unlimited:
             return False
-        return other.unlimited or (self.value is not None and other.value is not None and self.value < other.value)
+        return other.unlimited or (
+            self.value is not None and other.value is not None and self.value < other.value
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +168,9 @@ class CgroupReport:
     effective: dict[str, EffectiveLimit] = field(default_factory=dict)  # memory, memsw, pids, cpu
     host_memory: int | None = None  # MemTotal from /proc/meminfo, in bytes
     errors: dict[str, str] = field(default_factory=dict)  # file -> why it could not be read
-    gone: tuple[str, ...] = ()  # cgroups removed while being read (the process was moved or its container stopped)
+    gone: tuple[
+        str, ...
+    ] = ()  # cgroups removed while being read (the process was moved or its container stopped)
     notes: tuple[str, ...] = ()
 
     def placement(self, resource: str) -> Placement | None:

@@ -52,6 +52,7 @@ def runtime_filter(values: list[str] | None) -> frozenset[str]:
         raise UsageError(f"unknown --runtime {', '.join(unknown)}; choose from: {choices}")
     return wanted
 
+
 _HEX64 = r"[0-9a-f]{64}"
 _SCOPE = re.compile(rf"^(docker|libpod|crio|cri-containerd)-({_HEX64})\.scope$")
 _HEX_ID = re.compile(rf"^{_HEX64}$")
@@ -125,6 +126,7 @@ def containerd_path(path: str) -> tuple[str, str] | None:
 def pick_cgroup_paths(memberships) -> list[str]:
     """The distinct paths of one /proc/PID/cgroup, in the order most likely to name the
     container: the unified hierarchy, name=systemd, then the v1 controllers."""
+
     def rank(m) -> int:
         if m.hierarchy_id == 0 and not m.controllers:
             return 0
@@ -267,9 +269,7 @@ def bare_groups(parent: dict[int, int], differing: dict[int, tuple[str, ...]]) -
     return sorted(groups.values())
 
 
-def isolated_types(
-    own: dict[str, NamespaceRef], host: dict[str, NamespaceRef]
-) -> tuple[str, ...]:
+def isolated_types(own: dict[str, NamespaceRef], host: dict[str, NamespaceRef]) -> tuple[str, ...]:
     """Namespace types where ``own`` differs from the host reference (both must be known)."""
     return tuple(sorted(t for t, ref in own.items() if t in host and host[t] != ref))
 

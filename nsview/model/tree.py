@@ -12,7 +12,7 @@ from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
 @dataclass(frozen=True, slots=True)
 class TreeNode:
     process: Process
-    children: tuple["TreeNode", ...] = ()
+    children: tuple[TreeNode, ...] = ()
     # namespaces this process is in that differ from the nearest ancestor whose namespace of
     # that type could be read (pstree -S names only types, and skips what it cannot read)
     entered: tuple[NamespaceRef, ...] = ()
@@ -41,9 +41,7 @@ def entered_namespaces(
     own: Mapping[str, NamespaceRef], inherited: Mapping[str, NamespaceRef]
 ) -> tuple[NamespaceRef, ...]:
     """Namespaces in ``own`` that differ from what the ancestors were last known to be in."""
-    return tuple(
-        own[t] for t in NAMESPACE_TYPES if t in own and t in inherited and own[t] != inherited[t]
-    )
+    return tuple(own[t] for t in NAMESPACE_TYPES if t in own and t in inherited and own[t] != inherited[t])
 
 
 def known_namespaces(

@@ -13,6 +13,7 @@ from typing import Any
 from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit
 from nsview.render.units import human_bytes, human_cpus
 
+
 def placement_groups(placements) -> list[list]:
     """Placements that share version, cgroup and availability, in the order first seen."""
     groups: dict[tuple, list] = {}
@@ -121,7 +122,12 @@ def cgroup_to_dict(report: CgroupReport) -> dict[str, Any]:
         },
         "cpuset": None
         if cs is None
-        else {"cpus": cs.cpus, "mems": cs.mems, "effective_cpus": cs.effective_cpus, "effective_mems": cs.effective_mems},
+        else {
+            "cpus": cs.cpus,
+            "mems": cs.mems,
+            "effective_cpus": cs.effective_cpus,
+            "effective_mems": cs.effective_mems,
+        },
         "pids": None if p is None else {"max": _lim(p.max), "current": p.current},
         "io": None
         if io is None
@@ -296,11 +302,19 @@ def render_cgroup(report: CgroupReport):
             quota = Text(f"{human_cpus(c.quota_us.value * 1_000_000 // c.period_us)} CPUs", style="bold")
             quota.append(f"  ({c.quota_us.value} us per {c.period_us} us period)", style="dim")
         e = eff.get("cpu")
-        e_text = None if e is None else (
-            Text("unlimited", style="green") if e.limit.value is None
-            else Text(f"{human_cpus(e.limit.value)} CPUs", style="bold")
+        e_text = (
+            None
+            if e is None
+            else (
+                Text("unlimited", style="green")
+                if e.limit.value is None
+                else Text(f"{human_cpus(e.limit.value)} CPUs", style="bold")
+            )
         )
-        rows = [("quota", quota), ("effective quota", _setter(e, e_text) if e_text else Text("n/a", style="dim"))]
+        rows = [
+            ("quota", quota),
+            ("effective quota", _setter(e, e_text) if e_text else Text("n/a", style="dim")),
+        ]
         if c.shares is not None:
             rows.append(("shares", _plain(c.shares)))
         if c.weight is not None:
@@ -311,21 +325,37 @@ def render_cgroup(report: CgroupReport):
     if cs is None:
         section("cpuset", [("", Text("not available", style="yellow"))])
     else:
-        section("cpuset", [
-            ("cpus", _plain(cs.cpus or None) if cs.cpus else _plain(cs.effective_cpus and f"{cs.effective_cpus} (inherited)")),
-            ("mems", _plain(cs.mems or None) if cs.mems else _plain(cs.effective_mems and f"{cs.effective_mems} (inherited)")),
-        ])
+        section(
+            "cpuset",
+            [
+                (
+                    "cpus",
+                    _plain(cs.cpus or None)
+                    if cs.cpus
+                    else _plain(cs.effective_cpus and f"{cs.effective_cpus} (inherited)"),
+                ),
+                (
+                    "mems",
+                    _plain(cs.mems or None)
+                    if cs.mems
+                    else _plain(cs.effective_mems and f"{cs.effective_mems} (inherited)"),
+                ),
+            ],
+        )
 
     p = report.pids
     if p is None:
         section("pids", [("", Text("not available", style="yellow"))])
     else:
         e = eff.get("pids")
-        section("pids", [
-            ("max", _limit_text(p.max)),
-            ("effective max", _setter(e, _limit_text(e.limit)) if e else Text("n/a", style="dim")),
-            ("current", _plain(p.current)),
-        ])
+        section(
+            "pids",
+            [
+                ("max", _limit_text(p.max)),
+                ("effective max", _setter(e, _limit_text(e.limit)) if e else Text("n/a", style="dim")),
+                ("current", _plain(p.current)),
+            ],
+        )
 
     io = report.io
     if io is None:

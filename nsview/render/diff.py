@@ -54,7 +54,9 @@ def diff_to_dict(c: Comparison) -> dict[str, Any]:
                 ],
             },
             "user_maps": _pair(c.user_maps, _user_maps, c.classic.get("user_maps")),
-            "uts": _pair(c.uts, lambda u: {"hostname": u.hostname, "domainname": u.domainname}, c.classic.get("uts")),
+            "uts": _pair(
+                c.uts, lambda u: {"hostname": u.hostname, "domainname": u.domainname}, c.classic.get("uts")
+            ),
             "network": _pair(c.network, _network, c.classic.get("network")),
             "mounts": _pair(c.mounts, _mount_view, c.classic.get("mounts")),
             "limits": _pair(c.limits, _limits, c.classic.get("limits")),
@@ -146,11 +148,22 @@ def _overlay(o: OverlayRoot) -> dict[str, Any]:
         "driver": o.driver,
         "data_root": o.data_root,
         "lower": [
-            {"spec": layer.spec, "path": layer.path, "error": layer.error, "snapshot": layer.snapshot, "data_only": layer.data_only}
+            {
+                "spec": layer.spec,
+                "path": layer.path,
+                "error": layer.error,
+                "snapshot": layer.snapshot,
+                "data_only": layer.data_only,
+            }
             for layer in o.lower
         ],
         # The four GraphDriver.Data fields, spelled as `docker inspect` spells them.
-        "graphdriver": {"LowerDir": o.lower_dir, "UpperDir": o.upper, "WorkDir": o.work, "MergedDir": o.merged},
+        "graphdriver": {
+            "LowerDir": o.lower_dir,
+            "UpperDir": o.upper,
+            "WorkDir": o.work,
+            "MergedDir": o.merged,
+        },
         "notes": list(o.notes),
     }
 
@@ -159,7 +172,10 @@ def _mount_view(v: MountView) -> dict[str, Any]:
     return {
         "root": None
         if v.root is None
-        else {**mount_dict(v.root.mount), "overlay": None if v.root.overlay is None else _overlay(v.root.overlay)},
+        else {
+            **mount_dict(v.root.mount),
+            "overlay": None if v.root.overlay is None else _overlay(v.root.overlay),
+        },
         "count": v.count,
         "only_here": [mount_dict(m) for m in v.only_here],
     }
@@ -229,11 +245,22 @@ def render_diff(c: Comparison):
 
     parts += _section("Namespaces", c.classic.get("namespaces"), _namespaces_table(c, ref_label, tgt_label))
     parts += _section("Hostname (UTS)", c.classic.get("uts"), _uts_table(c.uts, ref_label, tgt_label, ns_row))
-    parts += _section("Network", c.classic.get("network"), _net_table(c.network, ref_label, tgt_label, ns_row))
-    parts += _section("Mounts", c.classic.get("mounts"), *_mount_parts(c.mounts, ref_label, tgt_label, ns_row))
-    parts += _section("Limits (cgroup)", c.classic.get("limits"), _limits_table(c.limits, ref_label, tgt_label))
+    parts += _section(
+        "Network", c.classic.get("network"), _net_table(c.network, ref_label, tgt_label, ns_row)
+    )
+    parts += _section(
+        "Mounts", c.classic.get("mounts"), *_mount_parts(c.mounts, ref_label, tgt_label, ns_row)
+    )
+    parts += _section(
+        "Limits (cgroup)", c.classic.get("limits"), _limits_table(c.limits, ref_label, tgt_label)
+    )
     if c.partial:
-        parts.append(Text("\nsome sections could not be read (see \"not available\" above): exit code 6 (partial)", style="yellow"))
+        parts.append(
+            Text(
+                '\nsome sections could not be read (see "not available" above): exit code 6 (partial)',
+                style="yellow",
+            )
+        )
     return Group(*parts)
 
 
@@ -299,7 +326,11 @@ def _ns_cells(row: NamespaceRow):
     from nsview.render.sanitize import safe
 
     left = safe(row.reference.value) if row.reference.value else _na(row.reference)
-    right = safe(row.target.value, DIFF_STYLE if row.shared is False else "") if row.target.value else _na(row.target)
+    right = (
+        safe(row.target.value, DIFF_STYLE if row.shared is False else "")
+        if row.target.value
+        else _na(row.target)
+    )
     return left, right
 
 
@@ -320,7 +351,9 @@ def _namespaces_table(c: Comparison, ref_label: str, tgt_label: str):
                 cells.append(_na(r))
             else:
                 ranges = getattr(r.value, name)
-                cells.append(safe("; ".join(f"{x.inside} {x.outside} {x.count}" for x in ranges) or "(empty)"))
+                cells.append(
+                    safe("; ".join(f"{x.inside} {x.outside} {x.count}" for x in ranges) or "(empty)")
+                )
         same = maps.same
         if same is False and cells[0].plain != cells[1].plain:
             cells[1].stylize(DIFF_STYLE)
@@ -340,10 +373,16 @@ def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str, ns_row):
         differ = None not in vals and vals[0] != vals[1]
         cells = [
             safe(v, DIFF_STYLE if differ and i == 1 else "") if v is not None else _na(r)
-            for i, (v, r) in enumerate(zip(vals, (p.reference, p.target)))
+            for i, (v, r) in enumerate(zip(vals, (p.reference, p.target), strict=True))
         ]
         # values compare as values ("equal"); whether it is the same namespace is the row above
-        mark = Text("differs", style=DIFF_STYLE) if differ else Text("equal", style="dim") if None not in vals else Text("")
+        mark = (
+            Text("differs", style=DIFF_STYLE)
+            if differ
+            else Text("equal", style="dim")
+            if None not in vals
+            else Text("")
+        )
         t.add_row(Text(field), *cells, mark)
     return t
 
@@ -450,8 +489,14 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row):
             cells.append(Text("no mount on / is visible", style="dim"))
         else:
             cells.append(_mount_line(v.root.mount))
-    differ = ref is not None and tgt is not None and ref.root is not None and tgt.root is not None and (
-        ref.root.mount.fstype, ref.root.mount.major, ref.root.mount.minor) != (tgt.root.mount.fstype, tgt.root.mount.major, tgt.root.mount.minor)
+    differ = (
+        ref is not None
+        and tgt is not None
+        and ref.root is not None
+        and tgt.root is not None
+        and (ref.root.mount.fstype, ref.root.mount.major, ref.root.mount.minor)
+        != (tgt.root.mount.fstype, tgt.root.mount.major, tgt.root.mount.minor)
+    )
     if differ:
         cells[1].stylize(DIFF_STYLE)
     t.add_row(Text("root fs"), *cells, Text("differs", style=DIFF_STYLE) if differ else Text(""))
@@ -465,7 +510,9 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row):
     for label, v in ((ref_label, ref), (tgt_label, tgt)):
         if v is not None and v.root is not None and v.root.overlay is not None:
             o = v.root.overlay
-            parts.append(Text.assemble((f"overlay layers of the {label} root", "bold"), (f"  ({o.driver})", "dim")))
+            parts.append(
+                Text.assemble((f"overlay layers of the {label} root", "bold"), (f"  ({o.driver})", "dim"))
+            )
             lt = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
             lt.add_column(style="bold", no_wrap=True)
             lt.add_column(overflow="fold")  # paths are shown whole, never cut with an ellipsis
@@ -473,7 +520,11 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row):
                 cell = safe(layer.path) if layer.path else _na(Reading(error=layer.error))
                 if layer.spec != layer.path:
                     # the short form the mount options carry: "l/<26 chars>" or a relative path
-                    short = layer.spec if not o.data_root or not layer.spec.startswith(o.data_root + "/") else layer.spec[len(o.data_root) + 1 :]
+                    short = (
+                        layer.spec
+                        if not o.data_root or not layer.spec.startswith(o.data_root + "/")
+                        else layer.spec[len(o.data_root) + 1 :]
+                    )
                     cell.append("  ← ", style="dim")
                     cell.append_text(safe(short, "dim"))
                 if layer.data_only:
@@ -539,7 +590,12 @@ def _limits_table(p: Pair[Limits], ref_label: str, tgt_label: str):
             if r.name not in names:
                 names.append(r.name)
     if ref is None or tgt is None:
-        t.add_row(Text("cgroup"), _na(p.reference) if ref is None else safe(ref.cgroup), _na(p.target) if tgt is None else safe(tgt.cgroup), Text(""))
+        t.add_row(
+            Text("cgroup"),
+            _na(p.reference) if ref is None else safe(ref.cgroup),
+            _na(p.target) if tgt is None else safe(tgt.cgroup),
+            Text(""),
+        )
     else:
         t.add_row(Text("cgroup"), safe(ref.cgroup, "dim"), safe(tgt.cgroup, "dim"), Text(""))
     for name in names:
@@ -553,5 +609,9 @@ def _limits_table(p: Pair[Limits], ref_label: str, tgt_label: str):
             safe(x, DIFF_STYLE if differ and i == 1 else "") if x is not None else Text("n/a", style="dim")
             for i, x in enumerate(texts)
         ]
-        t.add_row(Text(_LIMIT_LABELS.get(name, name)), *cells, Text("differs", style=DIFF_STYLE) if differ else Text(""))
+        t.add_row(
+            Text(_LIMIT_LABELS.get(name, name)),
+            *cells,
+            Text("differs", style=DIFF_STYLE) if differ else Text(""),
+        )
     return t

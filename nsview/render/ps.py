@@ -27,6 +27,7 @@ KEEP_WHOLE: frozenset[str] = frozenset({"runtime", "short_id", "name", "init_pid
 _FOLD_MIN = {"hostname": 8}  # a long hostname folds down to this before its column is dropped
 _GAP = 2  # box=None, padding (0, 1), pad_edge=False: two spaces between columns
 
+
 def ps_to_dict(scan: ContainerScan) -> dict[str, Any]:
     return {
         "containers": [container_to_dict(c) for c in scan.containers],
@@ -194,7 +195,11 @@ def _footer(scan: ContainerScan):
 
     lines = []
     if scan.vanished:
-        lines.append(Text(f"note: {scan.vanished} process(es) exited during the scan and are not shown", style="yellow"))
+        lines.append(
+            Text(
+                f"note: {scan.vanished} process(es) exited during the scan and are not shown", style="yellow"
+            )
+        )
     if scan.unreadable:
         why = "; ".join(scan.unreadable_why) or "unknown"
         lines.append(

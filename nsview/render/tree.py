@@ -111,11 +111,14 @@ def _label(node: TreeNode):
         notes.append(Text(f"pid {p.pid_in_namespace} in its namespace", style="cyan"))
     shown = sorted(p.thread_namespaces.items())[:_MAX_THREADS_SHOWN]
     for tid, refs in shown:
-        notes.append(
-            Text(f"thread {tid} is elsewhere: " + " ".join(str(r) for r in refs), style="yellow")
-        )
+        notes.append(Text(f"thread {tid} is elsewhere: " + " ".join(str(r) for r in refs), style="yellow"))
     if len(p.thread_namespaces) > len(shown):
-        notes.append(Text(f"{len(p.thread_namespaces) - len(shown)} more thread(s) elsewhere (--json lists all)", style="yellow"))
+        notes.append(
+            Text(
+                f"{len(p.thread_namespaces) - len(shown)} more thread(s) elsewhere (--json lists all)",
+                style="yellow",
+            )
+        )
     if "namespaces" in p.errors:
         notes.append(Text("namespaces: ") + safe(p.errors["namespaces"], "red"))
     if node.children_elided:

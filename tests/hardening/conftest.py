@@ -65,7 +65,12 @@ def hostile():
     p = None
     try:
         p = util.start_python(
-            _HOSTILE, os.fsdecode(HOSTNAME), mount_path, source, os.fsdecode(COMM), *ARGS,
+            _HOSTILE,
+            os.fsdecode(HOSTNAME),
+            mount_path,
+            source,
+            os.fsdecode(COMM),
+            *ARGS,
             prefix=("unshare", "--uts", "--mount", "--propagation", "private"),
         )
         (cg_dir / "cgroup.procs").write_text(str(p.pid))
@@ -100,8 +105,12 @@ def run_as_nobody(unprivileged):
 
     def _run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [*prefix, "-m", "nsview", *args], capture_output=True, text=True, cwd="/",
-            env=dict(env, COLUMNS="200"), timeout=120,
+            [*prefix, "-m", "nsview", *args],
+            capture_output=True,
+            text=True,
+            cwd="/",
+            env=dict(env, COLUMNS="200"),
+            timeout=120,
         )
 
     return _run

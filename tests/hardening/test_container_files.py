@@ -44,7 +44,9 @@ def test_row22_symlink_fifo_and_huge_files_in_a_container(nsview_cmd, tmp_path):
             assert "root:" not in r.stdout  # /etc/shadow's first line never leaks
         data = util.load_json(nsview_cmd("diff", str(p.pid), "--json"))
         # the hostname is the kernel's (uname in the UTS ns), not etc/hostname; nsenter agrees
-        nsenter = subprocess.run(["nsenter", "-t", str(p.pid), "-u", "hostname"], capture_output=True, text=True)
+        nsenter = subprocess.run(
+            ["nsenter", "-t", str(p.pid), "-u", "hostname"], capture_output=True, text=True
+        )
         assert data["sections"]["uts"]["target"]["hostname"] == nsenter.stdout.strip() == "inside-the-chroot"
     finally:
         util.kill_tree(p)
@@ -73,13 +75,24 @@ def test_rule2_container_paths_never_resolved_with_host_semantics(tmp_path):
     for evil in ("ABS", "UP"):
         path, error = resolve_short_link(str(root / "l" / evil), host)
         assert path is None and "unexpected place" in error
-    m = Mount(1, 0, 0, 99, "/", "/", ("rw",), (), "overlay", "overlay",
-              (f"lowerdir={root}/l/ABS:{root}/l/GOOD", f"upperdir={root}/up", f"workdir={root}/work"))
+    m = Mount(
+        1,
+        0,
+        0,
+        99,
+        "/",
+        "/",
+        ("rw",),
+        (),
+        "overlay",
+        "overlay",
+        (f"lowerdir={root}/l/ABS:{root}/l/GOOD", f"upperdir={root}/up", f"workdir={root}/work"),
+    )
     o = decode_overlay(m, host=host)
     assert [layer.path for layer in o.lower] == [None, str(root / "good" / "diff")]
     # nothing in nsview opens a path below /proc/PID/root (the container's root, with its links)
     source = "\n".join(p.read_text() for p in Path(util.REPO, "nsview").rglob("*.py"))
-    for needle in ('/root/', '"/root"', "'root/", '"root/'):
+    for needle in ("/root/", '"/root"', "'root/", '"root/'):
         assert needle not in source, needle
 
 
@@ -103,13 +116,25 @@ def test_rule3_namespace_entry_in_forked_child(spawn, tmp_path):
     live.need(live.is_root(), "needs root to enter namespaces")
     p = spawn(["unshare", "--uts", "sh", "-c", "hostname rule3-target; exec sleep 3600"])
     live.wait_for(lambda: os.readlink(f"/proc/{p.pid}/ns/uts") != os.readlink("/proc/self/ns/uts"))
-    live.wait_for(lambda: subprocess.run(["nsenter", "-t", str(p.pid), "-u", "hostname"], capture_output=True, text=True).stdout.strip() == "rule3-target")
+    live.wait_for(
+        lambda: (
+            subprocess.run(
+                ["nsenter", "-t", str(p.pid), "-u", "hostname"], capture_output=True, text=True
+            ).stdout.strip()
+            == "rule3-target"
+        )
+    )
     proc = ProcFS("/proc")
     mine = {t: os.readlink(f"/proc/self/ns/{t}") for t in ("uts", "net", "mnt")}
 
     # the question runs in a child (another pid) that is inside the target's UTS ns, and only it
     getpid, readlink = os.getpid, os.readlink
-    reply = run_in_namespace(proc, p.pid, "uts", lambda: f"{getpid()} {readlink('/proc/self/ns/uts')} {readlink('/proc/self/ns/mnt')}".encode())
+    reply = run_in_namespace(
+        proc,
+        p.pid,
+        "uts",
+        lambda: f"{getpid()} {readlink('/proc/self/ns/uts')} {readlink('/proc/self/ns/mnt')}".encode(),
+    )
     child, uts, mnt = reply.decode().split()
     assert int(child) != os.getpid()
     assert uts == os.readlink(f"/proc/{p.pid}/ns/uts") and mnt == mine["mnt"]  # never the mount ns
@@ -133,8 +158,13 @@ def test_rule3_namespace_entry_in_forked_child(spawn, tmp_path):
         "from nsview.collect.uts import read_uts\nfrom nsview.procfs import ProcFS\n"
         f"print(read_uts(ProcFS('/proc'), {p.pid}).hostname)\nprint(os.getpid())\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       env=dict(os.environ, NSVIEW_IMPORT_LOG=str(log)), timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, NSVIEW_IMPORT_LOG=str(log)),
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     hostname, parent = r.stdout.split()
     assert hostname == "rule3-target"

@@ -37,7 +37,7 @@ def test_row21_hostile_names_print_inert_in_every_command(command, hostile, nsvi
         while not node["target"]:
             (node,) = [c for c in node["children"] if c["target"] or _has_target(c)]
         assert node["name"] == _raw(Path(f"/proc/{hostile.pid}/comm").read_bytes()[:-1])
-        assert node["args"][-len(ARGS):] == list(ARGS) == psutil.Process(hostile.pid).cmdline()[-len(ARGS):]
+        assert node["args"][-len(ARGS) :] == list(ARGS) == psutil.Process(hostile.pid).cmdline()[-len(ARGS) :]
     elif command == "cgroup":
         assert util.json_contains(data, hostile.cgroup_name)
         own = Path(f"/proc/{hostile.pid}/cgroup").read_text()
@@ -75,13 +75,26 @@ def test_rule1_every_string_is_hostile_in_the_renderers():
     assert escape("\u202e\u2066\u200b\ufeff") == "\\u{202e}\\u{2066}\\u{200b}\\u{feff}"
     assert safe(evil).plain == escape(evil) and safe(evil).spans == []
 
-    proc = Process(pid=7, ppid=0, comm=evil[:15], args=(evil, evil), state="S", kernel_thread=False,
-                   starttime=1, namespaces={"uts": NamespaceRef("uts", 4026531838)},
-                   errors={"namespaces": evil})
+    proc = Process(
+        pid=7,
+        ppid=0,
+        comm=evil[:15],
+        args=(evil, evil),
+        state="S",
+        kernel_thread=False,
+        starttime=1,
+        namespaces={"uts": NamespaceRef("uts", 4026531838)},
+        errors={"namespaces": evil},
+    )
     tree = ProcessTree(target=7, root=TreeNode(proc, is_target=True), lineage=(7,), notes=(evil,))
     for forced in (False, True):
-        console = Console(width=300, force_terminal=forced, color_system="truecolor" if forced else None,
-                          record=False, file=open(os.devnull, "w"))
+        console = Console(
+            width=300,
+            force_terminal=forced,
+            color_system="truecolor" if forced else None,
+            record=False,
+            file=open(os.devnull, "w"),
+        )
         with console.capture() as cap:
             console.print(render_tree(tree))
         out = cap.get()
@@ -105,7 +118,9 @@ def test_row04_comm_with_parens_newline_and_invalid_utf8(helper, nsview_cmd):
     assert node["ppid"] == psutil.Process(p.pid).ppid() == os.getpid()
     assert node["state"] == psutil.Process(p.pid).status()[0].upper()
     # a second writer: the process writes its own /proc/self/comm (others get EINVAL)
-    p = helper("import time; open('/proc/self/comm', 'wb').write(b'x) R 99 (y'); print('ready', flush=True); time.sleep(3600)")
+    p = helper(
+        "import time; open('/proc/self/comm', 'wb').write(b'x) R 99 (y'); print('ready', flush=True); time.sleep(3600)"
+    )
     node = util.target_node(util.load_json(nsview_cmd("tree", str(p.pid), "--json"))["tree"])
     assert node["name"] == "x) R 99 (y" == psutil.Process(p.pid).name()
     assert node["ppid"] == os.getpid()
@@ -122,9 +137,7 @@ print "ready\n"; $| = 1; sleep 3600;
 """
 
 
-@pytest.mark.parametrize(
-    "case", ["setproctitle_rewrite", "trailing_empty_args", "huge", "spaces_in_one_arg"]
-)
+@pytest.mark.parametrize("case", ["setproctitle_rewrite", "trailing_empty_args", "huge", "spaces_in_one_arg"])
 def test_row05_cmdline_shapes(case, spawn, helper, nsview_cmd):
     if case == "setproctitle_rewrite":
         live.need(bool(__import__("shutil").which("perl")), "needs perl (its $0 rewrites argv in place)")

@@ -218,7 +218,9 @@ def mount_zoo():
 def _findmnt(pid: int) -> list[dict]:
     out = subprocess.run(
         ["findmnt", "-J", "-N", str(pid), "-l", "-o", "ID,TARGET,SOURCE,FSTYPE,PROPAGATION"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out)["filesystems"]
 
@@ -272,12 +274,18 @@ def mounts_by_target(mounts, path):
 
 def test_row14_empty_mount_source(mount_zoo, nsview_cmd):
     pid, base = mount_zoo
-    line = [ln for ln in Path(f"/proc/{pid}/mountinfo").read_bytes().split(b"\n") if f" {base}/empty ".encode() in ln]
+    line = [
+        ln
+        for ln in Path(f"/proc/{pid}/mountinfo").read_bytes().split(b"\n")
+        if f" {base}/empty ".encode() in ln
+    ]
     assert len(line) == 1 and b" - tmpfs  rw" in line[0]  # the kernel's double space
     m = mounts_by_target({m.mount_id: m for m in _nsview_mounts(pid)}, base / "empty")
     assert m.source == "" and m.fstype == "tmpfs" and "rw" in m.super_options
     data = util.load_json(nsview_cmd("diff", str(pid), "--json"))
-    (shown,) = [x for x in data["sections"]["mounts"]["target"]["only_here"] if x["target"] == str(base / "empty")]
+    (shown,) = [
+        x for x in data["sections"]["mounts"]["target"]["only_here"] if x["target"] == str(base / "empty")
+    ]
     assert shown["source"] == "" and shown["fstype"] == "tmpfs"
 
 
@@ -289,7 +297,10 @@ def test_row15_overlay_escaped_and_relative_lowerdir(mount_zoo):
     mounts = _nsview_mounts(pid)
     by_target = {m.target: m for m in mounts}
     escaped = decode_overlay(by_target[str(base / "ov" / "merged")], host=KernelFS("/"), host_mounts=mounts)
-    assert [layer.path for layer in escaped.lower] == [str(base / "ov" / "lo:wer,1"), str(base / "ov" / "lower2")]
+    assert [layer.path for layer in escaped.lower] == [
+        str(base / "ov" / "lo:wer,1"),
+        str(base / "ov" / "lower2"),
+    ]
     assert all(Path(layer.path).is_dir() for layer in escaped.lower)  # the dirs really exist
     o2 = base / "o2"
     relative = decode_overlay(by_target[str(o2 / "cid" / "merged")], host=KernelFS("/"), host_mounts=mounts)
@@ -349,10 +360,14 @@ def test_row16_messy_mountinfo_last_mount_on_a_path_is_visible(tmp_path, nsview_
 # ---- row 17: cgroup v1, v2, hybrid, odd mount places -----------------------------------------
 
 
-@pytest.mark.parametrize("name,pid,mode", [("cgroup-v1", 5000, "v1"), ("cgroup-v2", 4242, "v2"), ("cgroup-hybrid", 6000, "hybrid")])
+@pytest.mark.parametrize(
+    "name,pid,mode", [("cgroup-v1", 5000, "v1"), ("cgroup-v2", 4242, "v2"), ("cgroup-hybrid", 6000, "hybrid")]
+)
 def test_row17_cgroup_layouts_from_fixtures(name, pid, mode, nsview_cmd):
     root = FIX / name
-    r = nsview_cmd("cgroup", str(pid), "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json")
+    r = nsview_cmd(
+        "cgroup", str(pid), "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json"
+    )
     assert r.returncode in (0, 6), r.stderr
     data = util.load_json(r)
     assert data["mode"] == mode
@@ -362,14 +377,22 @@ def test_row17_cgroup_layouts_from_fixtures(name, pid, mode, nsview_cmd):
         assert ctl["cpuset"]["available"] is False and "not mounted" in ctl["cpuset"]["reason"]
     if name == "cgroup-hybrid":
         assert ctl["pids"]["mount_point"] == "/cgroup/pids"  # mounted outside /sys/fs/cgroup
-        (line,) = [ln for ln in (root / "proc" / "6000" / "cgroup").read_text().splitlines() if ":pids:" in ln]
+        (line,) = [
+            ln for ln in (root / "proc" / "6000" / "cgroup").read_text().splitlines() if ":pids:" in ln
+        ]
         pids_max = root / "cgroup" / "pids" / line.split(":", 2)[2].strip("/") / "pids.max"
         assert data["pids"]["max"] == {"value": int(pids_max.read_text()), "unlimited": False}
 
 
 def test_row17_live_mode_matches_statfs_and_mountinfo(nsview_cmd):
-    fstype = subprocess.run(["stat", "-f", "-c", "%T", "/sys/fs/cgroup"], capture_output=True, text=True).stdout.strip()
-    kinds = {ln.split(" - ")[1].split()[0] for ln in Path("/proc/self/mountinfo").read_text().splitlines() if " - cgroup" in ln}
+    fstype = subprocess.run(
+        ["stat", "-f", "-c", "%T", "/sys/fs/cgroup"], capture_output=True, text=True
+    ).stdout.strip()
+    kinds = {
+        ln.split(" - ")[1].split()[0]
+        for ln in Path("/proc/self/mountinfo").read_text().splitlines()
+        if " - cgroup" in ln
+    }
     expected = "v2" if fstype == "cgroup2fs" else ("hybrid" if kinds == {"cgroup", "cgroup2"} else "v1")
     data = util.load_json(nsview_cmd("cgroup", str(os.getpid()), "--json"))
     assert data["mode"] == expected
@@ -404,7 +427,9 @@ def test_row18_malformed_proc_cgroup_line_is_reported_and_skipped(tmp_path, nsvi
     shutil.copytree(FIX / "cgroup-v2", root, symlinks=True)
     f = root / "proc" / "4242" / "cgroup"
     f.write_bytes(b"garbage without separators\n" + f.read_bytes() + b"12:x\n")
-    r = nsview_cmd("cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json")
+    r = nsview_cmd(
+        "cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json"
+    )
     util.no_traceback(r)
     assert r.returncode == 6, (r.stdout, r.stderr)
     data = util.load_json(r)
@@ -415,8 +440,14 @@ def test_row18_malformed_proc_cgroup_line_is_reported_and_skipped(tmp_path, nsvi
 # ---- row 19: the limit zoo ------------------------------------------------------------------
 
 _ZOO = [
-    ("max\n", None), ("-1\n", None), ("9223372036854771712\n", None), ("9223372036854759424", None),
-    ("9223372036854710272\n", None), ("9223372036854775807\n", None), ("0\n", 0), ("4096\n", 4096),
+    ("max\n", None),
+    ("-1\n", None),
+    ("9223372036854771712\n", None),
+    ("9223372036854759424", None),
+    ("9223372036854710272\n", None),
+    ("9223372036854775807\n", None),
+    ("0\n", 0),
+    ("4096\n", 4096),
     ("9223372036854771711\n", 9223372036854771711),  # one below the sentinel: a real number
 ]
 
@@ -432,11 +463,15 @@ def test_row19_limit_zoo(text, value, tmp_path, nsview_cmd):
     cgpath = Path((root / "proc" / "4242" / "cgroup").read_text().split("::", 1)[1].strip())
     memfile = root / "sys" / "fs" / "cgroup" / cgpath.relative_to("/") / "memory.max"
     memfile.write_text(text)
-    r = nsview_cmd("cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json")
+    r = nsview_cmd(
+        "cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json"
+    )
     assert r.returncode in (0, 6), r.stderr
     limit = util.load_json(r)["memory"]["limit"]
     assert limit == {"bytes": value, "unlimited": value is None}
-    text_out = nsview_cmd("cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--no-color").stdout
+    text_out = nsview_cmd(
+        "cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--no-color"
+    ).stdout
     assert "922337203685" not in text_out  # a sentinel never shows as a number
 
 
@@ -454,7 +489,9 @@ def test_row19_malformed_limits_are_parse_errors(text):
 
 def test_row20_root_cgroup_has_no_limit_files(spawn, nsview_cmd):
     base = util.cgroup_base("pids")
-    live.need(live.is_root() and base is not None and base.name == "pids", "needs root and a v1 pids hierarchy")
+    live.need(
+        live.is_root() and base is not None and base.name == "pids", "needs root and a v1 pids hierarchy"
+    )
     assert not (base / "pids.max").exists()  # the root cgroup has none
     p = spawn(["sleep", "3600"])
     (base / "cgroup.procs").write_text(str(p.pid))

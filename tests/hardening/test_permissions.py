@@ -39,8 +39,13 @@ def test_row08_non_root_user(command, spawn, run_as_nobody, unprivileged):
     if command == "tree":
         assert r.returncode == 0
         assert "namespaces: permission denied" in r.stdout
-        assert sum("note:" in ln and "permission denied" in ln and "run as root" in ln
-                   for ln in util.squash_lines(r.stdout)) == 1  # one footer with the fix
+        assert (
+            sum(
+                "note:" in ln and "permission denied" in ln and "run as root" in ln
+                for ln in util.squash_lines(r.stdout)
+            )
+            == 1
+        )  # one footer with the fix
     elif command == "diff":
         assert r.returncode == 6  # partial: what could be read is shown
         rows = data["sections"]["namespaces"]["rows"]
@@ -69,7 +74,9 @@ def test_row09_root_still_gets_eacces(nsview_cmd):
     assert data["tree"]["errors"]["namespaces"] == "permission denied"
     assert any("permission denied" in n and "even to root" in n for n in data["notes"])
     diff = util.load_json(nsview_cmd("diff", str(os.getpid()), "--json"))
-    assert diff["reference"]["pid"] != 1 and "pid 1 unreadable: permission denied" in diff["reference"]["note"]
+    assert (
+        diff["reference"]["pid"] != 1 and "pid 1 unreadable: permission denied" in diff["reference"]["note"]
+    )
     ps = util.load_json(nsview_cmd("ps", "--json"))
     assert ps["host_reference"]["pid"] != 1 and "permission denied" in ps["host_reference"]["source"]
     for args in (("tree", "1"), ("cgroup", "1"), ("diff", "1")):
@@ -108,7 +115,10 @@ def test_row10_hidepid_is_detected_and_reported(hidepid_proc, spawn, run_as_nobo
     util.no_traceback(gone)
     assert gone.returncode == 3 and gone.stderr.count("\n") == 1
     # root sees everything through the same mount: no warning
-    assert not any("hidepid" in n for n in util.load_json(nsview_cmd("ps", "--proc-root", str(hidepid_proc), "--json"))["notes"])
+    assert not any(
+        "hidepid" in n
+        for n in util.load_json(nsview_cmd("ps", "--proc-root", str(hidepid_proc), "--json"))["notes"]
+    )
 
 
 def test_row11_nsview_inside_a_cgroup_namespace(spawn):
@@ -124,7 +134,9 @@ def test_row11_nsview_inside_a_cgroup_namespace(spawn):
         script = f'echo $$ > "{mine}/cgroup.procs"; exec unshare --cgroup "$@"'
         r = subprocess.run(
             ["sh", "-c", script, "sh", *_python(), "-m", "nsview", "cgroup", str(p.pid), "--json"],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         util.no_traceback(r)
         assert r.returncode in (0, 6), r.stderr
@@ -156,11 +168,18 @@ def test_rule5_cgroup_paths_stay_inside_the_mount(tmp_path, nsview_cmd):
     shutil.copytree(FIX / "cgroup-v2", root, symlinks=True)
     assert "/../../escape" in (root / "proc" / "4545" / "cgroup").read_text()
     # plant limit files wherever "/../../escape" could reach if joined with host semantics
-    for base in (root / "escape", root / "sys" / "escape", root / "sys" / "fs" / "escape", tmp_path / "escape"):
+    for base in (
+        root / "escape",
+        root / "sys" / "escape",
+        root / "sys" / "fs" / "escape",
+        tmp_path / "escape",
+    ):
         base.mkdir(parents=True, exist_ok=True)
         (base / "memory.max").write_text("31337\n")
         (base / "pids.max").write_text("31337\n")
-    r = nsview_cmd("cgroup", "4545", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json")
+    r = nsview_cmd(
+        "cgroup", "4545", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json"
+    )
     util.no_traceback(r)
     assert r.returncode in (0, 6)
     data = util.load_json(r)

@@ -30,8 +30,20 @@ CONTROLS = "\x1b[31m\x1b]8;;http://evil.example/\x07\x07\x7f\u009b\u202e\u200b\n
 
 # Styles are nsview's own: the only escape sequence a coloured run may hold is SGR.
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
-_BIDI = {0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x2060, 0xFEFF,
-         *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+_BIDI = {
+    0x061C,
+    0x200B,
+    0x200C,
+    0x200D,
+    0x200E,
+    0x200F,
+    0x2028,
+    0x2029,
+    0x2060,
+    0xFEFF,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+}
 
 
 def target_node(tree: dict) -> dict:
@@ -47,10 +59,9 @@ def target_node(tree: dict) -> dict:
 
 def raw_controls(text: str) -> list[str]:
     """Characters a terminal would act on: C0 but LF, DEL, C1, bidi and zero-width controls."""
-    return sorted({
-        repr(c) for c in text
-        if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F or ord(c) in _BIDI
-    })
+    return sorted(
+        {repr(c) for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F or ord(c) in _BIDI}
+    )
 
 
 def assert_inert(output: str, *, forced: bool) -> None:
@@ -152,7 +163,9 @@ def start_python(code: str, *args: str, prefix: tuple[str, ...] = (), ready: boo
     waits for the child's first line on stdout (it prints one when set up)."""
     p = subprocess.Popen(
         [*prefix, sys.executable, "-c", code, *args],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     if ready:
@@ -187,7 +200,9 @@ def unprivileged_python(workdir: Path) -> tuple[list[str], dict[str, str]] | Non
     env = dict(os.environ, PYTHONPATH=str(REPO))
     if subprocess.run(setpriv + probe, env=env, capture_output=True, cwd="/").returncode == 0:
         return setpriv + [sys.executable], env
-    system = shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin:/usr/local/bin:/bin")
+    system = shutil.which(
+        f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin:/usr/local/bin:/bin"
+    )
     if not system:
         return None
     site = workdir / "site"
@@ -237,7 +252,9 @@ def _copy_closure(dist_name: str, dest: Path) -> None:
         for top in tops:
             src = Path(dist.locate_file(top))
             if src.is_dir():
-                shutil.copytree(src, dest / top, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+                shutil.copytree(
+                    src, dest / top, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+                )
             elif src.is_file() and src.suffix in (".py", ".so", ".pth"):
                 shutil.copy(src, dest / top)
 
@@ -246,7 +263,9 @@ def load_json(r: subprocess.CompletedProcess):
     try:
         return json.loads(r.stdout)
     except ValueError as err:
-        raise AssertionError(f"not JSON (exit {r.returncode}): {r.stdout[:500]!r} {r.stderr[:500]!r}") from err
+        raise AssertionError(
+            f"not JSON (exit {r.returncode}): {r.stdout[:500]!r} {r.stderr[:500]!r}"
+        ) from err
 
 
 def squash_lines(text: str, keep_spaces: bool = False) -> list[str]:
@@ -255,7 +274,7 @@ def squash_lines(text: str, keep_spaces: bool = False) -> list[str]:
     lines: list[str] = []
     for ln in text.splitlines():
         if lines and ln and not ln.startswith(("note:", "nsview")) and lines[-1].startswith("note:"):
-            lines[-1] += (" " if keep_spaces else " ") + ln.strip()
+            lines[-1] += " " + ln.strip()
         else:
             lines.append(ln)
     return lines
