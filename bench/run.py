@@ -423,9 +423,8 @@ def target_process(use_docker: bool) -> Iterator[Target]:
 def limit_files(pid: int) -> list[str]:
     """The cgroup limit files of pid (v1 per controller, v2 unified), those that exist,
     found with nsview's own /proc/PID/cgroup and mountinfo parsers."""
-    from nsview.collect.cgroup_membership import read_proc_cgroup
-    from nsview.collect.mountinfo import read_mountinfo
     from nsview.procfs import ProcFS
+    from nsview.read.process import read_mountinfo, read_proc_cgroup
 
     proc = ProcFS("/proc")
     mounts = [m for m in read_mountinfo(proc, "self") if m.fstype in ("cgroup", "cgroup2")]

@@ -268,8 +268,8 @@ def ps(
     def work() -> Outcome:
         from dataclasses import replace
 
-        from nsview.collect.containers import scan_containers
-        from nsview.model.containers import runtime_filter
+        from nsview.collect.ps import scan_containers
+        from nsview.model.container import runtime_filter
         from nsview.procfs import ProcFS, SysFS
         from nsview.render.ps import ps_to_dict, render_ps
 

@@ -124,7 +124,7 @@ def run_in_each_namespace(
 
 
 def _check_same_process(proc: ProcFS, pid: int, starttime: int) -> None:
-    from nsview.collect.stat import read_stat
+    from nsview.read.process import read_stat
 
     if read_stat(proc, pid).starttime != starttime:
         raise NoSuchProcess(pid, f"process {pid} exited (its pid now belongs to another process)")

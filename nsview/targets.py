@@ -10,7 +10,7 @@ Every command takes the same targets:
   mylxc                       an LXC container name
 A container resolves to its init process on the host. Nothing asks an engine: the evidence is
 /proc (cgroup paths, the shims' and conmon's argv) and the engines' files (see
-nsview.collect.containers). Digits are always a pid (pids never start with "0", so "0ac9" is
+nsview.collect.ps). Digits are always a pid (pids never start with "0", so "0ac9" is
 an id prefix); a container named with digits only is reached as ``/NAME``.
 """
 
@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 
 from nsview.errors import AmbiguousTarget, NoSuchProcess, TargetNotFound, UsageError
-from nsview.model.containers import Container, match_target
+from nsview.model.container import Container, match_target
 from nsview.procfs import ProcFS, SysFS
 
 
@@ -84,7 +84,7 @@ def resolve(
 
 def _scan(proc: ProcFS, sys_root, fs_root):
     # Imported here: a pid target (the common case) never pays for the container scanner.
-    from nsview.collect.containers import scan_containers
+    from nsview.collect.ps import scan_containers
 
     return scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
 
@@ -92,8 +92,8 @@ def _scan(proc: ProcFS, sys_root, fs_root):
 def _refuse_thread(proc: ProcFS, pid: int) -> None:
     """/proc/<tid> exists for every thread though /proc does not list it (HARDENING #6): a TID
     is not a process, whatever the command. A status that cannot be read decides nothing."""
-    from nsview.collect.status import read_status
     from nsview.errors import NsviewError
+    from nsview.read.process import read_status
 
     try:
         status = read_status(proc, pid)

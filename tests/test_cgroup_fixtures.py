@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nsview.collect.cgroup import UNLIMITED_SENTINELS, collect_cgroup
+from nsview.collect.cgroup import collect_cgroup
 from nsview.errors import ExitCode, NoSuchProcess
+from nsview.parse.cgroupfs import UNLIMITED_SENTINELS
 from nsview.procfs import ProcFS, SysFS
 from nsview.render.cgroup import cgroup_to_dict
 from tests.conftest import FIXTURES

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nsview.collect.cgroup import UNLIMITED_SENTINELS
+from nsview.parse.cgroupfs import UNLIMITED_SENTINELS
 from tests.support import live
 
 MEMCG = Path("/sys/fs/cgroup/memory")

@@ -11,29 +11,31 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nsview.collect.cgroup import (
+from nsview.errors import NotAvailable, ParseError
+from nsview.model.cgroup import CpuInfo, Limit, MemoryInfo
+from nsview.model.cgroup_placement import (
     CGROUP2_SUPER_MAGIC,
     TMPFS_MAGIC,
-    UNLIMITED_SENTINELS,
     cgroup_components,
     cgroup_mounts,
-    decode_limit,
     detect_mode,
-    host_location,
+    place,
+)
+from nsview.parse.cgroupfs import (
+    UNLIMITED_SENTINELS,
+    decode_limit,
     parse_blkio_throttle,
     parse_count,
     parse_cpu_max,
     parse_io_max,
     parse_keyed,
-    parse_memtotal,
     parse_weight,
-    place,
 )
-from nsview.collect.cgroup_membership import parse_proc_cgroup
-from nsview.collect.mountinfo import parse_mountinfo
-from nsview.errors import NotAvailable, ParseError
-from nsview.model.cgroup import CpuInfo, Limit, MemoryInfo
+from nsview.parse.meminfo import parse_memtotal
+from nsview.parse.mountinfo import parse_mountinfo
+from nsview.parse.proc_cgroup import parse_proc_cgroup
 from nsview.procfs import SysFS
+from nsview.read.cgroupfs import host_location
 from nsview.render.units import human_bytes
 
 UNL = Limit(None, True)

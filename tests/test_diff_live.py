@@ -295,10 +295,10 @@ def test_missing_target(nsview_cmd):
 
 
 def test_enter_pins_process_identity_and_reaps(spawn):
-    from nsview.collect.stat import read_stat
-    from nsview.collect.uts import read_uts
     from nsview.errors import NoSuchProcess
     from nsview.procfs import ProcFS
+    from nsview.read.hostname import read_uts
+    from nsview.read.process import read_stat
 
     live.need(live.is_root(), "needs root")
     p = spawn(["unshare", "--uts", "sh", "-c", "hostname pinned; exec sleep 600"])

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from nsview.collect.mountinfo import parse_mountinfo
-from nsview.collect.overlay import decode_overlay, resolve_short_link, split_lowerdir
+from nsview.parse.mountinfo import parse_mountinfo
+from nsview.parse.overlay import split_lowerdir
 from nsview.procfs import KernelFS
+from nsview.read.overlay import decode_overlay, resolve_short_link
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

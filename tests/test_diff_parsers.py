@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nsview.collect.diff import parse_id_map
-from nsview.collect.net import parse_rtnetlink
-from nsview.collect.uts import parse_utsname
 from nsview.errors import ParseError
+from nsview.parse.id_map import parse_id_map
+from nsview.parse.rtnetlink import parse_rtnetlink
+from nsview.parse.utsname import parse_utsname
 
 
 def _utsname(*fields: bytes) -> bytes:

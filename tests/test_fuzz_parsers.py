@@ -6,13 +6,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nsview.collect.cgroup_membership import parse_proc_cgroup
-from nsview.collect.cmdline import parse_cmdline
-from nsview.collect.mountinfo import parse_mountinfo
-from nsview.collect.ns import parse_ns_link
-from nsview.collect.stat import parse_stat
-from nsview.collect.status import parse_status
 from nsview.errors import ParseError
+from nsview.parse.cmdline import parse_cmdline
+from nsview.parse.mountinfo import parse_mountinfo
+from nsview.parse.ns_link import parse_ns_link
+from nsview.parse.proc_cgroup import parse_proc_cgroup
+from nsview.parse.stat import parse_stat
+from nsview.parse.status import parse_status
 
 # Bytes biased towards the separators the parsers care about, so the fuzzer reaches deep.
 _ALPHABET = b" ()\n\t:,-\\/0123456789SZabc\x00\x1b\xff"
@@ -81,20 +81,20 @@ def test_fuzz_ns_link(text):
 
 
 # ---- cgroup value files, overlay options, id maps, utsname, rtnetlink ------------------------
-from nsview.collect.cgroup import (  # noqa: E402
+from nsview.parse.cgroupfs import (
     decode_limit,
     parse_blkio_throttle,
     parse_count,
     parse_cpu_max,
     parse_io_max,
     parse_keyed,
-    parse_memtotal,
     parse_weight,
 )
-from nsview.collect.diff import parse_id_map  # noqa: E402
-from nsview.collect.net import parse_rtnetlink  # noqa: E402
-from nsview.collect.overlay import split_lowerdir  # noqa: E402
-from nsview.collect.uts import parse_utsname  # noqa: E402
+from nsview.parse.id_map import parse_id_map
+from nsview.parse.meminfo import parse_memtotal
+from nsview.parse.overlay import split_lowerdir
+from nsview.parse.rtnetlink import parse_rtnetlink
+from nsview.parse.utsname import parse_utsname
 
 _VALUE_ALPHABET = "max -0123456789:=\n\t rbpswioefault922337203685477"
 cgroup_text = st.text(alphabet=_VALUE_ALPHABET, max_size=120) | st.text(max_size=80)
@@ -124,7 +124,7 @@ def test_fuzz_decode_limit_never_reports_a_sentinel(text):
         lim = decode_limit(text)
     except ParseError:
         return
-    from nsview.collect.cgroup import UNLIMITED_SENTINELS
+    from nsview.parse.cgroupfs import UNLIMITED_SENTINELS
 
     assert lim.unlimited or (
         lim.value is not None and lim.value >= 0 and lim.value not in UNLIMITED_SENTINELS

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from nsview.collect.cgroup_membership import parse_proc_cgroup
-from nsview.collect.cmdline import parse_cmdline
-from nsview.collect.mountinfo import parse_mountinfo, parse_mountinfo_line
-from nsview.collect.ns import parse_ns_link
-from nsview.collect.stat import parse_stat
-from nsview.collect.status import parse_status
 from nsview.errors import ParseError
 from nsview.model.process import NamespaceRef
+from nsview.parse.cmdline import parse_cmdline
+from nsview.parse.mountinfo import parse_mountinfo, parse_mountinfo_line
+from nsview.parse.ns_link import parse_ns_link
+from nsview.parse.proc_cgroup import parse_proc_cgroup
+from nsview.parse.stat import parse_stat
+from nsview.parse.status import parse_status
 
 
 # ---- /proc/PID/stat -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nsview.collect.containers import scan_containers
+from nsview.collect.ps import scan_containers
 from nsview.errors import AmbiguousTarget, TargetNotFound
 from nsview.procfs import ProcFS
 from nsview.targets import resolve, resolve_target

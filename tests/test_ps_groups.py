@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from nsview.collect.containers import (
-    parse_cgroup_events_frozen,
-    parse_freezer_state,
-    scan_containers,
-)
+from nsview.collect.ps import scan_containers
 from nsview.errors import ParseError
-from nsview.model.containers import bare_groups, process_state
+from nsview.model.attribution import bare_groups
+from nsview.model.container import process_state
+from nsview.parse.cgroupfs import parse_cgroup_events_frozen, parse_freezer_state
 from nsview.procfs import ProcFS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

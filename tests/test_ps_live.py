@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nsview.collect.containers import scan_containers
+from nsview.collect.ps import scan_containers
 from nsview.procfs import MAX_READ, ProcFS, SysFS
 from tests.support import live
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nsview.collect.containers import scan_containers
-from nsview.model.containers import Container, ContainerScan
+from nsview.collect.ps import scan_containers
+from nsview.model.container import Container, ContainerScan
 from nsview.model.process import HostReference
 from nsview.procfs import ProcFS
 from nsview.render.ps import COLUMNS, fit_columns, render_ps

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nsview.model.containers import Container, classify_cgroup_path, containerd_path, match_target
+from nsview.model.attribution import classify_cgroup_path, containerd_path
+from nsview.model.container import Container, match_target
 
 H = "0ac949292b65" + "a1b2c3d4" * 6 + "a1b2"  # 64 hex
 assert len(H) == 64

@@ -8,14 +8,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
-from nsview.collect.mountinfo import read_mountinfo
-from nsview.collect.ns import host_reference, read_namespaces
-from nsview.collect.overlay import decode_overlay
-from nsview.collect.process import read_process
-from nsview.errors import NoSuchProcess, NsviewError, ParseError
+from nsview.errors import NoSuchProcess, NsviewError
 from nsview.model.diff import (
     Comparison,
-    IdMapRange,
     LimitRow,
     Limits,
     MountView,
@@ -24,35 +19,15 @@ from nsview.model.diff import (
     Reading,
     RootFS,
     Side,
-    UserMaps,
 )
 from nsview.model.mount import Mount
 from nsview.model.process import NAMESPACE_TYPES, Process
 from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
+from nsview.read.namespaces import host_reference, read_namespaces
+from nsview.read.overlay import decode_overlay
+from nsview.read.process import read_mountinfo, read_process, read_user_maps
 
 T = TypeVar("T")
-
-
-# user_namespaces(7), /proc/PID/uid_map: "ID-inside-ns ID-outside-ns length", padded:
-#          0          0 4294967295
-#          0     100000      65536
-def parse_id_map(text: str) -> tuple[IdMapRange, ...]:
-    out = []
-    for line in text.splitlines():
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
-            raise ParseError("id map", repr(line[:80]))
-        out.append(IdMapRange(int(parts[0]), int(parts[1]), int(parts[2])))
-    return tuple(out)
-
-
-def read_user_maps(proc: ProcFS, pid: int) -> UserMaps:
-    return UserMaps(
-        uid_map=parse_id_map(proc.pid_read(pid, "uid_map").decode("ascii", "replace")),
-        gid_map=parse_id_map(proc.pid_read(pid, "gid_map").decode("ascii", "replace")),
-    )
 
 
 def choose_reference(proc: ProcFS, against: int | None) -> tuple[int, str, str | None]:
@@ -118,8 +93,8 @@ def collect_diff(
         **ns("user"),
     )
 
-    from nsview.collect.net import read_network
-    from nsview.collect.uts import read_uts
+    from nsview.read.hostname import read_uts
+    from nsview.read.network import read_network
 
     uts = Pair(
         _read(lambda: read_uts(proc, ref.pid, starttime=ref.starttime), _no_user_space(ref)),

@@ -3,13 +3,13 @@ kernel can tell us a process's children directly."""
 
 from __future__ import annotations
 
-from nsview.collect.ns import host_reference
-from nsview.collect.process import read_process
 from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
-from nsview.model.container import boundary_from_parent, boundary_of_self
 from nsview.model.process import NamespaceRef, Process
+from nsview.model.supervisor import boundary_from_parent, boundary_of_self
 from nsview.model.tree import ProcessTree, TreeNode, entered_namespaces, known_namespaces
 from nsview.procfs import ProcFS
+from nsview.read.namespaces import host_reference
+from nsview.read.process import read_process
 
 
 class ChildFinder:
@@ -42,7 +42,7 @@ class ChildFinder:
         return sorted(kids)
 
     def _scan(self) -> dict[int, list[int]]:
-        from nsview.collect.stat import read_stat
+        from nsview.read.process import read_stat
 
         by_parent: dict[int, list[int]] = {}
         for pid in self.proc.pids():
@@ -117,7 +117,7 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
         notes.append(f"{len(gone)} process(es) exited while being read and are not shown")
     if unreadable:
         notes.append(f"{len(unreadable)} process(es) could not be read and are not shown")
-    from nsview.collect.procmount import hidepid_note, permission_hint
+    from nsview.read.procmount import hidepid_note, permission_hint
 
     hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
     if hidden:

@@ -200,3 +200,14 @@ class CgroupReport:
         """True when the effective memory limit is larger than the host's MemTotal."""
         limit = self.memory_limit_bytes
         return limit is not None and self.host_memory is not None and limit > self.host_memory
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupMembership:
+    hierarchy_id: int  # 0 for the unified (v2) hierarchy
+    controllers: tuple[str, ...]  # () for v2; ("cpu", "cpuacct"); ("name=systemd",)
+    path: str  # relative to the reader's cgroup namespace root; may contain "/.."
+
+    @property
+    def unified(self) -> bool:
+        return self.hierarchy_id == 0 and not self.controllers

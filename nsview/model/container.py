@@ -1,81 +1,154 @@
-"""Recognising a container boundary from the argv of the process that supervises it.
-
-Pure: argv in, ContainerBoundary (or None) out. Facts from the engines' own command lines:
-  containerd-shim-runc-v2 -namespace moby -id 0ac9...54 -address /run/containerd/containerd.sock
-  conmon --api-version 1 -c 3f2a...9b -u 3f2a...9b -r /usr/bin/crun ... --exit-command /usr/bin/podman
-  [lxc monitor] /var/lib/lxc web1
-  runc init                         (the container's init before it execs the real program)
-With CRI (Kubernetes) one shim serves a whole pod and ``-id`` is the pod sandbox id: the label
-says "shim id" there, because nothing in argv tells a sandbox from a container.
-"""
+"""Containers as the host sees them: one record per container, a scan's result, and how a
+TARGET string names one (docker's and ctr's rules). Pure; see model/attribution.py for how a
+process is assigned to a container."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+
+from nsview.errors import UsageError
+from nsview.model.process import HostReference, NamespaceRef
+
+# Display order for `nsview ps` and the vocabulary of --runtime.
+RUNTIMES: tuple[str, ...] = (
+    "docker",
+    "containerd",
+    "podman",
+    "cri-o",
+    "kubernetes",
+    "lxc",
+    "namespaces only",
+)
+
+
+def runtime_filter(values: list[str] | None) -> frozenset[str]:
+    """``--runtime`` values -> runtime names; "namespaces"/"ns" mean bare unshare groups."""
+    wanted = frozenset(
+        "namespaces only" if v.strip().lower() in ("namespaces", "ns") else v.strip().lower()
+        for v in values or ()
+    )
+    unknown = sorted(wanted - set(RUNTIMES))
+    if unknown:
+        choices = ", ".join(r if r != "namespaces only" else "namespaces" for r in RUNTIMES)
+        raise UsageError(f"unknown --runtime {', '.join(unknown)}; choose from: {choices}")
+    return wanted
+
+
+_HEX64 = r"[0-9a-f]{64}"
+_HEX_ID = re.compile(rf"^{_HEX64}$")
 
 
 @dataclass(frozen=True, slots=True)
-class ContainerBoundary:
-    runtime: str  # "containerd", "docker", "podman", "cri-o", "lxc", "runc"
-    id: str | None  # full id (or LXC name) as the supervisor names it
-    namespace: str | None  # containerd namespace (moby = Docker's)
-    evidence: str  # which argument said so, for --json and for the curious
+class MemoryLimit:
+    bytes: int | None  # None when unlimited or unknown
+    unlimited: bool = False
+    source: str | None = None  # the file it came from
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """One container as the host sees it. ``evidence`` says what identified it."""
+
+    runtime: str  # one of RUNTIMES
+    id: str | None  # full id; LXC: name; "namespaces only": None
+    name: str | None
+    init_pid: int
+    pids: tuple[int, ...]
+    namespace: str | None = None  # containerd namespace
+    engine: str | None = None  # kubernetes: the CRI runtime when known
+    pod_uid: str | None = None
+    namespaces: dict[str, NamespaceRef] = field(default_factory=dict)  # of the init process
+    isolated: tuple[str, ...] | None = None  # types that differ from the host reference
+    hostname: str | None = None
+    memory_limit: MemoryLimit | None = None
+    rootfs_type: str | None = None
+    state: str | None = None  # the init process's, or "paused" (see process_state)
+    frozen: bool | None = None  # the cgroup freezer holds it; None when not readable
+    evidence: tuple[str, ...] = ()
+    errors: dict[str, str] = field(default_factory=dict)  # column -> why it is empty
 
     @property
     def short_id(self) -> str | None:
-        return self.id[:12] if self.id else None
-
-    def describe(self) -> str:
-        if self.runtime == "runc":
-            return "runc init: a container being started"
-        if self.runtime == "lxc":
-            return f"LXC container {self.id}"
-        if self.namespace is not None:
-            return f"container {self.short_id} (containerd namespace {self.namespace})"
-        return f"container {self.short_id} ({self.runtime})"
-
-
-def _flag_value(args: tuple[str, ...], *names: str) -> str | None:
-    """Value of ``-x VALUE`` or ``-x=VALUE`` (Go's flag package accepts both, and ``--x``)."""
-    for i, arg in enumerate(args):
-        for name in names:
-            if arg == name and i + 1 < len(args):
-                return args[i + 1]
-            if arg.startswith(name + "="):
-                return arg[len(name) + 1 :]
-    return None
-
-
-def _basename(arg0: str) -> str:
-    return arg0.rsplit("/", 1)[-1]
-
-
-def boundary_from_parent(parent_comm: str, parent_args: tuple[str, ...]) -> ContainerBoundary | None:
-    """The container a child of this process lives in, if the parent is a known supervisor."""
-    arg0 = _basename(parent_args[0]) if parent_args else ""
-    if arg0.startswith("containerd-shim") or parent_comm.startswith("containerd-shim"):
-        cid = _flag_value(parent_args, "-id", "--id")
-        ns = _flag_value(parent_args, "-namespace", "--namespace")
-        if cid is None:
+        if self.id is None:
             return None
-        return ContainerBoundary("containerd", cid, ns, f"{arg0 or parent_comm} -namespace/-id")
-    if arg0 == "conmon" or parent_comm == "conmon":
-        cid = _flag_value(parent_args, "-c", "--cid")
-        if cid is None:
-            return None
-        joined = " ".join(parent_args)
-        runtime = "podman" if "podman" in joined else "cri-o" if "crio" in joined else "conmon"
-        return ContainerBoundary(runtime, cid, None, "conmon -c")
-    # LXC retitles its monitor to one string, "[lxc monitor] LXCPATH NAME"; cmdline parsing may
-    # have split it on spaces (psutil does), so look at the words, however they were split.
-    words = " ".join(parent_args).split()
-    if words[:2] == ["[lxc", "monitor]"] and len(words) >= 4:
-        return ContainerBoundary("lxc", words[-1], None, "[lxc monitor] argv")
-    return None
+        return self.id[:12] if _HEX_ID.match(self.id) else self.id
+
+    @property
+    def qualified_id(self) -> str | None:
+        """How ``ctr`` names it: ``namespace/id`` for containerd, else the id."""
+        if self.namespace is not None and self.id is not None:
+            return f"{self.namespace}/{self.id}"
+        return self.id
+
+    def label(self) -> str:
+        cid = self.short_id
+        if cid is not None and self.namespace is not None:
+            cid = f"{self.namespace}/{cid}"
+        parts = [self.runtime, cid or f"pid {self.init_pid}"]
+        if self.name:
+            parts.append(f"({self.name})")
+        return " ".join(parts)
 
 
-def boundary_of_self(comm: str, args: tuple[str, ...]) -> ContainerBoundary | None:
-    """A process that is itself a container being born (``runc init``)."""
-    if len(args) >= 2 and _basename(args[0]) == "runc" and args[1] == "init":
-        return ContainerBoundary("runc", None, None, "runc init")
-    return None
+@dataclass(frozen=True, slots=True)
+class ContainerScan:
+    containers: tuple[Container, ...]
+    host: HostReference
+    scanned: int  # pids looked at
+    vanished: int = 0  # exited during the scan: skipped
+    unreadable: int = 0  # could not be read (permission denied): not classified
+    unreadable_why: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+# proc(5) field 3 of /proc/PID/stat -> the word `nsview ps` shows. "D" is also what a task
+# frozen by the v1 freezer shows, hence the freezer wins over the letter.
+PROCESS_STATES: dict[str, str] = {
+    "R": "running",
+    "S": "sleeping",
+    "D": "disk-sleep",
+    "T": "stopped",
+    "t": "tracing-stop",
+    "Z": "zombie",
+    "X": "dead",
+    "I": "idle",
+    "P": "parked",
+    "W": "waking",
+    "K": "wakekill",
+}
+
+
+def process_state(letter: str | None, freezer: str | None = None) -> str | None:
+    """The state `nsview ps` shows: "paused" (or "pausing" while the freezer works) when the
+    container's cgroup is frozen - what ``docker pause`` does - else the init's stat state.
+    ``freezer`` is "frozen", "freezing", "thawed" or None (not known)."""
+    if freezer == "frozen":
+        return "paused"
+    if freezer == "freezing":
+        return "pausing"
+    if letter is None:
+        return None
+    return PROCESS_STATES.get(letter, letter)
+
+
+def match_target(containers: tuple[Container, ...] | list[Container], target: str) -> list[Container]:
+    """Containers ``target`` names, by the rules users know from docker and ctr: an exact full
+    id, then an exact name, then ``namespace/id``, then a unique prefix of a hex id.
+    Returns every candidate (the caller decides: none is not found, several is ambiguous)."""
+    text = target.strip()
+    with_id = [c for c in containers if c.id is not None]
+    if text.startswith("/"):
+        # Docker writes names with a leading "/" (inspect, config.v2.json): a name, nothing else
+        return [c for c in with_id if c.name == text[1:]]
+    if "/" in text:
+        ns, _, cid = text.partition("/")
+        return [c for c in with_id if c.namespace == ns and c.id == cid]
+    for same in (lambda c: c.id == text, lambda c: c.name == text):
+        exact = [c for c in with_id if same(c)]
+        if exact:
+            return exact
+    lowered = text.lower()
+    if not lowered or not all(ch in "0123456789abcdef" for ch in lowered):
+        return []
+    return [c for c in with_id if _HEX_ID.match(c.id or "") and c.id.startswith(lowered)]

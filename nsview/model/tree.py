@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from nsview.model.container import ContainerBoundary
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
+from nsview.model.supervisor import ContainerBoundary
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nsview.model.containers import Container, ContainerScan, MemoryLimit
+from nsview.model.container import Container, ContainerScan, MemoryLimit
 
 # The column registry: (header, JSON key it shows). The table and docs follow this order.
 COLUMNS: tuple[tuple[str, str], ...] = (

@@ -61,8 +61,8 @@ def test_row22_symlink_fifo_and_huge_files_in_a_container(nsview_cmd, tmp_path):
 
 
 def test_rule2_container_paths_never_resolved_with_host_semantics(tmp_path):
-    from nsview.collect.overlay import decode_overlay, resolve_short_link
     from nsview.model.mount import Mount
+    from nsview.read.overlay import decode_overlay, resolve_short_link
 
     root = tmp_path / "overlay2"
     (root / "l").mkdir(parents=True)
@@ -110,8 +110,8 @@ sys.meta_path.insert(0, Recorder())
 
 
 def test_rule3_namespace_entry_in_forked_child(spawn, tmp_path):
-    from nsview.collect.uts import read_uts
     from nsview.enter import run_in_namespace
+    from nsview.read.hostname import read_uts
 
     live.need(live.is_root(), "needs root to enter namespaces")
     p = spawn(["unshare", "--uts", "sh", "-c", "hostname rule3-target; exec sleep 3600"])
@@ -155,7 +155,7 @@ def test_rule3_namespace_entry_in_forked_child(spawn, tmp_path):
     # import attempt with the pid that made it; the child must make none
     log = tmp_path / "imports.log"
     code = _RECORD_IMPORTS + (
-        "from nsview.collect.uts import read_uts\nfrom nsview.procfs import ProcFS\n"
+        "from nsview.read.hostname import read_uts\nfrom nsview.procfs import ProcFS\n"
         f"print(read_uts(ProcFS('/proc'), {p.pid}).hostname)\nprint(os.getpid())\n"
     )
     r = subprocess.run(

@@ -226,8 +226,8 @@ def _findmnt(pid: int) -> list[dict]:
 
 
 def _nsview_mounts(pid: int):
-    from nsview.collect.mountinfo import read_mountinfo
     from nsview.procfs import ProcFS
+    from nsview.read.process import read_mountinfo
 
     return read_mountinfo(ProcFS("/proc"), pid)
 
@@ -290,8 +290,8 @@ def test_row14_empty_mount_source(mount_zoo, nsview_cmd):
 
 
 def test_row15_overlay_escaped_and_relative_lowerdir(mount_zoo):
-    from nsview.collect.overlay import decode_overlay
     from nsview.procfs import KernelFS
+    from nsview.read.overlay import decode_overlay
 
     pid, base = mount_zoo
     mounts = _nsview_mounts(pid)
@@ -334,7 +334,7 @@ _MESSY = b"""\
 
 
 def test_row16_messy_mountinfo_last_mount_on_a_path_is_visible(tmp_path, nsview_cmd):
-    from nsview.collect.mountinfo import parse_mountinfo
+    from nsview.parse.mountinfo import parse_mountinfo
 
     mounts = parse_mountinfo(_MESSY)
     assert [m.mount_id for m in mounts] == [40, 35, 41, 42, 43, 43, 44]  # order and duplicates kept
@@ -454,7 +454,7 @@ _ZOO = [
 
 @pytest.mark.parametrize("text,value", _ZOO)
 def test_row19_limit_zoo(text, value, tmp_path, nsview_cmd):
-    from nsview.collect.cgroup import decode_limit
+    from nsview.parse.cgroupfs import decode_limit
 
     lim = decode_limit(text)
     assert (lim.unlimited, lim.value) == ((value is None), value)
@@ -477,8 +477,8 @@ def test_row19_limit_zoo(text, value, tmp_path, nsview_cmd):
 
 @pytest.mark.parametrize("text", ["-5\n", "12abc\n", "", "  \n", "1e9\n"])
 def test_row19_malformed_limits_are_parse_errors(text):
-    from nsview.collect.cgroup import decode_limit
     from nsview.errors import ParseError
+    from nsview.parse.cgroupfs import decode_limit
 
     with pytest.raises(ParseError):
         decode_limit(text)

@@ -189,9 +189,10 @@ def test_rule5_cgroup_paths_stay_inside_the_mount(tmp_path, nsview_cmd):
         if c["path"] and "escape" in c["path"]:
             assert c["available"] is False and c["reason"]
     # the path resolver itself: whole components, never a climb out
-    from nsview.collect.cgroup import cgroup_components, host_location
     from nsview.errors import NotAvailable
+    from nsview.model.cgroup_placement import cgroup_components
     from nsview.procfs import SysFS
+    from nsview.read.cgroupfs import host_location
 
     assert cgroup_components("/a/../../b/./c") == ("..", "b", "c")
     assert cgroup_components("/a/b/../c") == ("a", "c")

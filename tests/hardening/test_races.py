@@ -34,7 +34,7 @@ def test_row01_pid_vanishes_mid_scan(tmp_path, nsview_cmd):
     assert ps.returncode == 0, ps.stderr
     assert util.load_json(ps)["vanished"] == 1
     # and injected at the reader, live: one pid of the scan disappears between list and read
-    from nsview.collect.containers import scan_containers
+    from nsview.collect.ps import scan_containers
 
     victim = os.getpid()
 
@@ -49,8 +49,8 @@ def test_row01_pid_vanishes_mid_scan(tmp_path, nsview_cmd):
 
 
 def test_row23_pid_reuse_between_lookup_and_setns(spawn):
-    from nsview.collect.uts import read_uts
     from nsview.enter import run_in_namespace
+    from nsview.read.hostname import read_uts
 
     live.need(live.is_root(), "needs root to enter namespaces")
     p = spawn(["unshare", "--uts", "sleep", "3600"])
@@ -75,7 +75,7 @@ def test_row23_pid_reuse_between_lookup_and_setns(spawn):
 
 
 def test_rule4_identity_is_pinned_by_start_time(tmp_path, nsview_cmd):
-    from nsview.collect.process import read_process
+    from nsview.read.process import read_process
 
     # a pid whose start time changes between the first and the last read: reused, so "gone"
     class Reused(ProcFS):

@@ -21,43 +21,12 @@ import re
 from nsview.errors import AccessDenied, NsviewError
 from nsview.model.mount import Mount
 from nsview.model.overlay import OverlayLayer, OverlayRoot
+from nsview.parse.overlay import split_lowerdir, unescape_option
 from nsview.procfs import KernelFS
 
 _SHORT_LINK = re.compile(r"^(?:(?P<root>/.*)/)?l/(?P<link>[A-Za-z0-9]+)$")
 _SNAPSHOT = re.compile(r"^(?P<root>.*)/snapshots/(?P<n>\d+)/fs$")
 _LAYER_DIR = re.compile(r"^\.\./(?P<layer>[^/]+)/diff$")
-
-
-def split_lowerdir(value: str) -> list[tuple[str, bool]]:
-    """``a\\:b:c::d`` -> [("a:b", False), ("c", False), ("d", True)]: split on unescaped ":",
-    drop the backslash escapes; layers after a "::" are data-only."""
-    layers: list[tuple[str, bool]] = []
-    current: list[str] = []
-    data_only = False
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\" and i + 1 < len(value):
-            current.append(value[i + 1])
-            i += 2
-            continue
-        if ch == ":":
-            if current:
-                layers.append(("".join(current), data_only))
-                current = []
-            elif layers:
-                data_only = True  # an empty item after a layer: "::" starts the data-only ones
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    if current:
-        layers.append(("".join(current), data_only))
-    return layers
-
-
-def _unescape_path(value: str) -> str:
-    return re.sub(r"\\(.)", r"\1", value)
 
 
 def decode_overlay(mount: Mount, *, host: KernelFS, host_mounts: tuple[Mount, ...] = ()) -> OverlayRoot:
@@ -66,8 +35,8 @@ def decode_overlay(mount: Mount, *, host: KernelFS, host_mounts: tuple[Mount, ..
     lower_opt = mount.super_option("lowerdir") or ""
     upper = mount.super_option("upperdir")
     work = mount.super_option("workdir")
-    upper = _unescape_path(upper) if upper is not None else None
-    work = _unescape_path(work) if work is not None else None
+    upper = unescape_option(upper) if upper is not None else None
+    work = unescape_option(work) if work is not None else None
     specs = split_lowerdir(lower_opt)
     notes: list[str] = []
 

@@ -9,23 +9,8 @@ from __future__ import annotations
 from nsview.enter import run_in_each_namespace, run_in_namespace
 from nsview.errors import NsviewError, ParseError
 from nsview.model.diff import UtsInfo
+from nsview.parse.utsname import UTSNAME_FIELD, UTSNAME_FIELDS, parse_utsname
 from nsview.procfs import ProcFS
-
-# <sys/utsname.h> (glibc, Linux): six char[_UTSNAME_LENGTH=65] fields, NUL-terminated:
-#   sysname | nodename | release | version | machine | domainname
-_FIELD = 65
-_FIELDS = 6
-
-
-def parse_utsname(raw: bytes) -> UtsInfo:
-    if len(raw) != _FIELD * _FIELDS:
-        raise ParseError("struct utsname", f"{len(raw)} bytes, expected {_FIELD * _FIELDS}")
-    fields = [raw[i * _FIELD : (i + 1) * _FIELD].split(b"\0", 1)[0] for i in range(_FIELDS)]
-    # sethostname(2) accepts any bytes: keep them, undecodable ones as \xNN.
-    return UtsInfo(
-        hostname=fields[1].decode("utf-8", "backslashreplace"),
-        domainname=fields[5].decode("utf-8", "backslashreplace"),
-    )
 
 
 def _uname_question():
@@ -36,7 +21,7 @@ def _uname_question():
     uname = libc.uname
     uname.argtypes = (ctypes.c_void_p,)
     uname.restype = ctypes.c_int
-    buf = ctypes.create_string_buffer(_FIELD * _FIELDS)
+    buf = ctypes.create_string_buffer(UTSNAME_FIELD * UTSNAME_FIELDS)
     address = ctypes.addressof(buf)
     raw_of = type(buf).raw.__get__
 

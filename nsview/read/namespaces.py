@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
-from nsview.errors import NoSuchProcess, NotAvailable, NsviewError, ParseError
+from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
+from nsview.parse.ns_link import parse_ns_link
 from nsview.procfs import ProcFS
-
-# readlink(/proc/PID/ns/net) -> "net:[4026531833]". The same text in a fixture tree (a symlink
-# to that literal target) reads the same way.
-# fullmatch and [0-9], not "$" and \d: "net:[1]\n" and non-ASCII digits are not kernel text.
-_NS_LINK = re.compile(r"([a-z_]+):\[([0-9]+)\]")
-
-
-def parse_ns_link(text: str) -> NamespaceRef:
-    m = _NS_LINK.fullmatch(text)
-    if not m:
-        raise ParseError("namespace link", repr(text))
-    return NamespaceRef(m.group(1), int(m.group(2)))
 
 
 def read_namespaces(proc: ProcFS, pid: int) -> tuple[dict[str, NamespaceRef], dict[str, str]]:

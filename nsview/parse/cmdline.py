@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from nsview.procfs import MAX_READ, ProcFS
-
 # proc(5): argv joined by NUL, usually with a trailing NUL: "sleep\x00600\x00".
 # Empty for kernel threads and zombies. A process that rewrites its argv (setproctitle,
 # nginx, postgres) may leave one space-separated string and no NUL at all, or pad with NULs;
@@ -12,8 +10,6 @@ from nsview.procfs import MAX_READ, ProcFS
 # one NUL-terminated string holding spaces is split the same way. The cost, shared with psutil:
 # a lone argv[0] that really contains a space is split too (the displayed line is the same).
 # Trailing NULs are padding; trailing *empty* arguments cannot be told from it and are dropped.
-
-CMDLINE_LIMIT = 256 * 1024  # pstree shows far less; beyond this mark it truncated
 
 
 def parse_cmdline(data: bytes) -> tuple[str, ...]:
@@ -24,9 +20,3 @@ def parse_cmdline(data: bytes) -> tuple[str, ...]:
     if len(parts) == 1:
         parts = [p for p in data.split(b" ") if p]
     return tuple(p.decode("utf-8", "backslashreplace") for p in parts)
-
-
-def read_cmdline(proc: ProcFS, pid: int) -> tuple[tuple[str, ...], bool]:
-    """Returns (args, truncated)."""
-    data = proc.pid_read(pid, "cmdline", limit=min(CMDLINE_LIMIT, MAX_READ))
-    return parse_cmdline(data), len(data) >= CMDLINE_LIMIT

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from nsview.errors import ParseError
 from nsview.model.process import Stat
-from nsview.procfs import ProcFS
 
 # proc(5):  pid (comm) state ppid pgrp session tty_nr tpgid flags ... starttime ...
 #           3074 (traefik) S 3050 3074 3074 0 -1 4194560 ... 1234567 ...
@@ -36,7 +35,3 @@ def parse_stat(data: bytes) -> Stat:
         )
     except (ValueError, IndexError) as err:
         raise ParseError("stat", f"unexpected field layout ({err})") from None
-
-
-def read_stat(proc: ProcFS, pid: int) -> Stat:
-    return parse_stat(proc.pid_read(pid, "stat"))

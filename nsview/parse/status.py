@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from nsview.errors import ParseError
 from nsview.model.process import Status
-from nsview.procfs import ProcFS
 
 # proc(5): "Key:\tvalue" lines.
 #   Name:   traefik
@@ -35,7 +34,3 @@ def parse_status(data: bytes) -> Status:
         )
     except (KeyError, ValueError) as err:
         raise ParseError("status", f"missing or malformed field ({err})") from None
-
-
-def read_status(proc: ProcFS, pid: int) -> Status:
-    return parse_status(proc.pid_read(pid, "status"))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from nsview.errors import ParseError
-from nsview.model.cgroup_path import CgroupMembership
-from nsview.procfs import ProcFS
+from nsview.model.cgroup import CgroupMembership
 
 # cgroups(7):  hierarchy-ID:controller-list:cgroup-path
 #   12:pids:/docker/0ac949292b65...
@@ -30,7 +29,3 @@ def parse_proc_cgroup(data: bytes) -> tuple[CgroupMembership, ...]:
         ctrls = tuple(c for c in parts[1].decode("utf-8", "backslashreplace").split(",") if c)
         out.append(CgroupMembership(hid, ctrls, parts[2].decode("utf-8", "backslashreplace")))
     return tuple(out)
-
-
-def read_proc_cgroup(proc: ProcFS, pid: int) -> tuple[CgroupMembership, ...]:
-    return parse_proc_cgroup(proc.pid_read(pid, "cgroup"))

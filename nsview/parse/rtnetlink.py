@@ -1,10 +1,5 @@
-"""Interfaces, addresses and routes of a network namespace, from rtnetlink (rtnetlink(7)).
-
-``/sys/class/net`` shows the *reader's* network namespace, never the target's, so it is not used.
-A child enters only the target's NET namespace, opens a NETLINK_ROUTE socket there (a socket
-belongs to the namespace it was created in), dumps links, addresses and routes, and writes the
-raw netlink messages back; the parent parses them here, purely, outside the namespace.
-"""
+"""rtnetlink messages (rtnetlink(7), netlink(7)): the dump requests nsview sends, and the parser
+of the replies into interfaces, addresses and main-table routes. Pure: bytes in, records out."""
 
 from __future__ import annotations
 
@@ -12,34 +7,58 @@ import os
 import socket
 import struct
 
-from nsview.enter import run_in_namespace
 from nsview.errors import ParseError
 from nsview.model.net import MAIN_TABLE, NetAddress, NetInterface, NetRoute, NetworkInfo
-from nsview.procfs import ProcFS
 
 # <linux/netlink.h>  struct nlmsghdr { u32 len; u16 type; u16 flags; u32 seq; u32 pid; }
-_NLMSGHDR = struct.Struct("=IHHII")
+NLMSGHDR = struct.Struct("=IHHII")
+
+
 NLMSG_ERROR, NLMSG_DONE = 2, 3
+
+
 NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+
+
 # <linux/rtnetlink.h>
 RTM_NEWLINK, RTM_GETLINK = 16, 18
+
+
 RTM_NEWADDR, RTM_GETADDR = 20, 22
+
+
 RTM_NEWROUTE, RTM_GETROUTE = 24, 26
+
+
 # struct ifinfomsg { u8 family; u8 pad; u16 type; i32 index; u32 flags; u32 change; }
 _IFINFOMSG = struct.Struct("=BxHiII")
+
+
 # struct ifaddrmsg { u8 family; u8 prefixlen; u8 flags; u8 scope; u32 index; }
 _IFADDRMSG = struct.Struct("=BBBBI")
+
+
 # struct rtmsg { u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags; }
 _RTMSG = struct.Struct("=BBBBBBBBI")
+
+
 # struct rtattr { u16 len; u16 type; } followed by the payload, each padded to 4 bytes
 _RTATTR = struct.Struct("=HH")
 
+
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_OPERSTATE = 1, 3, 4, 16
+
+
 IFA_ADDRESS, IFA_LOCAL = 1, 2
+
+
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6, 7, 15
+
 
 # RFC 2863 operstates, as `ip link` names them (IF_OPER_*).
 _OPERSTATE = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")
+
+
 # <linux/if.h> IFF_* flags worth showing, in `ip link` order.
 _IFF = (
     (0x8, "LOOPBACK"),
@@ -50,7 +69,11 @@ _IFF = (
     (0x1, "UP"),
     (0x10000, "LOWER_UP"),
 )
+
+
 _SCOPE = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
+
+
 _RTN = {
     1: "unicast",
     2: "local",
@@ -81,53 +104,9 @@ def dump_requests() -> tuple[bytes, ...]:
         start=1,
     ):
         out.append(
-            _NLMSGHDR.pack(_NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body
+            NLMSGHDR.pack(NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body
         )
     return tuple(out)
-
-
-def _netlink_question():
-    """A function that dumps rtnetlink in the current netns: everything bound before the fork."""
-    new_socket = socket.socket
-    family, kind, proto = socket.AF_NETLINK, socket.SOCK_RAW, 0  # NETLINK_ROUTE
-    requests = dump_requests()
-    unpack_from, hdr_size = _NLMSGHDR.unpack_from, _NLMSGHDR.size
-    done_types = (NLMSG_DONE, NLMSG_ERROR)
-
-    def ask() -> bytes:
-        out = []
-        sock = new_socket(family, kind, proto)
-        try:
-            sock.settimeout(3.0)
-            sock.bind((0, 0))
-            for request in requests:
-                sock.send(request)
-                finished = False
-                while not finished:
-                    data = sock.recv(1 << 20)
-                    if not data:
-                        break
-                    out.append(data)
-                    off = 0
-                    while off + hdr_size <= len(data):
-                        length, msg_type = unpack_from(data, off)[:2]
-                        if msg_type in done_types or length < hdr_size:
-                            finished = True
-                            break
-                        off += (length + 3) & ~3
-        finally:
-            sock.close()
-        return b"".join(out)
-
-    return ask
-
-
-def read_network(proc: ProcFS, pid: int, *, starttime: int | None = None) -> NetworkInfo:
-    """Interfaces, addresses and main-table routes of ``pid``'s network namespace."""
-    return parse_rtnetlink(run_in_namespace(proc, pid, "net", _netlink_question(), starttime=starttime))
-
-
-# ---- the pure parser --------------------------------------------------------------------
 
 
 def _attrs(data: bytes, off: int, end: int) -> dict[int, bytes]:
@@ -172,11 +151,11 @@ def parse_rtnetlink(data: bytes) -> NetworkInfo:
     raw_routes: list[tuple[int, dict[int, bytes], tuple]] = []
     errors: list[str] = []
     off = 0
-    while off + _NLMSGHDR.size <= len(data):
-        length, msg_type, _flags, seq, _pid = _NLMSGHDR.unpack_from(data, off)
-        if length < _NLMSGHDR.size or off + length > len(data):
+    while off + NLMSGHDR.size <= len(data):
+        length, msg_type, _flags, seq, _pid = NLMSGHDR.unpack_from(data, off)
+        if length < NLMSGHDR.size or off + length > len(data):
             raise ParseError("rtnetlink", f"bad message length {length} at {off}")
-        body, end = off + _NLMSGHDR.size, off + length
+        body, end = off + NLMSGHDR.size, off + length
         try:
             if msg_type == RTM_NEWLINK:
                 _family, _type, index, flags, _change = _IFINFOMSG.unpack_from(data, body)

@@ -1,7 +1,7 @@
 """Which container a process belongs to, from the text the kernel and the engines leave behind.
 
-Pure: cgroup paths and argv in, records out. The engines' conventions for cgroup paths
-(each one the path a process of the container shows in /proc/PID/cgroup):
+Pure: cgroup paths, namespace links and argv in, records out. The engines' conventions for cgroup
+paths (each one the path a process of the container shows in /proc/PID/cgroup):
 
   /docker/<64 hex>                                               docker, cgroupfs driver
   /system.slice/docker-<64 hex>.scope                            docker, systemd driver
@@ -23,42 +23,27 @@ container, and are not matched.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from nsview.errors import UsageError
-from nsview.model.process import HostReference, NamespaceRef
-
-# Display order for `nsview ps` and the vocabulary of --runtime.
-RUNTIMES: tuple[str, ...] = (
-    "docker",
-    "containerd",
-    "podman",
-    "cri-o",
-    "kubernetes",
-    "lxc",
-    "namespaces only",
-)
-
-
-def runtime_filter(values: list[str] | None) -> frozenset[str]:
-    """``--runtime`` values -> runtime names; "namespaces"/"ns" mean bare unshare groups."""
-    wanted = frozenset(
-        "namespaces only" if v.strip().lower() in ("namespaces", "ns") else v.strip().lower()
-        for v in values or ()
-    )
-    unknown = sorted(wanted - set(RUNTIMES))
-    if unknown:
-        choices = ", ".join(r if r != "namespaces only" else "namespaces" for r in RUNTIMES)
-        raise UsageError(f"unknown --runtime {', '.join(unknown)}; choose from: {choices}")
-    return wanted
-
+from nsview.model.process import NamespaceRef
 
 _HEX64 = r"[0-9a-f]{64}"
+
+
 _SCOPE = re.compile(rf"^(docker|libpod|crio|cri-containerd)-({_HEX64})\.scope$")
+
+
 _HEX_ID = re.compile(rf"^{_HEX64}$")
+
+
 _POD_SLICE = re.compile(r"^kubepods(?:-[a-z]+)?-pod([0-9a-f_]{36})\.slice$")
+
+
 _POD_DIR = re.compile(r"^pod([0-9a-f-]{36})$")
+
+
 _LXC_PAYLOAD = re.compile(r"^lxc\.payload[.](.+)$")
+
 
 _SCOPE_RUNTIME = {"docker": "docker", "libpod": "podman", "crio": "cri-o", "cri-containerd": "containerd"}
 
@@ -141,99 +126,6 @@ def pick_cgroup_paths(memberships) -> list[str]:
     return seen
 
 
-@dataclass(frozen=True, slots=True)
-class MemoryLimit:
-    bytes: int | None  # None when unlimited or unknown
-    unlimited: bool = False
-    source: str | None = None  # the file it came from
-
-
-@dataclass(frozen=True, slots=True)
-class Container:
-    """One container as the host sees it. ``evidence`` says what identified it."""
-
-    runtime: str  # one of RUNTIMES
-    id: str | None  # full id; LXC: name; "namespaces only": None
-    name: str | None
-    init_pid: int
-    pids: tuple[int, ...]
-    namespace: str | None = None  # containerd namespace
-    engine: str | None = None  # kubernetes: the CRI runtime when known
-    pod_uid: str | None = None
-    namespaces: dict[str, NamespaceRef] = field(default_factory=dict)  # of the init process
-    isolated: tuple[str, ...] | None = None  # types that differ from the host reference
-    hostname: str | None = None
-    memory_limit: MemoryLimit | None = None
-    rootfs_type: str | None = None
-    state: str | None = None  # the init process's, or "paused" (see process_state)
-    frozen: bool | None = None  # the cgroup freezer holds it; None when not readable
-    evidence: tuple[str, ...] = ()
-    errors: dict[str, str] = field(default_factory=dict)  # column -> why it is empty
-
-    @property
-    def short_id(self) -> str | None:
-        if self.id is None:
-            return None
-        return self.id[:12] if _HEX_ID.match(self.id) else self.id
-
-    @property
-    def qualified_id(self) -> str | None:
-        """How ``ctr`` names it: ``namespace/id`` for containerd, else the id."""
-        if self.namespace is not None and self.id is not None:
-            return f"{self.namespace}/{self.id}"
-        return self.id
-
-    def label(self) -> str:
-        cid = self.short_id
-        if cid is not None and self.namespace is not None:
-            cid = f"{self.namespace}/{cid}"
-        parts = [self.runtime, cid or f"pid {self.init_pid}"]
-        if self.name:
-            parts.append(f"({self.name})")
-        return " ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class ContainerScan:
-    containers: tuple[Container, ...]
-    host: HostReference
-    scanned: int  # pids looked at
-    vanished: int = 0  # exited during the scan: skipped
-    unreadable: int = 0  # could not be read (permission denied): not classified
-    unreadable_why: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-
-
-# proc(5) field 3 of /proc/PID/stat -> the word `nsview ps` shows. "D" is also what a task
-# frozen by the v1 freezer shows, hence the freezer wins over the letter.
-PROCESS_STATES: dict[str, str] = {
-    "R": "running",
-    "S": "sleeping",
-    "D": "disk-sleep",
-    "T": "stopped",
-    "t": "tracing-stop",
-    "Z": "zombie",
-    "X": "dead",
-    "I": "idle",
-    "P": "parked",
-    "W": "waking",
-    "K": "wakekill",
-}
-
-
-def process_state(letter: str | None, freezer: str | None = None) -> str | None:
-    """The state `nsview ps` shows: "paused" (or "pausing" while the freezer works) when the
-    container's cgroup is frozen - what ``docker pause`` does - else the init's stat state.
-    ``freezer`` is "frozen", "freezing", "thawed" or None (not known)."""
-    if freezer == "frozen":
-        return "paused"
-    if freezer == "freezing":
-        return "pausing"
-    if letter is None:
-        return None
-    return PROCESS_STATES.get(letter, letter)
-
-
 def bare_groups(parent: dict[int, int], differing: dict[int, tuple[str, ...]]) -> list[list[int]]:
     """Group the processes no engine claims ("namespaces only") into one group per bare
     ``unshare``: a process joins its parent when the parent is also unclaimed (``unshare
@@ -272,25 +164,3 @@ def bare_groups(parent: dict[int, int], differing: dict[int, tuple[str, ...]]) -
 def isolated_types(own: dict[str, NamespaceRef], host: dict[str, NamespaceRef]) -> tuple[str, ...]:
     """Namespace types where ``own`` differs from the host reference (both must be known)."""
     return tuple(sorted(t for t, ref in own.items() if t in host and host[t] != ref))
-
-
-def match_target(containers: tuple[Container, ...] | list[Container], target: str) -> list[Container]:
-    """Containers ``target`` names, by the rules users know from docker and ctr: an exact full
-    id, then an exact name, then ``namespace/id``, then a unique prefix of a hex id.
-    Returns every candidate (the caller decides: none is not found, several is ambiguous)."""
-    text = target.strip()
-    with_id = [c for c in containers if c.id is not None]
-    if text.startswith("/"):
-        # Docker writes names with a leading "/" (inspect, config.v2.json): a name, nothing else
-        return [c for c in with_id if c.name == text[1:]]
-    if "/" in text:
-        ns, _, cid = text.partition("/")
-        return [c for c in with_id if c.namespace == ns and c.id == cid]
-    for same in (lambda c: c.id == text, lambda c: c.name == text):
-        exact = [c for c in with_id if same(c)]
-        if exact:
-            return exact
-    lowered = text.lower()
-    if not lowered or not all(ch in "0123456789abcdef" for ch in lowered):
-        return []
-    return [c for c in with_id if _HEX_ID.match(c.id or "") and c.id.startswith(lowered)]

@@ -6,7 +6,6 @@ import re
 
 from nsview.errors import ParseError
 from nsview.model.mount import Mount
-from nsview.procfs import ProcFS
 
 # proc_pid_mountinfo(5):
 #   36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
@@ -66,9 +65,3 @@ def parse_mountinfo_line(line: bytes) -> Mount:
 
 def parse_mountinfo(data: bytes) -> tuple[Mount, ...]:
     return tuple(parse_mountinfo_line(line) for line in data.split(b"\n") if line.strip())
-
-
-def read_mountinfo(proc: ProcFS, pid: int | str = "self") -> tuple[Mount, ...]:
-    if isinstance(pid, int):
-        return parse_mountinfo(proc.pid_read(pid, "mountinfo"))
-    return parse_mountinfo(proc.read_bytes(f"{pid}/mountinfo"))

@@ -1,14 +1,21 @@
-"""One process, assembled from stat, status, cmdline and ns/*."""
+"""Per-process files of /proc (proc(5)): stat, status, cmdline, cgroup, mountinfo, uid/gid maps,
+and one process assembled from them."""
 
 from __future__ import annotations
 
-from nsview.collect.cmdline import read_cmdline
-from nsview.collect.ns import read_namespaces, read_thread_namespaces
-from nsview.collect.stat import read_stat
-from nsview.collect.status import read_status
 from nsview.errors import NoSuchProcess, NsviewError, UsageError
-from nsview.model.process import Process
-from nsview.procfs import ProcFS
+from nsview.model.cgroup import CgroupMembership
+from nsview.model.diff import UserMaps
+from nsview.model.mount import Mount
+from nsview.model.process import Process, Stat, Status
+from nsview.parse.cmdline import parse_cmdline
+from nsview.parse.id_map import parse_id_map
+from nsview.parse.mountinfo import parse_mountinfo
+from nsview.parse.proc_cgroup import parse_proc_cgroup
+from nsview.parse.stat import parse_stat
+from nsview.parse.status import parse_status
+from nsview.procfs import MAX_READ, ProcFS
+from nsview.read.namespaces import read_namespaces, read_thread_namespaces
 
 
 def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
@@ -68,4 +75,38 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
         errors=errors,
         args_truncated=truncated,
         thread_namespaces=threads,
+    )
+
+
+def read_stat(proc: ProcFS, pid: int) -> Stat:
+    return parse_stat(proc.pid_read(pid, "stat"))
+
+
+def read_status(proc: ProcFS, pid: int) -> Status:
+    return parse_status(proc.pid_read(pid, "status"))
+
+
+CMDLINE_LIMIT = 256 * 1024  # pstree shows far less; beyond this mark it truncated
+
+
+def read_cmdline(proc: ProcFS, pid: int) -> tuple[tuple[str, ...], bool]:
+    """Returns (args, truncated)."""
+    data = proc.pid_read(pid, "cmdline", limit=min(CMDLINE_LIMIT, MAX_READ))
+    return parse_cmdline(data), len(data) >= CMDLINE_LIMIT
+
+
+def read_proc_cgroup(proc: ProcFS, pid: int) -> tuple[CgroupMembership, ...]:
+    return parse_proc_cgroup(proc.pid_read(pid, "cgroup"))
+
+
+def read_mountinfo(proc: ProcFS, pid: int | str = "self") -> tuple[Mount, ...]:
+    if isinstance(pid, int):
+        return parse_mountinfo(proc.pid_read(pid, "mountinfo"))
+    return parse_mountinfo(proc.read_bytes(f"{pid}/mountinfo"))
+
+
+def read_user_maps(proc: ProcFS, pid: int) -> UserMaps:
+    return UserMaps(
+        uid_map=parse_id_map(proc.pid_read(pid, "uid_map").decode("ascii", "replace")),
+        gid_map=parse_id_map(proc.pid_read(pid, "gid_map").decode("ascii", "replace")),
     )

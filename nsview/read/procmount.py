@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from nsview.collect.mountinfo import read_mountinfo
 from nsview.errors import NsviewError
 from nsview.procfs import ProcFS
+from nsview.read.process import read_mountinfo
 
 # proc(5), mount options:  hidepid=0|1|2|4 (Linux >= 5.8 also names them off, noaccess,
 # invisible, ptraceable), and subset=pid. mountinfo shows them among the super options:

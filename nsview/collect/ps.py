@@ -17,45 +17,40 @@ filesystem (``fs_root``), never from inside a container.
 from __future__ import annotations
 
 import functools
-import json
 import os
 from dataclasses import dataclass, replace
 
-from nsview.collect.cgroup_membership import parse_proc_cgroup
-from nsview.collect.cmdline import parse_cmdline
-from nsview.collect.mountinfo import read_mountinfo
-from nsview.collect.ns import host_reference, parse_ns_link
-from nsview.collect.stat import parse_stat
 from nsview.errors import (
     AccessDenied,
     NoSuchProcess,
     NotAvailable,
     NsviewError,
-    ParseError,
 )
-from nsview.model.cgroup_path import CgroupMembership
-from nsview.model.container import ContainerBoundary, boundary_from_parent
-from nsview.model.containers import (
-    RUNTIMES,
+from nsview.model.attribution import (
     CgroupMatch,
-    Container,
-    ContainerScan,
-    MemoryLimit,
     bare_groups,
     classify_cgroup_path,
     containerd_path,
     isolated_types,
     pick_cgroup_paths,
-    process_state,
 )
+from nsview.model.cgroup import CgroupMembership
+from nsview.model.container import RUNTIMES, Container, ContainerScan, MemoryLimit, process_state
 from nsview.model.mount import Mount
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
+from nsview.model.supervisor import ContainerBoundary, boundary_from_parent, docker_data_root
+from nsview.parse.cgroupfs import parse_cgroup_events_frozen, parse_freezer_state
+from nsview.parse.cmdline import parse_cmdline
+from nsview.parse.ns_link import parse_ns_link
+from nsview.parse.proc_cgroup import parse_proc_cgroup
+from nsview.parse.stat import parse_stat
 from nsview.procfs import KernelFS, ProcFS, host_root_for
+from nsview.read.engines import docker_names
+from nsview.read.namespaces import host_reference
+from nsview.read.process import read_mountinfo
 
 _NS_LINKS = tuple(f"ns/{t}" for t in NAMESPACE_TYPES)
 _SUPERVISORS = ("containerd-shim", "conmon", "lxc", "[lxc", "dockerd")
-_DOCKER_CONFIG_LIMIT = 1024 * 1024
-DEFAULT_DOCKER_ROOT = "/var/lib/docker"
 
 
 @dataclass(slots=True)
@@ -126,7 +121,7 @@ def scan_containers(
         if rec.args is None:
             continue
         if rec.comm == "dockerd" or (rec.args and rec.args[0].rsplit("/", 1)[-1] == "dockerd"):
-            root = _docker_data_root(proc, rec)
+            root = docker_data_root(rec.args)
             if root and root not in docker_roots:
                 docker_roots.append(root)
             continue
@@ -212,7 +207,7 @@ def scan_containers(
         groups[key] = members
         _note(evidence, key, "namespaces differ from the host reference; no engine claims them")
 
-    names = _docker_names(engine_fs, docker_roots, [k[1] for k in groups if k[0] == "docker"])
+    names = docker_names(engine_fs, docker_roots, [k[1] for k in groups if k[0] == "docker"])
     containers: list[Container] = []
     for key, members in groups.items():
         member_set = set(members)
@@ -284,7 +279,7 @@ def scan_containers(
     notes: list[str] = []
     if host.pid != 1:
         notes.append(f"host reference: {host.source}")
-    from nsview.collect.procmount import hidepid_note, permission_hint
+    from nsview.read.procmount import hidepid_note, permission_hint
 
     hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
     if hidden:
@@ -395,39 +390,6 @@ def _note(evidence: dict[tuple, list[str]], key: tuple, text: str) -> None:
         items.append(text)
 
 
-def _docker_data_root(proc: ProcFS, rec: _Seen) -> str | None:
-    """``dockerd --data-root DIR`` (or ``-g``/``--graph``, the old spellings); with none, the
-    config file's "data-root" is not consulted here, and the default applies."""
-    args = rec.args or ()
-    for i, arg in enumerate(args):
-        for flag in ("--data-root", "-g", "--graph"):
-            if arg == flag and i + 1 < len(args):
-                return args[i + 1]
-            if arg.startswith(flag + "="):
-                return arg[len(flag) + 1 :]
-    return DEFAULT_DOCKER_ROOT
-
-
-def _docker_names(fs: KernelFS, roots: list[str], ids: list[str]) -> dict[str, tuple[str, str]]:
-    """id -> (name without "/", the file it came from), for the docker ids the scan found."""
-    if not ids:
-        return {}
-    search = roots + ([DEFAULT_DOCKER_ROOT] if DEFAULT_DOCKER_ROOT not in roots else [])
-    out: dict[str, tuple[str, str]] = {}
-    for cid in ids:
-        for root in search:
-            rel = f"{root.strip('/')}/containers/{cid}/config.v2.json"
-            try:
-                data = json.loads(fs.read_bytes(rel, _DOCKER_CONFIG_LIMIT))
-            except (NsviewError, ValueError):
-                continue
-            name = data.get("Name") if isinstance(data, dict) else None
-            if isinstance(name, str) and data.get("ID") in (cid, None):
-                out[cid] = (name.lstrip("/"), f"{root.rstrip('/')}/containers/{cid[:12]}.../config.v2.json")
-                break
-    return out
-
-
 def _finish(
     proc: ProcFS,
     sys: KernelFS | None,
@@ -465,33 +427,12 @@ def _finish(
     )
 
 
-# cgroup v1 freezer.state (cgroup-v1/freezer-subsystem.rst):  THAWED | FREEZING | FROZEN
-# (a child of a frozen cgroup reads FROZEN too: the file shows the effective state)
-def parse_freezer_state(text: str) -> str:
-    word = text.strip()
-    if word not in ("THAWED", "FREEZING", "FROZEN"):
-        raise ParseError("freezer.state", f"unexpected state {word[:40]!r}")
-    return word.lower()
-
-
-# cgroup v2 cgroup.events (cgroup-v2.rst, "Core Interface Files"):
-#   populated 1
-#   frozen 0              <- effective: 1 when this cgroup or an ancestor is frozen
-def parse_cgroup_events_frozen(text: str) -> str:
-    from nsview.collect.cgroup import parse_keyed
-
-    events = parse_keyed(text, "cgroup.events")
-    if "frozen" not in events:
-        raise ParseError("cgroup.events", "no frozen line (kernel before 5.2)")
-    return "frozen" if events["frozen"] else "thawed"
-
-
 class _Freezer:
     """Whether a container's cgroup is frozen (``docker pause``), located with the cgroup
     collector's own membership and mount helpers; the reader's cgroup mounts are read once."""
 
     def __init__(self, sys: KernelFS | None, own_mounts: tuple[Mount, ...]) -> None:
-        from nsview.collect.cgroup import cgroup_mounts
+        from nsview.model.cgroup_placement import cgroup_mounts
 
         self.sys = sys
         self.mounts = cgroup_mounts(own_mounts) if sys is not None else ()
@@ -502,7 +443,7 @@ class _Freezer:
         and a cgroup2 freeze leaves the v1 root's state alone; either one holds the tasks."""
         if self.sys is None or not self.mounts:
             return None, None
-        from nsview.collect.cgroup import placement_for
+        from nsview.model.cgroup_placement import placement_for
 
         v1 = [m for m in self.mounts if m.version == 1 and "freezer" in m.controllers]
         v2 = [m for m in self.mounts if m.version == 2]
@@ -531,7 +472,7 @@ class _Freezer:
         return None, why  # no freezer file (root cgroup, none mounted): nothing wrong
 
     def _read(self, placement, name: str, parser) -> tuple[str | None, str | None]:
-        from nsview.collect.cgroup import host_location
+        from nsview.read.cgroupfs import host_location
 
         if not placement.available or self.sys is None:
             return None, placement.reason
@@ -583,7 +524,7 @@ def _hostnames(
 ) -> dict[int, tuple[str | None, str | None]]:
     """(hostname, why not) per init pid: the kernel's hostname of each UTS namespace, asked
     once per namespace, all by one forked child (see nsview.enter)."""
-    from nsview.collect.uts import read_uts_each
+    from nsview.read.hostname import read_uts_each
 
     by_ns: dict[object, list[int]] = {}
     for c in containers:
