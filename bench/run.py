@@ -459,7 +459,7 @@ LIBRARY_TREE = """
 import sys
 from nsview.collect.tree import collect_tree
 from nsview.procfs import ProcFS
-from nsview.render.tree import render_tree
+from nsview.render.text.tree import render_tree
 from rich.console import Console
 tree = collect_tree(ProcFS("/proc"), int(sys.argv[1]))
 Console(markup=False, emoji=False, highlight=False).print(render_tree(tree))

@@ -78,11 +78,29 @@ class Options:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a command produced: data for --json, a renderable factory for text."""
+    """What a command produced: the model record, which view shows it, and the exit status."""
 
-    data: dict[str, Any]
-    render: Callable[[], Any]
+    value: Any
+    view: str  # a key of VIEWS
     exit_code: ExitCode = ExitCode.OK
+
+
+# command -> (its JSON builder in nsview.render.json.<view>, its text renderer in
+# nsview.render.text.<view>). Imported only for the output asked for: --json never loads rich.
+VIEWS: dict[str, tuple[str, str]] = {
+    "tree": ("tree_to_dict", "render_tree"),
+    "cgroup": ("cgroup_to_dict", "render_cgroup"),
+    "ps": ("ps_to_dict", "render_ps"),
+    "diff": ("diff_to_dict", "render_diff"),
+}
+
+
+def _view(kind: str, outcome: Outcome) -> Any:
+    import importlib
+
+    builder, renderer = VIEWS[outcome.view]
+    module = importlib.import_module(f"nsview.render.{kind}.{outcome.view}")
+    return getattr(module, builder if kind == "json" else renderer)(outcome.value)
 
 
 def _console(opts: Options, stderr: bool = False):
@@ -109,9 +127,9 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     try:
         outcome = work()
         if opts.json:
-            sys.stdout.write(json.dumps(outcome.data, indent=2, ensure_ascii=True) + "\n")
+            sys.stdout.write(json.dumps(_view("json", outcome), indent=2, ensure_ascii=True) + "\n")
         else:
-            _console(opts).print(outcome.render())
+            _console(opts).print(_view("text", outcome))
         sys.stdout.flush()
     except NsviewError as err:
         _report(opts, type(err).__name__, err.message, err.exit_code)
@@ -202,10 +220,9 @@ def tree(
     def work() -> Outcome:
         from nsview.collect.tree import collect_tree
         from nsview.procfs import ProcFS
-        from nsview.render.tree import render_tree, tree_to_dict
 
         result = collect_tree(ProcFS(opts.proc_root), _pid_target(opts, target), depth)
-        return Outcome(tree_to_dict(result), lambda: render_tree(result))
+        return Outcome(result, "tree")
 
     execute(opts, work)
 
@@ -231,11 +248,10 @@ def cgroup(
     def work() -> Outcome:
         from nsview.collect.cgroup import collect_cgroup
         from nsview.procfs import ProcFS, SysFS
-        from nsview.render.cgroup import cgroup_to_dict, render_cgroup
 
         report = collect_cgroup(ProcFS(opts.proc_root), SysFS(opts.sys_root), _pid_target(opts, target))
         code = ExitCode.PARTIAL if report.errors or report.gone else ExitCode.OK
-        return Outcome(cgroup_to_dict(report), lambda: render_cgroup(report), code)
+        return Outcome(report, "cgroup", code)
 
     execute(opts, work)
 
@@ -271,13 +287,12 @@ def ps(
         from nsview.collect.ps import scan_containers
         from nsview.model.container import runtime_filter
         from nsview.procfs import ProcFS, SysFS
-        from nsview.render.ps import ps_to_dict, render_ps
 
         wanted = runtime_filter(runtime)
         scan = scan_containers(ProcFS(opts.proc_root), SysFS(opts.sys_root))
         if wanted:
             scan = replace(scan, containers=tuple(c for c in scan.containers if c.runtime in wanted))
-        return Outcome(ps_to_dict(scan), lambda: render_ps(scan))
+        return Outcome(scan, "ps")
 
     execute(opts, work)
 
@@ -306,13 +321,12 @@ def diff(
     def work() -> Outcome:
         from nsview.collect.diff import collect_diff
         from nsview.procfs import ProcFS, SysFS
-        from nsview.render.diff import diff_to_dict, render_diff
 
         pid = _pid_target(opts, target)
         other = _pid_target(opts, against) if against is not None else None
         result = collect_diff(ProcFS(opts.proc_root), SysFS(opts.sys_root), pid, against=other)
         code = ExitCode.PARTIAL if result.partial else ExitCode.OK
-        return Outcome(diff_to_dict(result), lambda: render_diff(result), code)
+        return Outcome(result, "diff", code)
 
     execute(opts, work)
 

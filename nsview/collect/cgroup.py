@@ -4,12 +4,13 @@ How a process's limits are found, without gluing "/sys/fs/cgroup/<controller>" t
 1. the reader's mountinfo lists every cgroup/cgroup2 mount, its root and (v1) its controllers;
 2. /proc/PID/cgroup gives the process's path in each hierarchy (relative to the reader's cgroup
    namespace, possibly with "/.."); it is resolved by whole components and joined to the mount
-   point relative to the mount's root, so it can never leave the mount (HARDENING rule 5);
+   point relative to the mount's root, so it can never leave the mount (docs/hardening.md, rule 5);
 3. the value files of that directory and of each ancestor up to the mount's root are decoded;
    the tightest ancestor limit is the effective one.
 
-Parsers here are pure (text -> records, ParseError on a bad shape); reads go through
-SysFS/KernelFS only. ``collect_cgroup`` is the library entry point other commands reuse.
+Placement and the tightest limit are pure (model/cgroup_placement.py), value files are parsed
+by parse/cgroupfs.py and read by read/cgroupfs.py; this module puts them together.
+``collect_cgroup`` is the library entry point other commands reuse (ps, diff).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from nsview.model.cgroup_placement import (
     memsw_from_swap,
     place,
     swap_from_memsw,
+    tightest,
 )
 from nsview.model.mount import Mount
 from nsview.parse.cgroupfs import (
@@ -171,23 +173,15 @@ def _any_set(lim: IoDeviceLimit) -> bool:
 def _effective(
     f: CgroupFiles, chain: list[tuple[str, str]], read: Callable[[str], Limit | None]
 ) -> EffectiveLimit | None:
-    """Tightest limit over the chain (own cgroup first). None when no cgroup has the file."""
-    best: Limit | None = None
-    setter: str | None = None
+    """Read one limit along the chain (own cgroup first) and take the tightest. None when no
+    cgroup has the file, or when one link could not be read: then the tightest is unknown."""
+    links: list[tuple[str, Limit | None]] = []
     for cgroup, directory in chain:
         failures = f.failures
-        lim = read(directory)
+        links.append((cgroup, read(directory)))
         if f.failures > failures:
-            return None  # one unreadable link and the tightest limit is unknown: do not guess
-        if lim is None:
-            continue
-        if lim.unlimited:
-            best = best or lim
-        elif best is None or lim.tighter_than(best):
-            best, setter = lim, cgroup  # strictly tighter only: on a tie the nearest cgroup wins
-    if best is None:
-        return None
-    return EffectiveLimit(best, setter, setter is not None and setter == chain[0][0], chain[-1][0])
+            return None  # do not guess
+    return tightest(links)
 
 
 def _effective_cpu(f: CgroupFiles, chain: list[tuple[str, str]], version: int) -> EffectiveLimit | None:
@@ -279,14 +273,10 @@ def collect_cgroup(
         f.roots.update(directory for cgroup, directory in chain if cgroup == "/")
         if p.resource == "memory":
             sections["memory"] = _memory(f, d, v)
-            name = "memory.limit_in_bytes" if v == 1 else "memory.max"
-            _put(effective, "memory", _effective(f, chain, lambda x: f.limit(x, name)))
-            swap_name = "memory.memsw.limit_in_bytes" if v == 1 else "memory.swap.max"
-            _put(
-                effective,
-                "memsw" if v == 1 else "swap",
-                _effective(f, chain, lambda x: f.limit(x, swap_name)),
-            )
+            mem_file = "memory.limit_in_bytes" if v == 1 else "memory.max"
+            swap_file = "memory.memsw.limit_in_bytes" if v == 1 else "memory.swap.max"
+            _put(effective, "memory", _effective(f, chain, _limit_reader(f, mem_file)))
+            _put(effective, "memsw" if v == 1 else "swap", _effective(f, chain, _limit_reader(f, swap_file)))
         elif p.resource == "cpu":
             sections["cpu"] = _cpu(f, d, v)
             _put(effective, "cpu", _effective_cpu(f, chain, v))
@@ -294,7 +284,7 @@ def collect_cgroup(
             sections["cpuset"] = _cpuset(f, d, v)
         elif p.resource == "pids":
             sections["pids"] = _pids(f, d)
-            _put(effective, "pids", _effective(f, chain, lambda x: f.limit(x, "pids.max")))
+            _put(effective, "pids", _effective(f, chain, _limit_reader(f, "pids.max")))
         elif p.resource == "io":
             sections["io"] = _io(f, d, v)
         if not f.is_dir(d):
@@ -365,6 +355,11 @@ def collect_cgroup(
 
 # How the notes name each effective limit.
 _LABELS = {"memory": "memory", "memsw": "memory+swap", "swap": "swap", "cpu": "cpu", "pids": "pids"}
+
+
+def _limit_reader(f: CgroupFiles, name: str) -> Callable[[str], Limit | None]:
+    """Reads limit file ``name`` of a cgroup directory: one chain link of ``_effective``."""
+    return lambda directory: f.limit(directory, name)
 
 
 def _put(effective: dict[str, EffectiveLimit], key: str, value: EffectiveLimit | None) -> None:

@@ -10,8 +10,8 @@ from typing import TypeVar
 
 from nsview.errors import NoSuchProcess, NsviewError
 from nsview.model.diff import (
+    LIMIT_ROWS,
     Comparison,
-    LimitRow,
     Limits,
     MountView,
     NamespaceRow,
@@ -20,7 +20,7 @@ from nsview.model.diff import (
     RootFS,
     Side,
 )
-from nsview.model.mount import Mount
+from nsview.model.mount import Mount, visible_mount
 from nsview.model.process import NAMESPACE_TYPES, Process
 from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
 from nsview.read.namespaces import host_reference, read_namespaces
@@ -164,12 +164,6 @@ def _mount_key(m: Mount) -> tuple:
     return (m.target, m.fstype, m.major, m.minor, m.root)
 
 
-def _root_mount(mounts: tuple[Mount, ...]) -> Mount | None:
-    # The last mount on "/" is the visible one (stacked over-mounts).
-    roots = [m for m in mounts if m.target == "/"]
-    return roots[-1] if roots else None
-
-
 def _mounts(
     proc: ProcFS, host: KernelFS, ref: Process, tgt: Process, host_mounts: tuple[Mount, ...]
 ) -> Pair[MountView]:
@@ -184,7 +178,7 @@ def _mounts(
         if mine.value is None:
             return Reading(error=mine.error)
         mounts: tuple[Mount, ...] = mine.value
-        root = _root_mount(mounts)
+        root = visible_mount(mounts, "/")
         rootfs = None
         if root is not None:
             overlay = (
@@ -206,24 +200,8 @@ def _limits(proc: ProcFS, sys: SysFS, pid: int, own_mounts: tuple[Mount, ...]) -
     from nsview.collect.cgroup import collect_cgroup
 
     report = collect_cgroup(proc, sys, pid, reader_mounts=own_mounts or None)
-    rows = []
-    for key, name, unit in (
-        ("memory", "memory", "bytes"),
-        ("memsw", "memory_swap", "bytes"),
-        ("cpu", "cpus", "cpus"),
-        ("pids", "pids", "pids"),
-    ):
-        eff = report.effective.get(key)
-        if eff is None:
-            continue
-        if eff.limit.unlimited or eff.limit.value is None:
-            rows.append(LimitRow(name, None, True, unit))
-            continue
-        value = eff.limit.value
-        # the cgroup model keeps CPU limits in millionths of a CPU; the diff speaks in CPUs
-        rows.append(LimitRow(name, value / 1_000_000 if unit == "cpus" else value, False, unit))
-    if report.cpuset and report.cpuset.effective_cpus is not None:
-        rows.append(LimitRow("cpuset_cpus", report.cpuset.effective_cpus, False, "cpulist"))
+    effective = {key: report.effective[key] for key, _, _ in LIMIT_ROWS if key in report.effective}
+    cpus = report.cpuset.effective_cpus if report.cpuset else None
     placement = report.placement("memory")
     files = []
     if placement and placement.directory:
@@ -231,7 +209,7 @@ def _limits(proc: ProcFS, sys: SysFS, pid: int, own_mounts: tuple[Mount, ...]) -
             placement.directory + ("/memory.limit_in_bytes" if placement.version == 1 else "/memory.max")
         )
     cgroup = placement.cgroup if placement and placement.cgroup else ""
-    return Limits(cgroup=cgroup or "", rows=tuple(rows), files=tuple(files))
+    return Limits(cgroup=cgroup or "", effective=effective, cpuset_cpus=cpus, files=tuple(files))
 
 
 def _classic(

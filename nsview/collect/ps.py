@@ -34,9 +34,9 @@ from nsview.model.attribution import (
     isolated_types,
     pick_cgroup_paths,
 )
-from nsview.model.cgroup import CgroupMembership
-from nsview.model.container import RUNTIMES, Container, ContainerScan, MemoryLimit, process_state
-from nsview.model.mount import Mount
+from nsview.model.cgroup import CgroupMembership, CgroupReport, EffectiveLimit
+from nsview.model.container import RUNTIMES, Container, ContainerScan, process_state
+from nsview.model.mount import Mount, visible_mount
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
 from nsview.model.supervisor import ContainerBoundary, boundary_from_parent, docker_data_root
 from nsview.parse.cgroupfs import parse_cgroup_events_frozen, parse_freezer_state
@@ -403,8 +403,8 @@ def _finish(
     errors: dict[str, str] = {}
     rootfs = None
     try:
-        visible = [m for m in read_mountinfo(proc, c.init_pid) if m.target == "/"]
-        rootfs = visible[-1].fstype if visible else None  # the last mount on a path is the visible one
+        root = visible_mount(read_mountinfo(proc, c.init_pid), "/")
+        rootfs = root.fstype if root is not None else None
     except NoSuchProcess:
         if not any(proc.pid_exists(p) for p in c.pids):
             return None
@@ -487,7 +487,7 @@ class _Freezer:
 
 def _memory_limit(
     proc: ProcFS, sys: KernelFS | None, pid: int, own_mounts: tuple[Mount, ...]
-) -> tuple[MemoryLimit | None, str | None]:
+) -> tuple[EffectiveLimit | None, str | None]:
     """Through the cgroup collector (the one reader of limits in nsview), when it is there."""
     from nsview.collect.cgroup import collect_cgroup
 
@@ -502,21 +502,16 @@ def _memory_limit(
     return memory_from_report(report)
 
 
-def memory_from_report(report) -> tuple[MemoryLimit | None, str | None]:
-    """The binding (effective) memory limit of a CgroupReport, else its own cgroup's limit."""
-    eff = getattr(report, "memory_limit", None)
-    if eff is not None:
-        limit, source = eff.limit, eff.cgroup
-    else:
-        mem = getattr(report, "memory", None)
-        limit = getattr(mem, "limit", None) if mem is not None else None
-        source = None
-        if limit is None:
-            why = (getattr(report, "errors", None) or {}).get("memory")
-            return None, why or "memory controller not available"
-    if limit.unlimited:
-        return MemoryLimit(None, True, source), None
-    return MemoryLimit(limit.value, False, source), None
+def memory_from_report(report: CgroupReport) -> tuple[EffectiveLimit | None, str | None]:
+    """The binding (effective) memory limit of a report, else its own cgroup's limit (with no
+    setter named: an ancestor could not be read), else why there is none."""
+    if report.memory_limit is not None:
+        return report.memory_limit, None
+    own = report.memory.limit if report.memory is not None else None
+    if own is None:
+        return None, report.errors.get("memory") or "memory controller not available"
+    placement = report.placement("memory")
+    return EffectiveLimit(own, None, False, (placement.cgroup if placement else None) or "/"), None
 
 
 def _hostnames(

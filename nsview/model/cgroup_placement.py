@@ -211,3 +211,20 @@ def derived_limit(
     if limit.unlimited:
         return EffectiveLimit(limit, None, False, other.visible_top)
     return EffectiveLimit(limit, other.cgroup, other.own, other.visible_top)
+
+
+def tightest(links: list[tuple[str, Limit | None]]) -> EffectiveLimit | None:
+    """The tightest limit over (cgroup, limit) links, the process's own cgroup first and the
+    highest visible one last; a link whose file is absent is None. None when no link has one."""
+    best: Limit | None = None
+    setter: str | None = None
+    for cgroup, lim in links:
+        if lim is None:
+            continue
+        if lim.unlimited:
+            best = best or lim
+        elif best is None or lim.tighter_than(best):
+            best, setter = lim, cgroup  # strictly tighter only: on a tie the nearest cgroup wins
+    if best is None:
+        return None
+    return EffectiveLimit(best, setter, setter is not None and setter == links[0][0], links[-1][0])

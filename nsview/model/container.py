@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from nsview.errors import UsageError
+from nsview.model.cgroup import EffectiveLimit
 from nsview.model.process import HostReference, NamespaceRef
 
 # Display order for `nsview ps` and the vocabulary of --runtime.
@@ -40,13 +41,6 @@ _HEX_ID = re.compile(rf"^{_HEX64}$")
 
 
 @dataclass(frozen=True, slots=True)
-class MemoryLimit:
-    bytes: int | None  # None when unlimited or unknown
-    unlimited: bool = False
-    source: str | None = None  # the file it came from
-
-
-@dataclass(frozen=True, slots=True)
 class Container:
     """One container as the host sees it. ``evidence`` says what identified it."""
 
@@ -61,7 +55,7 @@ class Container:
     namespaces: dict[str, NamespaceRef] = field(default_factory=dict)  # of the init process
     isolated: tuple[str, ...] | None = None  # types that differ from the host reference
     hostname: str | None = None
-    memory_limit: MemoryLimit | None = None
+    memory_limit: EffectiveLimit | None = None  # the binding one; cgroup None: setter unknown
     rootfs_type: str | None = None
     state: str | None = None  # the init process's, or "paused" (see process_state)
     frozen: bool | None = None  # the cgroup freezer holds it; None when not readable

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from nsview.model.cgroup import EffectiveLimit
 from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
 from nsview.model.overlay import OverlayRoot
@@ -110,20 +111,23 @@ class MountView:
     only_here: tuple[Mount, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class LimitRow:
-    """One cgroup headline: value ``None`` with ``unlimited`` True means no limit."""
-
-    name: str  # stable key: memory, memory_swap, cpus, pids, cpuset_cpus
-    value: int | float | str | None  # bytes, CPUs (0.5), a count, or a cpuset list ("0-1")
-    unlimited: bool
-    unit: str = ""  # "bytes", "cpus", "pids", "cpulist"
+# The cgroup headlines `nsview diff` compares, in order: (key in CgroupReport.effective, the
+# stable name in JSON, the unit). CPU limits stay in millionths of a CPU until a renderer shows them.
+LIMIT_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("memory", "memory", "bytes"),
+    ("memsw", "memory_swap", "bytes"),
+    ("cpu", "cpus", "cpus"),
+    ("pids", "pids", "pids"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """One side's binding cgroup limits: the effective limits of its cgroup report."""
+
     cgroup: str  # the cgroup path the limits come from
-    rows: tuple[LimitRow, ...]
+    effective: dict[str, EffectiveLimit]  # keys of LIMIT_ROWS that the report has
+    cpuset_cpus: str | None = None  # effective CPU list ("0-1")
     files: tuple[str, ...] = ()  # the files a person can cat to check
 
 

@@ -29,3 +29,21 @@ class Mount:
             if opt.startswith(prefix):
                 return opt[len(prefix) :]
         return None
+
+    @property
+    def findmnt_source(self) -> str:
+        """SOURCE as findmnt prints it: ``/dev/vda[/var/lib/...]`` for a bind of a sub-tree."""
+        if self.root not in ("", "/") and self.fstype != "overlay":
+            return f"{self.source}[{self.root}]"
+        return self.source
+
+
+def visible_mount(mounts: tuple[Mount, ...], target: str) -> Mount | None:
+    """The mount a path shows: of the mounts on ``target``, the last one mountinfo lists (a
+    mount stacked over another hides it; docs/hardening.md, row 16). None when nothing is
+    mounted exactly there."""
+    found = None
+    for m in mounts:
+        if m.target == target:
+            found = m
+    return found

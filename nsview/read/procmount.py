@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from nsview.errors import NsviewError
+from nsview.model.mount import visible_mount
 from nsview.procfs import ProcFS
 from nsview.read.process import read_mountinfo
 
@@ -22,10 +23,8 @@ def hidepid(proc: ProcFS) -> str | None:
     except NsviewError:
         return None
     where = os.path.realpath(proc.root)
-    found = None
-    for m in mounts:  # the last mount on a path is the visible one
-        if m.fstype == "proc" and m.target == where:
-            found = m.super_option("hidepid")
+    shown = visible_mount(mounts, where)
+    found = shown.super_option("hidepid") if shown is not None and shown.fstype == "proc" else None
     return None if found is None or found in _VISIBLE else found
 
 

@@ -1,8 +1,19 @@
-"""Human units for text output (JSON always carries exact numbers). Used by every renderer."""
+"""Human units for text output (JSON always carries exact numbers): the one formatter of bytes and
+CPUs, used by every renderer and by the JSON ``text`` fields."""
 
 from __future__ import annotations
 
-_UNITS = (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
+from nsview.model.cgroup import Limit
+
+# Up to EiB: the largest limit a cgroup file can hold (LONG_MAX bytes) is just under 8 EiB.
+_UNITS = (
+    ("EiB", 1 << 60),
+    ("PiB", 1 << 50),
+    ("TiB", 1 << 40),
+    ("GiB", 1 << 30),
+    ("MiB", 1 << 20),
+    ("KiB", 1 << 10),
+)
 
 
 def human_bytes(n: int) -> str:
@@ -11,6 +22,17 @@ def human_bytes(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
     return f"{n} B"
+
+
+def limit_words(limit: Limit, unit: str) -> str:
+    """A limit in words: "unlimited", "256 MiB" (bytes), "0.5 CPUs" (millionths of a CPU), "100"."""
+    if limit.unlimited or limit.value is None:
+        return "unlimited"
+    if unit == "bytes":
+        return human_bytes(limit.value)
+    if unit == "cpus":
+        return f"{human_cpus(limit.value)} CPUs"
+    return str(limit.value)
 
 
 def human_cpus(micro_cpus: int) -> str:

@@ -9,218 +9,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
 from nsview.model.diff import (
+    LIMIT_ROWS,
     Comparison,
-    LimitRow,
     Limits,
     MountView,
     NamespaceRow,
     Pair,
     Reading,
     Side,
-    UserMaps,
     UtsInfo,
 )
 from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
-from nsview.model.overlay import OverlayRoot
-from nsview.render.units import human_bytes, human_cpus
+from nsview.render.sanitize import safe
+from nsview.render.units import limit_words
 
 DIFF_STYLE = "bold yellow"
+
+
 NA_STYLE = "red"
-
-
-# ---- JSON -------------------------------------------------------------------------------
-
-
-def diff_to_dict(c: Comparison) -> dict[str, Any]:
-    return {
-        "reference": _side_dict(c.reference),
-        "target": _side_dict(c.target),
-        "partial": c.partial,
-        "notes": list(c.notes),
-        "sections": {
-            "namespaces": {
-                "classic": c.classic.get("namespaces"),
-                "rows": [
-                    {
-                        "type": row.type,
-                        "reference": _ns(row.reference),
-                        "target": _ns(row.target),
-                        "shared": row.shared,
-                        "errors": _errors(row.reference, row.target),
-                    }
-                    for row in c.namespaces
-                ],
-            },
-            "user_maps": _pair(c.user_maps, _user_maps, c.classic.get("user_maps")),
-            "uts": _pair(
-                c.uts, lambda u: {"hostname": u.hostname, "domainname": u.domainname}, c.classic.get("uts")
-            ),
-            "network": _pair(c.network, _network, c.classic.get("network")),
-            "mounts": _pair(c.mounts, _mount_view, c.classic.get("mounts")),
-            "limits": _pair(c.limits, _limits, c.classic.get("limits")),
-        },
-    }
-
-
-def _side_dict(s: Side) -> dict[str, Any]:
-    return {"pid": s.pid, "name": s.comm, "role": s.role, "note": s.note}
-
-
-def _errors(ref: Reading, tgt: Reading) -> dict[str, str | None]:
-    return {"reference": ref.error, "target": tgt.error}
-
-
-def _ns(r: Reading) -> dict[str, Any] | None:
-    return None if r.value is None else {"inode": r.value.inode, "id": str(r.value)}
-
-
-def _pair(p: Pair, convert, classic: str | None) -> dict[str, Any]:
-    return {
-        "classic": classic,
-        "namespace": p.namespace,
-        "reference": None if p.reference.value is None else convert(p.reference.value),
-        "target": None if p.target.value is None else convert(p.target.value),
-        "same": p.same,
-        "errors": _errors(p.reference, p.target),
-    }
-
-
-def _user_maps(m: UserMaps) -> dict[str, Any]:
-    def ranges(rs):
-        return [{"inside": r.inside, "outside": r.outside, "count": r.count} for r in rs]
-
-    return {"uid_map": ranges(m.uid_map), "gid_map": ranges(m.gid_map)}
-
-
-def _network(n: NetworkInfo) -> dict[str, Any]:
-    return {
-        "interfaces": [
-            {
-                "index": i.index,
-                "name": i.name,
-                "operstate": i.operstate,
-                "flags": list(i.flags),
-                "mtu": i.mtu,
-                "mac": i.mac,
-                "addresses": [
-                    {"family": a.family, "address": a.address, "prefixlen": a.prefixlen, "scope": a.scope}
-                    for a in i.addresses
-                ],
-            }
-            for i in n.interfaces
-        ],
-        "routes": [
-            {
-                "family": r.family,
-                "destination": r.destination,
-                "gateway": r.gateway,
-                "device": r.device,
-                "type": r.type,
-                "metric": r.metric,
-                "prefsrc": r.prefsrc,
-                "default": r.is_default,
-            }
-            for r in n.routes
-        ],
-        "default_routes": [r.gateway for r in n.default_routes],
-        "errors": list(n.errors),
-    }
-
-
-def mount_dict(m: Mount) -> dict[str, Any]:
-    return {
-        "id": m.mount_id,
-        "target": m.target,
-        "fstype": m.fstype,
-        "source": m.source,
-        "root": m.root,
-        "findmnt_source": _findmnt_source(m),
-        "options": list(m.options),
-        "super_options": list(m.super_options),
-        "read_only": m.read_only,
-    }
-
-
-def _overlay(o: OverlayRoot) -> dict[str, Any]:
-    return {
-        "driver": o.driver,
-        "data_root": o.data_root,
-        "lower": [
-            {
-                "spec": layer.spec,
-                "path": layer.path,
-                "error": layer.error,
-                "snapshot": layer.snapshot,
-                "data_only": layer.data_only,
-            }
-            for layer in o.lower
-        ],
-        # The four GraphDriver.Data fields, spelled as `docker inspect` spells them.
-        "graphdriver": {
-            "LowerDir": o.lower_dir,
-            "UpperDir": o.upper,
-            "WorkDir": o.work,
-            "MergedDir": o.merged,
-        },
-        "notes": list(o.notes),
-    }
-
-
-def _mount_view(v: MountView) -> dict[str, Any]:
-    return {
-        "root": None
-        if v.root is None
-        else {
-            **mount_dict(v.root.mount),
-            "overlay": None if v.root.overlay is None else _overlay(v.root.overlay),
-        },
-        "count": v.count,
-        "only_here": [mount_dict(m) for m in v.only_here],
-    }
 
 
 _LIMIT_LABELS = {"memory_swap": "memory+swap", "cpuset_cpus": "cpuset cpus"}
 
 
-def limit_text(row: LimitRow) -> str:
-    """The human form of a limit: "256 MiB", "0.5 CPUs", "100", "0-1", "unlimited"."""
-    if row.unlimited or row.value is None:
-        return "unlimited"
-    if row.unit == "bytes":
-        return human_bytes(int(row.value))
-    if row.unit == "cpus":
-        return f"{human_cpus(round(float(row.value) * 1_000_000))} CPUs"  # as `nsview cgroup` writes it
-    return str(row.value)
-
-
-def _limits(lim: Limits) -> dict[str, Any]:
-    return {
-        "cgroup": lim.cgroup,
-        "files": list(lim.files),
-        "limits": {
-            r.name: {"value": r.value, "unlimited": r.unlimited, "unit": r.unit, "text": limit_text(r)}
-            for r in lim.rows
-        },
-    }
-
-
-def _findmnt_source(m: Mount) -> str:
-    """SOURCE as findmnt prints it: ``/dev/vda[/var/lib/...]`` for a bind of a sub-tree."""
-    if m.root not in ("", "/") and m.fstype not in ("overlay",):
-        return f"{m.source}[{m.root}]"
-    return m.source
-
-
-# ---- text -------------------------------------------------------------------------------
-
-
 def render_diff(c: Comparison):
-    from rich.console import Group
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     parts: list[Any] = []
     head = Text()
@@ -265,9 +84,6 @@ def render_diff(c: Comparison):
 
 
 def _who(s: Side):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     t = Text()
     t.append(s.role + " ", style="dim")
@@ -279,9 +95,6 @@ def _who(s: Side):
 
 
 def _section(title: str, classic: str | None, *renderables):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     out: list[Any] = [Text("\n" + title, style="bold underline")]
     if classic:
@@ -291,8 +104,6 @@ def _section(title: str, classic: str | None, *renderables):
 
 
 def _table(ref_label: str, tgt_label: str, first: str = ""):
-    from rich import box
-    from rich.table import Table
 
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     t.add_column(first, style="bold", no_wrap=True)
@@ -303,9 +114,6 @@ def _table(ref_label: str, tgt_label: str, first: str = ""):
 
 
 def _na(r: Reading):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     return Text("not available: ", style=NA_STYLE) + safe(r.error or "", NA_STYLE)
 
@@ -313,7 +121,6 @@ def _na(r: Reading):
 def _verdict(shared: bool | None, against: bool):
     """Against the host a namespace is "shared" or "isolated"; between two targets it is the
     "same" one or "differs"."""
-    from rich.text import Text
 
     if shared is None:
         return Text("?", style="dim")
@@ -323,7 +130,6 @@ def _verdict(shared: bool | None, against: bool):
 
 
 def _ns_cells(row: NamespaceRow):
-    from nsview.render.sanitize import safe
 
     left = safe(row.reference.value) if row.reference.value else _na(row.reference)
     right = (
@@ -335,9 +141,6 @@ def _ns_cells(row: NamespaceRow):
 
 
 def _namespaces_table(c: Comparison, ref_label: str, tgt_label: str):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     t = _table(ref_label, tgt_label, "type")
     against = c.reference.role != "host"
@@ -362,9 +165,6 @@ def _namespaces_table(c: Comparison, ref_label: str, tgt_label: str):
 
 
 def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str, ns_row):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     t = _table(ref_label, tgt_label)
     ns_row(t, "uts")
@@ -388,9 +188,6 @@ def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str, ns_row):
 
 
 def _net_cell(n: NetworkInfo | None, other: NetworkInfo | None):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     assert n is not None
     other_names = {i.name for i in other.interfaces} if other else None
@@ -415,9 +212,6 @@ def _net_cell(n: NetworkInfo | None, other: NetworkInfo | None):
 
 
 def _routes_cell(n: NetworkInfo):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     cell = Text()
     for i, r in enumerate(n.routes):
@@ -440,7 +234,6 @@ def _routes_cell(n: NetworkInfo):
 
 
 def _net_table(p: Pair[NetworkInfo], ref_label: str, tgt_label: str, ns_row):
-    from rich.text import Text
 
     t = _table(ref_label, tgt_label)
     ns_row(t, "net")  # one netns or two is the inode's answer: two can hold just the same "lo"
@@ -462,21 +255,15 @@ def _net_table(p: Pair[NetworkInfo], ref_label: str, tgt_label: str, ns_row):
 
 def _mount_line(m: Mount, style: str = ""):
 
-    from nsview.render.sanitize import safe
-
     t = safe(m.fstype, "bold " + style)
     t.append(" ")
-    t.append_text(safe(_findmnt_source(m) or '""', style))
+    t.append_text(safe(m.findmnt_source or '""', style))
     t.append(" ")
     t.append("ro" if m.read_only else "rw", style="red" if m.read_only else "")
     return t
 
 
 def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row):
-    from rich.table import Table
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     t = _table(ref_label, tgt_label)
     ns_row(t, "mnt")
@@ -547,7 +334,6 @@ ONLY_LIST_MAX = 20
 
 
 def _only_parts(title: str, mounts: tuple[Mount, ...], most: int | None = None) -> list[Any]:
-    from rich.text import Text
 
     if not mounts:
         return [Text(f"{title}: none", style="dim")]  # never a table of headers only
@@ -557,11 +343,6 @@ def _only_parts(title: str, mounts: tuple[Mount, ...], most: int | None = None) 
 
 
 def _only_table(mounts: tuple[Mount, ...]):
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for col in ("target", "type", "source", "ro", "options"):
@@ -570,7 +351,7 @@ def _only_table(mounts: tuple[Mount, ...]):
         t.add_row(
             safe(m.target, "bold"),
             safe(m.fstype),
-            safe(_findmnt_source(m)),
+            safe(m.findmnt_source),
             Text("ro", style="red") if m.read_only else Text("rw"),
             safe(",".join(m.options), "dim"),
         )
@@ -578,17 +359,15 @@ def _only_table(mounts: tuple[Mount, ...]):
 
 
 def _limits_table(p: Pair[Limits], ref_label: str, tgt_label: str):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     t = _table(ref_label, tgt_label, "limit")
     ref, tgt = p.reference.value, p.target.value
-    names: list[str] = []
-    for v in (ref, tgt):
-        for r in v.rows if v else ():
-            if r.name not in names:
-                names.append(r.name)
+    # a row for each limit either side has, in LIMIT_ROWS order, then the cpuset
+    rows = [
+        (key, name, unit)
+        for key, name, unit in LIMIT_ROWS
+        if any(v and key in v.effective for v in (ref, tgt))
+    ]
     if ref is None or tgt is None:
         t.add_row(
             Text("cgroup"),
@@ -598,12 +377,12 @@ def _limits_table(p: Pair[Limits], ref_label: str, tgt_label: str):
         )
     else:
         t.add_row(Text("cgroup"), safe(ref.cgroup, "dim"), safe(tgt.cgroup, "dim"), Text(""))
-    for name in names:
-        vals = []
-        for v in (ref, tgt):
-            row = next((r for r in v.rows if r.name == name), None) if v else None
-            vals.append(row)
-        texts = [limit_text(r) if r else None for r in vals]
+    lines: list[tuple[str, list[str | None]]] = []
+    for key, name, unit in rows:
+        lines.append((name, [_limit_of(v, key, unit) for v in (ref, tgt)]))
+    if any(v and v.cpuset_cpus is not None for v in (ref, tgt)):
+        lines.append(("cpuset_cpus", [v.cpuset_cpus if v else None for v in (ref, tgt)]))
+    for name, texts in lines:
         differ = None not in texts and texts[0] != texts[1]
         cells = [
             safe(x, DIFF_STYLE if differ and i == 1 else "") if x is not None else Text("n/a", style="dim")
@@ -615,3 +394,8 @@ def _limits_table(p: Pair[Limits], ref_label: str, tgt_label: str):
             Text("differs", style=DIFF_STYLE) if differ else Text(""),
         )
     return t
+
+
+def _limit_of(side: Limits | None, key: str, unit: str) -> str | None:
+    eff = side.effective.get(key) if side is not None else None
+    return None if eff is None else limit_words(eff.limit, unit)

@@ -4,96 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from nsview.model.container import Container, ContainerScan, MemoryLimit
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 
-# The column registry: (header, JSON key it shows). The table and docs follow this order.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("RUNTIME", "runtime"),
-    ("ID", "short_id"),
-    ("NAME", "name"),
-    ("PID", "init_pid"),
-    ("STATE", "state"),
-    ("PROCS", "processes"),
-    ("ISOLATED", "isolated"),
-    ("HOSTNAME", "hostname"),
-    ("MEMORY", "memory_limit"),
-    ("ROOTFS", "rootfs_type"),
-)
+from nsview.model.cgroup import EffectiveLimit
+from nsview.model.container import Container, ContainerScan
+from nsview.render.json.ps import COLUMNS
+from nsview.render.sanitize import safe
+from nsview.render.units import limit_words
 
 # What a narrow terminal gives up first: whole columns, least telling first. RUNTIME, ID,
 # NAME and PID are never cut - they are what a user greps for and types as a TARGET.
 DROP_ORDER: tuple[str, ...] = ("rootfs_type", "hostname", "isolated", "memory_limit", "processes", "state")
+
+
 KEEP_WHOLE: frozenset[str] = frozenset({"runtime", "short_id", "name", "init_pid"})
+
+
 _FOLD_MIN = {"hostname": 8}  # a long hostname folds down to this before its column is dropped
+
+
 _GAP = 2  # box=None, padding (0, 1), pad_edge=False: two spaces between columns
 
 
-def ps_to_dict(scan: ContainerScan) -> dict[str, Any]:
-    return {
-        "containers": [container_to_dict(c) for c in scan.containers],
-        "host_reference": {
-            "pid": scan.host.pid,
-            "source": scan.host.source,
-            "namespaces": {t: str(ref) for t, ref in sorted(scan.host.namespaces.items())},
-        },
-        "scanned": scan.scanned,
-        "vanished": scan.vanished,
-        "unreadable": scan.unreadable,
-        "unreadable_reasons": list(scan.unreadable_why),
-        "notes": list(scan.notes),
-    }
-
-
-def container_to_dict(c: Container) -> dict[str, Any]:
-    return {
-        "runtime": c.runtime,
-        "id": c.id,
-        "short_id": c.short_id,
-        "name": c.name,
-        "namespace": c.namespace,
-        "engine": c.engine,
-        "pod_uid": c.pod_uid,
-        "init_pid": c.init_pid,
-        "processes": len(c.pids),
-        "pids": list(c.pids),
-        "isolated": None if c.isolated is None else list(c.isolated),
-        "namespaces": {t: str(ref) for t, ref in sorted(c.namespaces.items())},
-        "hostname": c.hostname,
-        "memory_limit": _memory_dict(c.memory_limit),
-        "rootfs_type": c.rootfs_type,
-        "state": c.state,
-        "frozen": c.frozen,
-        "evidence": list(c.evidence),
-        "errors": dict(c.errors),
-    }
-
-
-def _memory_dict(m: MemoryLimit | None) -> dict[str, Any] | None:
-    if m is None:
-        return None
-    return {"bytes": m.bytes, "unlimited": m.unlimited, "source": m.source}
-
-
-def format_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if value < 1024 or unit == "PiB":
-            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}".replace(".0 ", " ")
-        value /= 1024
-    return f"{n} B"  # unreachable
-
-
-def _memory_cell(m: MemoryLimit | None) -> str:
-    if m is None:
-        return "n/a"
-    if m.unlimited:
-        return "unlimited"
-    return format_bytes(m.bytes) if m.bytes is not None else "n/a"
+def _memory_cell(m: EffectiveLimit | None) -> str:
+    return "n/a" if m is None else limit_words(m.limit, "bytes")
 
 
 def render_ps(scan: ContainerScan):
-    from rich.console import Group
-    from rich.text import Text
 
     if not scan.containers:
         return Group(Text("no containers found", style="dim"), *_footer(scan))
@@ -101,9 +40,6 @@ def render_ps(scan: ContainerScan):
 
 
 def _cells(c: Container) -> dict[str, Any]:
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     cid = c.short_id if c.namespace is None else f"{c.namespace}/{c.short_id}"
     state_style = {"running": "green", "paused": "yellow", "pausing": "yellow", "zombie": "red"}
@@ -158,8 +94,6 @@ class PsTable:
         self.rows = [_cells(c) for c in scan.containers]
 
     def __rich_console__(self, console, options):
-        from rich.table import Table
-        from rich.text import Text
 
         natural = {
             key: max([len(header)] + [row[key].cell_len for row in self.rows]) for header, key in COLUMNS
@@ -189,9 +123,6 @@ class PsTable:
 
 
 def _footer(scan: ContainerScan):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     lines = []
     if scan.vanished:

@@ -2,58 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rich.console import Group
+from rich.text import Text
+from rich.tree import Tree
 
 from nsview.model.tree import ProcessTree, TreeNode
-
-
-def tree_to_dict(tree: ProcessTree) -> dict[str, Any]:
-    return {
-        "target": tree.target,
-        "lineage": list(tree.lineage),
-        "tree": _node_dict(tree.root),
-        "notes": list(tree.notes),
-    }
-
-
-def _node_dict(node: TreeNode) -> dict[str, Any]:
-    p = node.process
-    c = node.container
-    return {
-        "pid": p.pid,
-        "ppid": p.ppid,
-        "name": p.comm,
-        "args": list(p.args),
-        "args_truncated": p.args_truncated,
-        "state": p.state,
-        "kernel_thread": p.kernel_thread,
-        "zombie": p.zombie,
-        "target": node.is_target,
-        "nspid": list(p.nspid),
-        "pid_in_namespace": p.pid_in_namespace,
-        "namespaces": {t: str(ref) for t, ref in p.namespaces.items()},
-        "entered": [str(ref) for ref in node.entered],
-        "container": None
-        if c is None
-        else {"runtime": c.runtime, "id": c.id, "namespace": c.namespace, "evidence": c.evidence},
-        "threads_in_other_namespaces": [
-            {"tid": tid, "namespaces": [str(ref) for ref in refs]}
-            for tid, refs in sorted(p.thread_namespaces.items())
-        ],
-        "errors": dict(p.errors),
-        "children_elided": node.children_elided,
-        "children": [_node_dict(child) for child in node.children],
-    }
-
+from nsview.render.sanitize import safe
 
 _MAX_THREADS_SHOWN = 3
 
 
 def render_tree(tree: ProcessTree):
     """A rich renderable. Every piece of process-controlled text goes through ``safe``."""
-    from rich.console import Group
-    from rich.text import Text
-    from rich.tree import Tree
 
     root = Tree(_label(tree.root), guide_style="dim")
     stack = [(tree.root, root)]
@@ -61,7 +21,6 @@ def render_tree(tree: ProcessTree):
         node, branch = stack.pop()
         for child in node.children:
             stack.append((child, branch.add(_label(child))))
-    from nsview.render.sanitize import safe
 
     parts = [root]
     for note in tree.notes:
@@ -82,9 +41,6 @@ def _shown_args(comm: str, args: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _label(node: TreeNode):
-    from rich.text import Text
-
-    from nsview.render.sanitize import safe
 
     p = node.process
     line = Text()
@@ -125,7 +81,6 @@ def _label(node: TreeNode):
         notes.append(Text(f"{node.children_elided} child(ren) not shown (--depth)", style="dim"))
     if not notes:
         return line
-    from rich.console import Group
 
     return Group(line, *(_Remark(note) for note in notes))
 
@@ -140,7 +95,6 @@ class _Remark:
         self.text = text
 
     def __rich_console__(self, console, options):
-        from rich.text import Text
 
         lines = self.text.wrap(console, max(options.max_width - len(self._INDENT), 8))
         for i, line in enumerate(lines):

@@ -1,0 +1,68 @@
+"""``nsview ps --json``: the JSON document (rich-free; keys are documented in docs/json.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nsview.model.cgroup import EffectiveLimit
+from nsview.model.container import Container, ContainerScan
+
+# The column registry: (header, JSON key it shows). The table and docs follow this order.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("RUNTIME", "runtime"),
+    ("ID", "short_id"),
+    ("NAME", "name"),
+    ("PID", "init_pid"),
+    ("STATE", "state"),
+    ("PROCS", "processes"),
+    ("ISOLATED", "isolated"),
+    ("HOSTNAME", "hostname"),
+    ("MEMORY", "memory_limit"),
+    ("ROOTFS", "rootfs_type"),
+)
+
+
+def ps_to_dict(scan: ContainerScan) -> dict[str, Any]:
+    return {
+        "containers": [container_to_dict(c) for c in scan.containers],
+        "host_reference": {
+            "pid": scan.host.pid,
+            "source": scan.host.source,
+            "namespaces": {t: str(ref) for t, ref in sorted(scan.host.namespaces.items())},
+        },
+        "scanned": scan.scanned,
+        "vanished": scan.vanished,
+        "unreadable": scan.unreadable,
+        "unreadable_reasons": list(scan.unreadable_why),
+        "notes": list(scan.notes),
+    }
+
+
+def container_to_dict(c: Container) -> dict[str, Any]:
+    return {
+        "runtime": c.runtime,
+        "id": c.id,
+        "short_id": c.short_id,
+        "name": c.name,
+        "namespace": c.namespace,
+        "engine": c.engine,
+        "pod_uid": c.pod_uid,
+        "init_pid": c.init_pid,
+        "processes": len(c.pids),
+        "pids": list(c.pids),
+        "isolated": None if c.isolated is None else list(c.isolated),
+        "namespaces": {t: str(ref) for t, ref in sorted(c.namespaces.items())},
+        "hostname": c.hostname,
+        "memory_limit": _memory_dict(c.memory_limit),
+        "rootfs_type": c.rootfs_type,
+        "state": c.state,
+        "frozen": c.frozen,
+        "evidence": list(c.evidence),
+        "errors": dict(c.errors),
+    }
+
+
+def _memory_dict(m: EffectiveLimit | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {"bytes": m.limit.value, "unlimited": m.limit.unlimited, "source": m.cgroup}
