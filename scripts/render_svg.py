@@ -23,7 +23,7 @@ WIDTH = 110
 def _tree(target: str, proc_root: Path, sys_root: Path):
     from nsview.collect.tree import collect_tree
     from nsview.procfs import ProcFS
-    from nsview.render.tree import render_tree
+    from nsview.render.text.tree import render_tree
     from nsview.targets import resolve_target
 
     pid = resolve_target(proc_root, target, sys_root=sys_root)
@@ -33,7 +33,7 @@ def _tree(target: str, proc_root: Path, sys_root: Path):
 def _diff(target: str, proc_root: Path, sys_root: Path):
     from nsview.collect.diff import collect_diff
     from nsview.procfs import ProcFS, SysFS
-    from nsview.render.diff import render_diff
+    from nsview.render.text.diff import render_diff
     from nsview.targets import resolve_target
 
     pid = resolve_target(proc_root, target, sys_root=sys_root)

@@ -14,7 +14,7 @@ from nsview.collect.cgroup import collect_cgroup
 from nsview.errors import ExitCode, NoSuchProcess
 from nsview.parse.cgroupfs import UNLIMITED_SENTINELS
 from nsview.procfs import ProcFS, SysFS
-from nsview.render.cgroup import cgroup_to_dict
+from nsview.render.json.cgroup import cgroup_to_dict
 from tests.conftest import FIXTURES
 
 V1, V2, HYBRID = FIXTURES / "cgroup-v1", FIXTURES / "cgroup-v2", FIXTURES / "cgroup-hybrid"

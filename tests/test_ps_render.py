@@ -15,7 +15,8 @@ from nsview.collect.ps import scan_containers
 from nsview.model.container import Container, ContainerScan
 from nsview.model.process import HostReference
 from nsview.procfs import ProcFS
-from nsview.render.ps import COLUMNS, fit_columns, render_ps
+from nsview.render.json.ps import COLUMNS
+from nsview.render.text.ps import fit_columns, render_ps
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEADERS = [h for h, _ in COLUMNS]

@@ -66,7 +66,7 @@ def test_rule1_every_string_is_hostile_in_the_renderers():
     from nsview.model.process import NamespaceRef, Process
     from nsview.model.tree import ProcessTree, TreeNode
     from nsview.render.sanitize import escape, safe
-    from nsview.render.tree import render_tree
+    from nsview.render.text.tree import render_tree
 
     evil = "".join(util.MARKUP) + util.CONTROLS + "\udcff"
     # the sanitizer alone: every class of control becomes visible, nothing else changes
