@@ -83,6 +83,14 @@ class NotAvailable(NsviewError):
         return self.why
 
 
+class FileMissing(NotAvailable):
+    """The file does not exist (ENOENT) while its process, if any, still does: a kernel without
+    it, a controller not enabled, a root cgroup. Callers test the kind, never the wording."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what, "does not exist")
+
+
 class ParseError(NsviewError):
     """Kernel text that does not have the documented shape."""
 

@@ -10,7 +10,7 @@ import errno
 import os
 from pathlib import Path
 
-from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, Unsupported
+from nsview.errors import AccessDenied, FileMissing, NoSuchProcess, NotAvailable, Unsupported
 
 # Files we read whole are small; cmdline and mountinfo can be large. A cap keeps a hostile
 # process (argv of hundreds of MiB) from exhausting memory; callers see ``truncated``.
@@ -70,7 +70,7 @@ class KernelFS:
     def fs_magic(self, rel: str = "") -> int | None:
         """statfs(2) ``f_type`` of the filesystem holding ``root/rel`` (e.g. CGROUP2_SUPER_MAGIC);
         None when it cannot be asked. Python has no binding, so libc's statfs via ctypes."""
-        import ctypes
+        import ctypes  # here, not at the top: every command imports procfs, few ask statfs
 
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -87,7 +87,7 @@ class KernelFS:
         if err.errno in _DENIED:
             return AccessDenied(what)
         if err.errno in _GONE:
-            return NotAvailable(what, "does not exist")
+            return FileMissing(what)
         return NotAvailable(what, os.strerror(err.errno or 0) or type(err).__name__)
 
 
@@ -192,7 +192,7 @@ class ProcFS(KernelFS):
             # EINVAL: mountinfo of a zombie; ENOENT/ESRCH: gone, or a file this kernel lacks.
             if not self.pid_exists(pid):
                 return NoSuchProcess(pid)
-            return NotAvailable(what, "does not exist" if err.errno in _GONE else os.strerror(err.errno))
+            return FileMissing(what) if err.errno in _GONE else NotAvailable(what, os.strerror(err.errno))
         return NotAvailable(what, os.strerror(err.errno or 0) or type(err).__name__)
 
 

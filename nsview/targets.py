@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from nsview.errors import AmbiguousTarget, NoSuchProcess, TargetNotFound, UsageError
-from nsview.model.container import Container, match_target
+from nsview.errors import AmbiguousTarget, NoSuchProcess, NsviewError, TargetNotFound, UsageError
+from nsview.model.container import Container, ContainerScan, match_target
 from nsview.procfs import ProcFS, SysFS
 
 
@@ -82,7 +82,9 @@ def resolve(
     return Resolved(found[0].init_pid, found[0])
 
 
-def _scan(proc: ProcFS, sys_root, fs_root):
+def _scan(
+    proc: ProcFS, sys_root: str | os.PathLike[str], fs_root: str | os.PathLike[str] | None
+) -> ContainerScan:
     # Imported here: a pid target (the common case) never pays for the container scanner.
     from nsview.collect.ps import scan_containers
 
@@ -92,7 +94,6 @@ def _scan(proc: ProcFS, sys_root, fs_root):
 def _refuse_thread(proc: ProcFS, pid: int) -> None:
     """/proc/<tid> exists for every thread though /proc does not list it (HARDENING #6): a TID
     is not a process, whatever the command. A status that cannot be read decides nothing."""
-    from nsview.errors import NsviewError
     from nsview.read.process import read_status
 
     try:

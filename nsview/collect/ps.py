@@ -1,61 +1,64 @@
-"""Every container on the host, from /proc and the engines' files alone: no engine API.
+"""`nsview ps`: every container on the host, from /proc and the engines' files alone (no engine API).
 
-One pass over /proc: for each pid, ``stat`` and the ``ns/*`` links; ``cgroup`` only for
-processes whose namespaces differ from the host (a process entirely in the host's namespaces
-is in no container), and not for a child in exactly its parent's namespaces, which inherited
-the parent's cgroups when it forked; ``cmdline`` only for
-the few supervisors (containerd shims, conmon, LXC monitors, dockerd). Then, once per container:
-its root filesystem type, memory limit, hostname and whether its cgroup is frozen (paused).
-
-Evidence, strongest first: the cgroup path (model.containers.classify_cgroup_path); the shim's
-``-namespace``/``-id`` confirming a plain containerd ``/<ns>/<id>`` cgroup; the supervisor that
-is the parent of a container's first process; a parent already known to be in a container.
-Docker's names come from ``<data-root>/containers/<id>/config.v2.json``, read from the host
-filesystem (``fs_root``), never from inside a container.
+The scan, in steps (each a function below):
+1. one pass over /proc: for each pid ``stat`` and the ``ns/*`` links; ``cgroup`` only for
+   processes whose namespaces differ from the host (a process entirely in the host's
+   namespaces is in no container), and not for a child in exactly its parent's namespaces,
+   which inherited the parent's cgroups when it forked; ``cmdline`` only for the few
+   supervisors (containerd shims, conmon, LXC monitors, dockerd);
+2. what the supervisors' argv say;
+3. attribution, a pure function (model/attribution.py: ``attribute``), then the groups,
+   bare ``unshare`` groups included;
+4. one Container per group; Docker's names from ``<data-root>/containers/<id>/config.v2.json``,
+   read from the host filesystem (``fs_root``), never from inside a container;
+5. once per container: its root filesystem type, memory limit, hostname and whether its cgroup
+   is frozen (paused).
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from nsview.errors import (
     AccessDenied,
     NoSuchProcess,
-    NotAvailable,
     NsviewError,
 )
 from nsview.model.attribution import (
-    CgroupMatch,
+    NAMESPACES_ONLY,
+    Attribution,
+    ContainerKey,
+    ProcessEvidence,
+    attribute,
     bare_groups,
-    classify_cgroup_path,
-    containerd_path,
     isolated_types,
     pick_cgroup_paths,
 )
 from nsview.model.cgroup import CgroupMembership, CgroupReport, EffectiveLimit
 from nsview.model.container import RUNTIMES, Container, ContainerScan, process_state
 from nsview.model.mount import Mount, visible_mount
-from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
+from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
 from nsview.model.supervisor import ContainerBoundary, boundary_from_parent, docker_data_root
-from nsview.parse.cgroupfs import parse_cgroup_events_frozen, parse_freezer_state
 from nsview.parse.cmdline import parse_cmdline
 from nsview.parse.ns_link import parse_ns_link
 from nsview.parse.proc_cgroup import parse_proc_cgroup
 from nsview.parse.stat import parse_stat
 from nsview.procfs import KernelFS, ProcFS, host_root_for
+from nsview.read.cgroupfs import FreezerReader
 from nsview.read.engines import docker_names
 from nsview.read.namespaces import host_reference
 from nsview.read.process import read_mountinfo
+from nsview.read.procmount import hidepid_note, permission_hint
 
 _NS_LINKS = tuple(f"ns/{t}" for t in NAMESPACE_TYPES)
 _SUPERVISORS = ("containerd-shim", "conmon", "lxc", "[lxc", "dockerd")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Seen:
-    """What the scan keeps of one process (mutable while the scan assembles containers)."""
+    """What the scan keeps of one process."""
 
     pid: int
     ppid: int
@@ -65,10 +68,24 @@ class _Seen:
     state: str  # stat field 3, one letter
     links: dict[str, str]  # "ns/net" -> "net:[4026531833]", as readlink gave it
     ns_failed: bool
-    differs: bool  # some readable namespace differs from the host reference
-    paths: tuple[str, ...] = ()
+    differs: bool  # some readable namespace differs from the host reference (never a zombie)
+    paths: tuple[str, ...] = ()  # cgroup paths, most telling first (pick_cgroup_paths)
     memberships: tuple[CgroupMembership, ...] = ()  # /proc/PID/cgroup, when it was read
-    args: tuple[str, ...] | None = None
+    args: tuple[str, ...] | None = None  # argv, for supervisors only
+
+    def evidence(self) -> ProcessEvidence:
+        return ProcessEvidence(self.pid, self.ppid, self.differs, self.paths)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Processes the scan could not classify: exited meanwhile, or unreadable (reason -> count)."""
+
+    vanished: int = 0
+    unreadable: dict[str, int] = field(default_factory=dict)
+
+    def count(self, why: str) -> None:
+        self.unreadable[why] = self.unreadable.get(why, 0) + 1
 
 
 def _refs(links: dict[str, str]) -> dict[str, NamespaceRef]:
@@ -94,27 +111,63 @@ def scan_containers(
     the per-container extras (rootfs, memory, hostname): target resolution needs only ids."""
     proc.check_mounted()
     host = host_reference(proc)
-    engine_fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
-    seen: dict[int, _Seen] = {}
-    vanished = 0
-    unreadable: dict[str, int] = {}
     host_raw = {f"ns/{t}": str(ref) for t, ref in host.namespaces.items()}
+    tally = _Tally()
     pids = proc.pids()
+    seen = _read_processes(proc, pids, host_raw, tally)
+    supervisors, docker_roots = _supervisors(seen)
+    claims = attribute({pid: rec.evidence() for pid, rec in seen.items()}, supervisors)
+    groups = _groups(seen, claims, host_raw, bool(host.namespaces), tally)
+    engine_fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
+    names = docker_names(engine_fs, docker_roots, [k.id for k in groups if k.runtime == "docker" and k.id])
+    containers = [
+        _container(key, members, seen, claims, names, host, host_raw) for key, members in groups.items()
+    ]
+    if details:
+        containers = _with_details(proc, sys, containers, seen, tally)
+    containers.sort(key=_sort_key)
+    return ContainerScan(
+        containers=tuple(containers),
+        host=host,
+        scanned=len(pids),
+        vanished=tally.vanished,
+        unreadable=sum(tally.unreadable.values()),
+        unreadable_why=tuple(
+            f"{why} ({permission_hint()})" if why in _DENIED else why for why in sorted(tally.unreadable)
+        ),
+        notes=_notes(proc, host),
+    )
+
+
+# Reasons that mean "permission denied" and get the hint of what to do about it.
+_DENIED = ("permission denied", "namespaces: permission denied")
+
+
+def _read_processes(
+    proc: ProcFS, pids: list[int], host_raw: dict[str, str], tally: _Tally
+) -> dict[int, _Seen]:
+    """Step 1: one pass over /proc. Kernel threads are left out (always the host's)."""
+    seen: dict[int, _Seen] = {}
     for pid in pids:
         try:
             rec = _read_one(proc, pid, host_raw, seen)
         except NoSuchProcess:
-            vanished += 1
+            tally.vanished += 1
             continue
-        except AccessDenied:
-            unreadable["permission denied"] = unreadable.get("permission denied", 0) + 1
+        except AccessDenied as err:
+            tally.count(err.reason)
             continue
         except NsviewError as err:
-            unreadable[err.message] = unreadable.get(err.message, 0) + 1
+            tally.count(err.message)
             continue
         if rec is not None:
             seen[pid] = rec
+    return seen
 
+
+def _supervisors(seen: dict[int, _Seen]) -> tuple[dict[int, ContainerBoundary], list[str]]:
+    """Step 2: what the supervisors' argv say (shims, conmon, LXC monitors), and dockerd's data
+    roots, where Docker keeps its containers' names."""
     supervisors: dict[int, ContainerBoundary] = {}
     docker_roots: list[str] = []
     for rec in seen.values():
@@ -122,184 +175,128 @@ def scan_containers(
             continue
         if rec.comm == "dockerd" or (rec.args and rec.args[0].rsplit("/", 1)[-1] == "dockerd"):
             root = docker_data_root(rec.args)
-            if root and root not in docker_roots:
+            if root not in docker_roots:
                 docker_roots.append(root)
             continue
         boundary = boundary_from_parent(rec.comm, rec.args)
         if boundary is not None:
             supervisors[rec.pid] = boundary
-    shim_ids = {(b.namespace, b.id) for b in supervisors.values() if b.runtime == "containerd"}
+    return supervisors, docker_roots
 
-    keys: dict[int, tuple | None] = {}
-    evidence: dict[tuple, list[str]] = {}
-    extra: dict[tuple, dict] = {}
 
-    def own_key(rec: _Seen) -> tuple | None:
-        # A shim-confirmed /<ns>/<id> first: two sources agree, and a containerd namespace
-        # may be called "lxc" or "docker" like another engine's cgroup parent.
-        for path in rec.paths:
-            pair = containerd_path(path)
-            if pair is not None and pair in shim_ids:
-                ns, cid = pair
-                key = _engine_key(ns, cid)
-                _note(evidence, key, f"cgroup {path} + containerd-shim -namespace {ns} -id {cid}")
-                if key[0] == "containerd":
-                    extra.setdefault(key, {"namespace": ns})
-                return key
-        for path in rec.paths:
-            match = classify_cgroup_path(path)
-            if match is not None:
-                return _key_of_match(match, rec, supervisors.get(rec.ppid), evidence, extra)
-        parent_boundary = supervisors.get(rec.ppid)
-        if parent_boundary is not None and rec.differs and parent_boundary.id is not None:
-            key = _boundary_key(parent_boundary)
-            if key is not None:
-                _note(evidence, key, f"parent {rec.ppid} is {parent_boundary.evidence}")
-                if parent_boundary.namespace is not None and key[0] == "containerd":
-                    extra.setdefault(key, {"namespace": parent_boundary.namespace})
-                return key
-        return None
-
-    def key_of(pid: int) -> tuple | None:
-        # Iterative walk up the ppid chain: a process without evidence of its own is in its
-        # parent's container when it shares that container's namespaces.
-        chain: list[int] = []
-        cur = pid
-        result: tuple | None = None
-        while cur in seen and cur not in keys and cur not in chain:
-            chain.append(cur)
-            key = own_key(seen[cur])
-            if key is not None:
-                keys[cur] = key
-                chain.pop()
-                result = key
-                break
-            cur = seen[cur].ppid
-        else:
-            result = keys.get(cur)
-        for p in reversed(chain):
-            rec = seen[p]
-            inherit = result is not None and rec.differs and rec.pid not in supervisors
-            keys[p] = result if inherit else None
-            result = keys[p]
-        return keys.get(pid)
-
-    groups: dict[tuple, list[int]] = {}
+def _groups(
+    seen: dict[int, _Seen], claims: Attribution, host_raw: dict[str, str], host_known: bool, tally: _Tally
+) -> dict[ContainerKey, list[int]]:
+    """Step 3: the members of each container; processes no engine claims but whose namespaces
+    differ from the host's become "namespaces only" groups, one per bare ``unshare``."""
+    groups: dict[ContainerKey, list[int]] = {}
     unclaimed: dict[int, tuple[str, ...]] = {}
     for pid, rec in seen.items():
-        key = key_of(pid)
+        key = claims.keys.get(pid)
         if key is not None:
             groups.setdefault(key, []).append(pid)
-        elif rec.differs and not rec.zombie and host.namespaces:
+        elif rec.differs and host_known:
             unclaimed[pid] = tuple(
                 text
                 for name, text in sorted(rec.links.items())
                 if name in host_raw and host_raw[name] != text
             )
         elif rec.ns_failed and not rec.zombie:
-            # neither its namespaces nor its cgroup placed it: we cannot say what it is
-            unreadable["namespaces: permission denied"] = (
-                unreadable.get("namespaces: permission denied", 0) + 1
-            )
-    # "namespaces only": bare unshare groups no engine claims, one per process subtree
+            tally.count("namespaces: permission denied")  # neither namespaces nor cgroup placed it
     for members in bare_groups({p: seen[p].ppid for p in unclaimed}, unclaimed):
-        key = ("namespaces only", members[0])
-        groups[key] = members
-        _note(evidence, key, "namespaces differ from the host reference; no engine claims them")
+        groups[ContainerKey(NAMESPACES_ONLY, None, leader=members[0])] = members
+    return groups
 
-    names = docker_names(engine_fs, docker_roots, [k[1] for k in groups if k[0] == "docker"])
-    containers: list[Container] = []
-    for key, members in groups.items():
-        member_set = set(members)
-        tops = [p for p in members if seen[p].ppid not in member_set] or members
-        init = min(tops, key=lambda p: (seen[p].starttime, p))
-        info = extra.get(key, {})
-        runtime = key[0]
-        cid = key[1] if runtime != "namespaces only" else None
-        if runtime == "containerd":
-            cid = key[2]
-        ev = list(evidence.get(key, []))
-        name = None
-        if runtime == "docker" and cid in names:
-            name, where = names[cid]
-            ev.append(f"name from {where}")
-        elif runtime == "lxc":
-            name = cid
-        namespaces = _refs(seen[init].links)
-        isolated = isolated_types(namespaces, host.namespaces) if host.namespaces else None
-        if runtime == "namespaces only" and isolated is not None:
-            # the group isolates what any of its processes does: `unshare --pid --fork` puts
-            # only the child in the new pid namespace, not the unshare process (the init)
-            # (compared as the kernel's text: parsing 8 links of thousands of members shows)
-            isolated = tuple(
-                sorted(
-                    {
-                        name[3:]
-                        for p in members
-                        for name, text in seen[p].links.items()
-                        if host_raw.get(name, text) != text
-                    }
-                )
-            )
-        containers.append(
-            Container(
-                runtime=runtime,
-                id=cid,
-                name=name,
-                init_pid=init,
-                pids=tuple(sorted(members)),
-                namespace=info.get("namespace"),
-                engine=info.get("engine"),
-                pod_uid=info.get("pod_uid"),
-                namespaces=namespaces,
-                isolated=isolated,
-                state=process_state(seen[init].state),
-                evidence=tuple(ev),
+
+def _container(
+    key: ContainerKey,
+    members: list[int],
+    seen: dict[int, _Seen],
+    claims: Attribution,
+    names: dict[str, tuple[str, str]],
+    host: HostReference,
+    host_raw: dict[str, str],
+) -> Container:
+    """Step 4: one container from its members: the init is the earliest started of the
+    members whose parent is outside the group."""
+    member_set = set(members)
+    tops = [p for p in members if seen[p].ppid not in member_set] or members
+    init = min(tops, key=lambda p: (seen[p].starttime, p))
+    evidence = list(claims.evidence.get(key, ()))
+    if key.runtime == NAMESPACES_ONLY:
+        evidence.append("namespaces differ from the host reference; no engine claims them")
+    name = None
+    if key.runtime == "docker" and key.id in names:
+        name, where = names[key.id]
+        evidence.append(f"name from {where}")
+    elif key.runtime == "lxc":
+        name = key.id
+    namespaces = _refs(seen[init].links)
+    isolated = isolated_types(namespaces, host.namespaces) if host.namespaces else None
+    if key.runtime == NAMESPACES_ONLY and isolated is not None:
+        # the group isolates what any of its processes does: `unshare --pid --fork` puts
+        # only the child in the new pid namespace, not the unshare process (the init)
+        # (compared as the kernel's text: parsing 8 links of thousands of members shows)
+        isolated = tuple(
+            sorted(
+                {
+                    link[3:]
+                    for p in members
+                    for link, text in seen[p].links.items()
+                    if host_raw.get(link, text) != text
+                }
             )
         )
-
-    if details:
-        finished: list[Container] = []
-        hostnames = _hostnames(proc, containers, seen)
-        try:  # nsview's own mounts, read once for every container's cgroup lookups
-            own_mounts = read_mountinfo(proc, "self")
-        except NsviewError:
-            own_mounts = ()
-        freezer = _Freezer(sys, own_mounts)
-        for c in containers:
-            frozen = freezer.state(seen[c.init_pid].memberships)
-            done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")), frozen, own_mounts)
-            if done is None:
-                vanished += len(c.pids)
-            else:
-                finished.append(done)
-        containers = finished
-
-    containers.sort(key=_sort_key)
-    notes: list[str] = []
-    if host.pid != 1:
-        notes.append(f"host reference: {host.source}")
-    from nsview.read.procmount import hidepid_note, permission_hint
-
-    hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
-    if hidden:
-        notes.append(hidden)
-    return ContainerScan(
-        containers=tuple(containers),
-        host=host,
-        scanned=len(pids),
-        vanished=vanished,
-        unreadable=sum(unreadable.values()),
-        unreadable_why=tuple(
-            f"{why} ({permission_hint()})" if "permission denied" in why else why
-            for why in sorted(unreadable)
-        ),
-        notes=tuple(notes),
+    return Container(
+        runtime=key.runtime,
+        id=key.id,
+        name=name,
+        init_pid=init,
+        pids=tuple(sorted(members)),
+        namespace=key.namespace,
+        engine=claims.engine.get(key),
+        pod_uid=claims.pod_uid.get(key),
+        namespaces=namespaces,
+        isolated=isolated,
+        state=process_state(seen[init].state),
+        evidence=tuple(evidence),
     )
 
 
+def _with_details(
+    proc: ProcFS, sys: KernelFS | None, containers: list[Container], seen: dict[int, _Seen], tally: _Tally
+) -> list[Container]:
+    """Step 5: per container, read once from its init: rootfs, memory limit, hostname, frozen.
+    A container whose processes all exited meanwhile is dropped and counted as vanished."""
+    finished: list[Container] = []
+    hostnames = _hostnames(proc, containers, seen)
+    try:  # nsview's own mounts, read once for every container's cgroup lookups
+        own_mounts = read_mountinfo(proc, "self")
+    except NsviewError:
+        own_mounts = ()
+    freezer = FreezerReader(sys, own_mounts)
+    for c in containers:
+        frozen = freezer.state(seen[c.init_pid].memberships)
+        done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")), frozen, own_mounts)
+        if done is None:
+            tally.vanished += len(c.pids)
+        else:
+            finished.append(done)
+    return finished
+
+
+def _notes(proc: ProcFS, host: HostReference) -> tuple[str, ...]:
+    notes: list[str] = []
+    if host.pid != 1:
+        notes.append(f"host reference: {host.source}")
+    hidden = hidepid_note(proc)  # docs/hardening.md, row 10: others' pids give ENOENT; say so
+    if hidden:
+        notes.append(hidden)
+    return tuple(notes)
+
+
 @functools.lru_cache(maxsize=4096)
-def _cgroup_of(data: bytes):
+def _cgroup_of(data: bytes) -> tuple[tuple[CgroupMembership, ...], tuple[str, ...]]:
     """Parsed /proc/PID/cgroup and its candidate paths. A container's processes share the
     same text, so a host-wide scan parses it once per cgroup, not once per process."""
     memberships = parse_proc_cgroup(data)
@@ -313,81 +310,43 @@ def _read_one(proc: ProcFS, pid: int, host_raw: dict[str, str], seen: dict[int, 
         return None  # always in the initial namespaces; never a container's
     # compare the kernel's text ("net:[4026531833]") as is; parse only what is shown later
     differs = any(host_raw.get(name, text) != text for name, text in found.items())
-    rec = _Seen(
-        pid, stat.ppid, stat.comm, stat.starttime, stat.zombie, stat.state, found, bool(failed), differs
-    )
-    if stat.zombie:
-        rec.differs = False  # a zombie's links are mostly gone; it cannot define a group
+    memberships: tuple[CgroupMembership, ...] = ()
+    paths: tuple[str, ...] = ()
     parent = seen.get(stat.ppid)
     if differs and not failed and parent is not None and parent.links == found and parent.memberships:
         # A fork inherits its parent's cgroups: in the parent's very namespaces, take its
         # cgroup instead of reading one more file per process (a 3000-process scan reads 30).
-        rec.memberships, rec.paths = parent.memberships, parent.paths
+        memberships, paths = parent.memberships, parent.paths
     elif differs or failed or stat.zombie:
         try:
-            rec.memberships, rec.paths = _cgroup_of(proc.pid_read(pid, "cgroup"))
+            memberships, paths = _cgroup_of(proc.pid_read(pid, "cgroup"))
         except NoSuchProcess:
             raise
         except NsviewError:
             if failed:
                 raise AccessDenied(f"/proc/{pid}/ns and cgroup", pid) from None
+    args = None
     if stat.comm.startswith(_SUPERVISORS):
         try:
-            rec.args = parse_cmdline(proc.pid_read(pid, "cmdline", limit=64 * 1024))
+            args = parse_cmdline(proc.pid_read(pid, "cmdline", limit=64 * 1024))
         except NoSuchProcess:
             raise
         except NsviewError:
-            rec.args = None
-    return rec
-
-
-def _engine_key(namespace: str | None, cid: str) -> tuple:
-    # Docker runs its containers in containerd namespace "moby": those are Docker's.
-    if namespace == "moby":
-        return ("docker", cid)
-    return ("containerd", namespace, cid)
-
-
-def _boundary_key(b: ContainerBoundary) -> tuple | None:
-    if b.runtime == "containerd":
-        return _engine_key(b.namespace, b.id or "")
-    if b.runtime in ("podman", "cri-o", "lxc"):
-        return (b.runtime, b.id)
-    if b.runtime == "conmon":
-        return ("podman", b.id)
-    return None
-
-
-def _key_of_match(
-    m: CgroupMatch,
-    rec: _Seen,
-    parent: ContainerBoundary | None,
-    evidence: dict[tuple, list[str]],
-    extra: dict[tuple, dict],
-) -> tuple:
-    if m.runtime == "kubernetes":
-        key: tuple = ("kubernetes", m.id)
-        info = extra.setdefault(key, {})
-        info.setdefault("pod_uid", m.pod_uid)
-        engine = m.engine
-        if engine is None and parent is not None:
-            engine = {"containerd": "containerd", "cri-o": "cri-o"}.get(parent.runtime)
-            if engine is None and parent.runtime in ("podman", "conmon"):
-                engine = "cri-o"  # conmon under kubepods is CRI-O's
-        if engine is not None:
-            info.setdefault("engine", engine)
-    else:
-        key = (m.runtime, m.id)
-    _note(evidence, key, m.evidence)
-    if parent is not None and parent.id == m.id:
-        _note(evidence, key, parent.evidence)
-    return key
-
-
-def _note(evidence: dict[tuple, list[str]], key: tuple, text: str) -> None:
-    items = evidence.setdefault(key, [])
-    if text not in items and len(items) < 8:
-        items.append(text)
+            args = None
+    return _Seen(
+        pid,
+        stat.ppid,
+        stat.comm,
+        stat.starttime,
+        stat.zombie,
+        stat.state,
+        found,
+        bool(failed),
+        differs and not stat.zombie,  # a zombie's links are mostly gone: it cannot define a group
+        paths,
+        memberships,
+        args,
+    )
 
 
 def _finish(
@@ -425,64 +384,6 @@ def _finish(
     return replace(
         c, rootfs_type=rootfs, memory_limit=memory, hostname=name, errors=errors, state=state, frozen=frozen
     )
-
-
-class _Freezer:
-    """Whether a container's cgroup is frozen (``docker pause``), located with the cgroup
-    collector's own membership and mount helpers; the reader's cgroup mounts are read once."""
-
-    def __init__(self, sys: KernelFS | None, own_mounts: tuple[Mount, ...]) -> None:
-        from nsview.model.cgroup_placement import cgroup_mounts
-
-        self.sys = sys
-        self.mounts = cgroup_mounts(own_mounts) if sys is not None else ()
-
-    def state(self, memberships: tuple[CgroupMembership, ...]) -> tuple[str | None, str | None]:
-        """("frozen" | "freezing" | "thawed" | None, why None). Both freezers are asked: on a
-        hybrid host runc freezes the v1 one while v2 cgroup.events keeps saying "frozen 0",
-        and a cgroup2 freeze leaves the v1 root's state alone; either one holds the tasks."""
-        if self.sys is None or not self.mounts:
-            return None, None
-        from nsview.model.cgroup_placement import placement_for
-
-        v1 = [m for m in self.mounts if m.version == 1 and "freezer" in m.controllers]
-        v2 = [m for m in self.mounts if m.version == 2]
-        answers: list[tuple[str | None, str | None]] = []
-        for mb in memberships:
-            if mb.hierarchy_id != 0 and "freezer" in mb.controllers and v1:
-                answers.append(
-                    self._read(
-                        placement_for("freezer", 1, "freezer", mb, v1), "freezer.state", parse_freezer_state
-                    )
-                )
-                break
-        unified = next((mb for mb in memberships if mb.unified), None)
-        if unified is not None and v2:
-            answers.append(
-                self._read(
-                    placement_for("freezer", 2, "freezer", unified, v2),
-                    "cgroup.events",
-                    parse_cgroup_events_frozen,
-                )
-            )
-        for word in ("frozen", "freezing", "thawed"):
-            if any(state == word for state, _ in answers):
-                return word, None
-        why = next((err for _, err in answers if err), None)
-        return None, why  # no freezer file (root cgroup, none mounted): nothing wrong
-
-    def _read(self, placement, name: str, parser) -> tuple[str | None, str | None]:
-        from nsview.read.cgroupfs import host_location
-
-        if not placement.available or self.sys is None:
-            return None, placement.reason
-        try:
-            fs, rel = host_location(f"{placement.directory}/{name}", self.sys)
-            return parser(fs.read_text(rel, 4096)), None
-        except NotAvailable as err:
-            return None, None if err.why == "does not exist" else err.why
-        except NsviewError as err:
-            return None, err.reason
 
 
 def _memory_limit(

@@ -9,7 +9,8 @@ from nsview.model.supervisor import boundary_from_parent, boundary_of_self
 from nsview.model.tree import ProcessTree, TreeNode, entered_namespaces, known_namespaces
 from nsview.procfs import ProcFS
 from nsview.read.namespaces import host_reference
-from nsview.read.process import read_process
+from nsview.read.process import read_process, read_stat
+from nsview.read.procmount import hidepid_note, permission_hint
 
 
 class ChildFinder:
@@ -42,8 +43,6 @@ class ChildFinder:
         return sorted(kids)
 
     def _scan(self) -> dict[int, list[int]]:
-        from nsview.read.process import read_stat
-
         by_parent: dict[int, list[int]] = {}
         for pid in self.proc.pids():
             try:
@@ -117,8 +116,6 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
         notes.append(f"{len(gone)} process(es) exited while being read and are not shown")
     if unreadable:
         notes.append(f"{len(unreadable)} process(es) could not be read and are not shown")
-    from nsview.read.procmount import hidepid_note, permission_hint
-
     hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
     if hidden:
         notes.append(hidden)

@@ -23,9 +23,11 @@ container, and are not matched.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from nsview.model.process import NamespaceRef
+from nsview.model.supervisor import ContainerBoundary
 
 _HEX64 = r"[0-9a-f]{64}"
 
@@ -164,3 +166,154 @@ def bare_groups(parent: dict[int, int], differing: dict[int, tuple[str, ...]]) -
 def isolated_types(own: dict[str, NamespaceRef], host: dict[str, NamespaceRef]) -> tuple[str, ...]:
     """Namespace types where ``own`` differs from the host reference (both must be known)."""
     return tuple(sorted(t for t, ref in own.items() if t in host and host[t] != ref))
+
+
+# ---- from evidence to containers -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerKey:
+    """A container's identity within one scan: every process of it maps to the same key."""
+
+    runtime: str  # one of RUNTIMES
+    id: str | None  # the engine's id (LXC: the name); None for "namespaces only"
+    namespace: str | None = None  # containerd namespace: ids are unique only within one
+    leader: int | None = None  # "namespaces only": the group's lowest pid
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessEvidence:
+    """What attribution needs of one process (kernel threads are never given)."""
+
+    pid: int
+    ppid: int
+    differs: bool  # some namespace differs from the host reference (False for a zombie)
+    cgroup_paths: tuple[str, ...]  # pick_cgroup_paths order; () when /proc/PID/cgroup was not read
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Which container each process is in, and what said so."""
+
+    keys: dict[int, ContainerKey]  # pid -> its container, for the pids some evidence claims
+    evidence: dict[ContainerKey, tuple[str, ...]]  # at most EVIDENCE_MAX items each
+    pod_uid: dict[ContainerKey, str]  # kubernetes
+    engine: dict[ContainerKey, str]  # kubernetes: the CRI runtime, when known
+
+
+EVIDENCE_MAX = 8
+NAMESPACES_ONLY = "namespaces only"
+
+
+def engine_key(namespace: str | None, cid: str) -> ContainerKey:
+    """A container a containerd shim serves. Docker runs its containers in containerd
+    namespace "moby": those are Docker's."""
+    if namespace == "moby":
+        return ContainerKey("docker", cid)
+    return ContainerKey("containerd", cid, namespace)
+
+
+def boundary_key(b: ContainerBoundary) -> ContainerKey | None:
+    """The container a supervisor (shim, conmon, LXC monitor) says its children are in."""
+    if b.runtime == "containerd":
+        return engine_key(b.namespace, b.id or "")
+    if b.runtime in ("podman", "cri-o", "lxc"):
+        return ContainerKey(b.runtime, b.id)
+    if b.runtime == "conmon":
+        return ContainerKey("podman", b.id)
+    return None
+
+
+def attribute(
+    processes: Mapping[int, ProcessEvidence], supervisors: Mapping[int, ContainerBoundary]
+) -> Attribution:
+    """Assign processes to containers. Evidence, strongest first: a plain containerd cgroup
+    ``/<ns>/<id>`` that a shim's ``-namespace``/``-id`` confirms; a cgroup path an engine's
+    convention names (classify_cgroup_path); the supervisor that is the process's parent. A
+    process with no evidence of its own is in its parent's container when its namespaces
+    differ from the host's too (and it is no supervisor itself). ``supervisors``: pid -> what
+    that process's argv says about its children."""
+    shim_ids = {(b.namespace, b.id) for b in supervisors.values() if b.runtime == "containerd"}
+    evidence: dict[ContainerKey, list[str]] = {}
+    pod_uid: dict[ContainerKey, str] = {}
+    engine: dict[ContainerKey, str] = {}
+
+    def note(key: ContainerKey, text: str) -> None:
+        items = evidence.setdefault(key, [])
+        if text not in items and len(items) < EVIDENCE_MAX:
+            items.append(text)
+
+    def own_key(p: ProcessEvidence) -> ContainerKey | None:
+        # A shim-confirmed /<ns>/<id> first: two sources agree, and a containerd namespace
+        # may be called "lxc" or "docker" like another engine's cgroup parent.
+        for path in p.cgroup_paths:
+            pair = containerd_path(path)
+            if pair is not None and pair in shim_ids:
+                key = engine_key(*pair)
+                note(key, f"cgroup {path} + containerd-shim -namespace {pair[0]} -id {pair[1]}")
+                return key
+        parent = supervisors.get(p.ppid)
+        for path in p.cgroup_paths:
+            match = classify_cgroup_path(path)
+            if match is not None:
+                key = _key_of_match(match, parent, pod_uid, engine)
+                note(key, match.evidence)
+                if parent is not None and parent.id == match.id:
+                    note(key, parent.evidence)
+                return key
+        if parent is not None and p.differs and parent.id is not None:
+            key = boundary_key(parent)
+            if key is not None:
+                note(key, f"parent {p.ppid} is {parent.evidence}")
+                return key
+        return None
+
+    keys: dict[int, ContainerKey | None] = {}
+    for pid in processes:
+        # Walk up the ppid chain (iteratively: chains can be thousands long) to the nearest
+        # process with evidence of its own, then hand its key down to those who inherit it.
+        chain: list[int] = []
+        cur = pid
+        result: ContainerKey | None = None
+        while cur in processes and cur not in keys and cur not in chain:
+            chain.append(cur)
+            key = own_key(processes[cur])
+            if key is not None:
+                keys[cur] = key
+                chain.pop()
+                result = key
+                break
+            cur = processes[cur].ppid
+        else:
+            result = keys.get(cur)
+        for p in reversed(chain):
+            inherit = result is not None and processes[p].differs and p not in supervisors
+            keys[p] = result if inherit else None
+            result = keys[p]
+    return Attribution(
+        keys={pid: key for pid, key in keys.items() if key is not None},
+        evidence={key: tuple(items) for key, items in evidence.items()},
+        pod_uid=pod_uid,
+        engine=engine,
+    )
+
+
+def _key_of_match(
+    m: CgroupMatch,
+    parent: ContainerBoundary | None,
+    pod_uid: dict[ContainerKey, str],
+    engine: dict[ContainerKey, str],
+) -> ContainerKey:
+    if m.runtime != "kubernetes":
+        return ContainerKey(m.runtime, m.id)
+    key = ContainerKey("kubernetes", m.id)
+    if m.pod_uid is not None:
+        pod_uid.setdefault(key, m.pod_uid)
+    found = m.engine
+    if found is None and parent is not None:
+        found = {"containerd": "containerd", "cri-o": "cri-o"}.get(parent.runtime)
+        if found is None and parent.runtime in ("podman", "conmon"):
+            found = "cri-o"  # conmon under kubepods is CRI-O's
+    if found is not None:
+        engine.setdefault(key, found)
+    return key

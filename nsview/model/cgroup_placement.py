@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import PurePosixPath
+from typing import TypedDict
 
 from nsview.model.cgroup import CgroupMembership, CgroupMount, EffectiveLimit, Limit, Placement
 from nsview.model.mount import Mount
@@ -147,12 +148,21 @@ def place(
     return placed
 
 
+class _Membership(TypedDict):
+    """The Placement fields every answer of placement_for shares."""
+
+    version: int
+    controller: str
+    hierarchy_id: int
+    path: str
+
+
 def placement_for(
     resource: str, version: int, ctrl: str, mb: CgroupMembership, cands: list[CgroupMount]
 ) -> Placement:
     """Where membership ``mb`` of controller ``ctrl`` lives on disk, among the candidate mounts
     of its hierarchy (also used for controllers nsview reads but does not report, e.g. freezer)."""
-    base = dict(version=version, controller=ctrl, hierarchy_id=mb.hierarchy_id, path=mb.path)
+    base = _Membership(version=version, controller=ctrl, hierarchy_id=mb.hierarchy_id, path=mb.path)
     if not cands:
         return Placement(resource, **base, reason=f"controller {ctrl} not mounted in this mount namespace")
     parts = cgroup_components(mb.path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
@@ -29,7 +29,8 @@ class ProcessTree:
     lineage: tuple[int, ...]  # pids from the root down to the target
     notes: tuple[str, ...] = ()  # honest remarks about partial data (one line each)
 
-    def walk(self):
+    def walk(self) -> Iterator[TreeNode]:
+        """Every node, pre-order: a parent before its children, children in order."""
         stack = [self.root]
         while stack:
             node = stack.pop()

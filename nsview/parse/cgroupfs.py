@@ -143,8 +143,6 @@ def parse_freezer_state(text: str) -> str:
 #   populated 1
 #   frozen 0              <- effective: 1 when this cgroup or an ancestor is frozen
 def parse_cgroup_events_frozen(text: str) -> str:
-    from nsview.parse.cgroupfs import parse_keyed
-
     events = parse_keyed(text, "cgroup.events")
     if "frozen" not in events:
         raise ParseError("cgroup.events", "no frozen line (kernel before 5.2)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
+from typing import TypedDict
 
 from nsview.errors import ParseError
 from nsview.model.net import MAIN_TABLE, NetAddress, NetInterface, NetRoute, NetworkInfo
@@ -88,6 +89,16 @@ _RTN = {
 }
 
 
+class _Link(TypedDict):
+    """An RTM_NEWLINK message's fields, as NetInterface takes them (less index and addresses)."""
+
+    name: str
+    operstate: str
+    flags: tuple[str, ...]
+    mtu: int | None
+    mac: str | None
+
+
 def _align(n: int) -> int:
     return (n + 3) & ~3
 
@@ -146,9 +157,9 @@ def parse_rtnetlink(data: bytes) -> NetworkInfo:
 
     Messages of other types (NLMSG_DONE, NLMSG_NOOP) are skipped; NLMSG_ERROR with a non-zero
     code is recorded in ``errors`` (the dump it answers is then missing)."""
-    links: dict[int, dict] = {}
+    links: dict[int, _Link] = {}
     addrs: list[tuple[int, NetAddress]] = []
-    raw_routes: list[tuple[int, dict[int, bytes], tuple]] = []
+    raw_routes: list[tuple[int, dict[int, bytes], tuple[int, ...]]] = []
     errors: list[str] = []
     off = 0
     while off + NLMSGHDR.size <= len(data):

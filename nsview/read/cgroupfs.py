@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from nsview.errors import NotAvailable, NsviewError, ParseError
-from nsview.model.cgroup import CgroupMembership, Limit
-from nsview.model.cgroup_placement import cgroup_components
-from nsview.parse.cgroupfs import decode_limit, parse_count, parse_keyed
+from nsview.errors import FileMissing, NotAvailable, NsviewError, ParseError
+from nsview.model.cgroup import CgroupMembership, Limit, Placement
+from nsview.model.cgroup_placement import cgroup_components, cgroup_mounts, placement_for
+from nsview.model.mount import Mount
+from nsview.parse.cgroupfs import (
+    decode_limit,
+    parse_cgroup_events_frozen,
+    parse_count,
+    parse_freezer_state,
+    parse_keyed,
+)
 from nsview.parse.proc_cgroup import parse_proc_cgroup
 from nsview.procfs import KernelFS, ProcFS, SysFS
 
@@ -68,9 +75,10 @@ class CgroupFiles:
         try:
             fs, rel = host_location(path, self.sys)
             return fs.read_text(rel, _VALUE_CAP)
+        except FileMissing:
+            return None
         except NotAvailable as err:
-            if err.why != "does not exist":
-                self._fail(path, err.why)
+            self._fail(path, err.why)
             return None
         except NsviewError as err:
             self._fail(path, err.message)
@@ -121,3 +129,58 @@ def read_memberships(proc: ProcFS, pid: int, f: CgroupFiles) -> tuple[CgroupMemb
         except ParseError as err:
             f._fail(f"/proc/{pid}/cgroup", err.message)
     return tuple(out)
+
+
+class FreezerReader:
+    """Whether a container's cgroup is frozen (``docker pause``), located with the same placement
+    rules as the limits; the reader's cgroup mounts are read once."""
+
+    def __init__(self, sys: KernelFS | None, own_mounts: tuple[Mount, ...]) -> None:
+        # sys None: a caller without sysfs (target resolution); nothing is frozen then
+        self.sys = sys
+        self.mounts = cgroup_mounts(own_mounts) if sys is not None else ()
+
+    def state(self, memberships: tuple[CgroupMembership, ...]) -> tuple[str | None, str | None]:
+        """("frozen" | "freezing" | "thawed" | None, why None). Both freezers are asked: on a
+        hybrid host runc freezes the v1 one while v2 cgroup.events keeps saying "frozen 0",
+        and a cgroup2 freeze leaves the v1 root's state alone; either one holds the tasks."""
+        if self.sys is None or not self.mounts:
+            return None, None
+        v1 = [m for m in self.mounts if m.version == 1 and "freezer" in m.controllers]
+        v2 = [m for m in self.mounts if m.version == 2]
+        answers: list[tuple[str | None, str | None]] = []
+        for mb in memberships:
+            if mb.hierarchy_id != 0 and "freezer" in mb.controllers and v1:
+                answers.append(
+                    self._read(
+                        placement_for("freezer", 1, "freezer", mb, v1), "freezer.state", parse_freezer_state
+                    )
+                )
+                break
+        unified = next((mb for mb in memberships if mb.unified), None)
+        if unified is not None and v2:
+            answers.append(
+                self._read(
+                    placement_for("freezer", 2, "freezer", unified, v2),
+                    "cgroup.events",
+                    parse_cgroup_events_frozen,
+                )
+            )
+        for word in ("frozen", "freezing", "thawed"):
+            if any(state == word for state, _ in answers):
+                return word, None
+        why = next((err for _, err in answers if err), None)
+        return None, why  # no freezer file (root cgroup, none mounted): nothing wrong
+
+    def _read(
+        self, placement: Placement, name: str, parser: Callable[[str], str]
+    ) -> tuple[str | None, str | None]:
+        if not placement.available or self.sys is None:
+            return None, placement.reason
+        try:
+            fs, rel = host_location(f"{placement.directory}/{name}", self.sys)
+            return parser(fs.read_text(rel, 4096)), None
+        except FileMissing:
+            return None, None
+        except NsviewError as err:
+            return None, err.reason

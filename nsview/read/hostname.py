@@ -6,6 +6,8 @@ read by calling uname() in a child that entered the target's UTS namespace and n
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nsview.enter import run_in_each_namespace, run_in_namespace
 from nsview.errors import NsviewError, ParseError
 from nsview.model.diff import UtsInfo
@@ -13,9 +15,9 @@ from nsview.parse.utsname import UTSNAME_FIELD, UTSNAME_FIELDS, parse_utsname
 from nsview.procfs import ProcFS
 
 
-def _uname_question():
+def _uname_question() -> Callable[[], bytes]:
     """A function that calls libc uname() into a pre-made buffer: all bound before the fork."""
-    import ctypes
+    import ctypes  # here, not at the top: only a command that asks a hostname pays for ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
     uname = libc.uname
@@ -23,7 +25,9 @@ def _uname_question():
     uname.restype = ctypes.c_int
     buf = ctypes.create_string_buffer(UTSNAME_FIELD * UTSNAME_FIELDS)
     address = ctypes.addressof(buf)
-    raw_of = type(buf).raw.__get__
+    # The buffer's bytes through the descriptor itself, so ask() does no attribute lookup.
+    # typeshed declares Array.raw as plain bytes; at runtime it is a getset descriptor.
+    raw_of: Callable[[ctypes.Array[ctypes.c_char]], bytes] = type(buf).raw.__get__  # type: ignore[attr-defined]
 
     def ask() -> bytes:
         if uname(address) != 0:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
+from nsview.errors import FileMissing, NoSuchProcess, NsviewError
 from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
 from nsview.parse.ns_link import parse_ns_link
 from nsview.procfs import ProcFS
@@ -22,7 +22,7 @@ def read_namespaces(proc: ProcFS, pid: int) -> tuple[dict[str, NamespaceRef], di
         except NoSuchProcess:
             raise
         except NsviewError as err:
-            if not (isinstance(err, NotAvailable) and err.why == "does not exist"):
+            if not isinstance(err, FileMissing):
                 failed[ns_type] = err.reason
     return found, failed
 

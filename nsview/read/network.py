@@ -9,6 +9,7 @@ raw netlink messages back; the parent parses them here, purely, outside the name
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 from nsview.enter import run_in_namespace
 from nsview.model.net import NetworkInfo
@@ -16,7 +17,7 @@ from nsview.parse.rtnetlink import NLMSG_DONE, NLMSG_ERROR, NLMSGHDR, dump_reque
 from nsview.procfs import ProcFS
 
 
-def _netlink_question():
+def _netlink_question() -> Callable[[], bytes]:
     """A function that dumps rtnetlink in the current netns: everything bound before the fork."""
     new_socket = socket.socket
     family, kind, proto = socket.AF_NETLINK, socket.SOCK_RAW, 0  # NETLINK_ROUTE
@@ -25,7 +26,7 @@ def _netlink_question():
     done_types = (NLMSG_DONE, NLMSG_ERROR)
 
     def ask() -> bytes:
-        out = []
+        out: list[bytes] = []
         sock = new_socket(family, kind, proto)
         try:
             sock.settimeout(3.0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 
 from nsview.errors import AccessDenied, NsviewError
 from nsview.model.mount import Mount
@@ -84,7 +85,7 @@ def decode_overlay(mount: Mount, *, host: KernelFS, host_mounts: tuple[Mount, ..
     )
 
 
-def _layer(spec: str, data_only: bool, absolute, host: KernelFS) -> OverlayLayer:
+def _layer(spec: str, data_only: bool, absolute: Callable[[str], str | None], host: KernelFS) -> OverlayLayer:
     full = absolute(spec)
     if full is None:
         return OverlayLayer(spec, None, "relative path; data root unknown", data_only=data_only)

@@ -7,7 +7,7 @@ from nsview.errors import NoSuchProcess, NsviewError, UsageError
 from nsview.model.cgroup import CgroupMembership
 from nsview.model.diff import UserMaps
 from nsview.model.mount import Mount
-from nsview.model.process import Process, Stat, Status
+from nsview.model.process import NamespaceRef, Process, Stat, Status
 from nsview.parse.cmdline import parse_cmdline
 from nsview.parse.id_map import parse_id_map
 from nsview.parse.mountinfo import parse_mountinfo
@@ -45,8 +45,8 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
         raise
     except NsviewError as err:
         errors["cmdline"] = err.reason
-    found = {}
-    threads: dict = {}
+    found: dict[str, NamespaceRef] = {}
+    threads: dict[int, tuple[NamespaceRef, ...]] = {}
     if namespaces:
         if stat.zombie:
             # A zombie keeps only its pid and user namespaces; the rest is gone with its mm.
