@@ -4,7 +4,9 @@
 namespace nested twice, podman's conmon, an LXC monitor, `runc init`, a zombie, a thread in
 another namespace than its leader, and hostile names in comm and argv.
 
-    python scripts/make_edge_fixture.py fixtures/edge-shapes
+    python scripts/make_edge_fixture.py              # rewrites fixtures/edge-shapes in place
+    python scripts/make_edge_fixture.py --out DIR    # writes DIR/edge-shapes instead
+    python scripts/make_edge_fixture.py TREE         # writes the tree at TREE itself
 
 Files are written exactly as the kernel formats them (stat, status, cmdline, task/*/children,
 ns/* as symlinks to the kernel's text), so nsview reads them as it reads live /proc.
@@ -12,6 +14,7 @@ ns/* as symlinks to the kernel's text), so nsview reads them as it reads live /p
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -22,6 +25,8 @@ PF_KTHREAD = 0x00200000
 HOST = {
     t: 4026531830 + i for i, t in enumerate(("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"))
 }
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+NAME = "edge-shapes"
 PODMAN_ID = "3f2a9c0d1b7e4f5a6c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
 
 
@@ -182,5 +187,25 @@ def write(out: Path) -> None:
     os.symlink("4194303", proc / "self")
 
 
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument(
+        "tree",
+        nargs="?",
+        type=Path,
+        help=f"the tree to write (replaced if it exists); default fixtures/{NAME}",
+    )
+    where.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help=f"folder to write {NAME}/ into (default: the repository's fixtures/)",
+    )
+    args = ap.parse_args(argv)
+    write(args.tree or (args.out or FIXTURES) / NAME)
+    return 0
+
+
 if __name__ == "__main__":
-    write(Path(sys.argv[1] if len(sys.argv) > 1 else "fixtures/edge-shapes"))
+    sys.exit(main())
