@@ -12,12 +12,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from nsview import __version__
 from nsview.errors import ExitCode, NsviewError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="nsview",
@@ -103,7 +106,7 @@ def _view(kind: str, outcome: Outcome) -> Any:
     return getattr(module, builder if kind == "json" else renderer)(outcome.value)
 
 
-def _console(opts: Options, stderr: bool = False):
+def _console(opts: Options, stderr: bool = False) -> Console:
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
@@ -111,7 +114,7 @@ def _console(opts: Options, stderr: bool = False):
     # web, not a column rich dropped to fit 80 columns. COLUMNS still wins when set.
     width = 4096 if not stream.isatty() and "COLUMNS" not in os.environ else None
     plain = opts.no_color or bool(os.environ.get("NO_COLOR"))
-    # markup/emoji/highlight off: nothing nsview prints is ever interpreted (HARDENING rule 1).
+    # markup/emoji/highlight off: nothing nsview prints is ever interpreted (docs/hardening.md, rule 1).
     return Console(
         stderr=stderr,
         width=width,

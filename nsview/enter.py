@@ -1,7 +1,7 @@
 """Ask a question from inside one namespace of another process, in a throw-away child.
 
 Some answers exist only from inside a namespace: the hostname of a UTS namespace (uname(2)),
-the addresses of a network namespace (rtnetlink). HARDENING rule 3 says how to get them:
+the addresses of a network namespace (rtnetlink). docs/hardening.md, rule 3 says how to get them:
 - pin the namespace first: open ``/proc/PID/ns/TYPE`` (an fd names that namespace for as long
   as it is open, whatever happens to the pid), then check the pid still is the same process
   (start time, rule 4) so a reused pid cannot swap the namespace under us;

@@ -92,7 +92,7 @@ def _scan(
 
 
 def _refuse_thread(proc: ProcFS, pid: int) -> None:
-    """/proc/<tid> exists for every thread though /proc does not list it (HARDENING #6): a TID
+    """/proc/<tid> exists for every thread though /proc does not list it (docs/hardening.md, row 6): a TID
     is not a process, whatever the command. A status that cannot be read decides nothing."""
     from nsview.read.process import read_status
 

@@ -15,6 +15,7 @@ by parse/cgroupfs.py and read by read/cgroupfs.py; this module puts them togethe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -55,7 +56,7 @@ from nsview.parse.cgroupfs import (
     parse_weight,
 )
 from nsview.parse.meminfo import parse_memtotal
-from nsview.procfs import ProcFS, SysFS
+from nsview.procfs import KernelFS, ProcFS
 from nsview.read.cgroupfs import CgroupFiles, read_memberships
 from nsview.read.process import read_mountinfo, read_stat
 
@@ -157,7 +158,9 @@ def _io(f: CgroupFiles, d: str, version: int) -> IoInfo:
         ("wiops", "write_iops"),
     ):
         fname = f"blkio.throttle.{name}_device"
-        for dev, lim in (f.value(d, fname, lambda t, n=fname: parse_blkio_throttle(t, n)) or {}).items():
+        for dev, lim in (
+            f.value(d, fname, functools.partial(parse_blkio_throttle, what=fname)) or {}
+        ).items():
             per_dev.setdefault(dev, {})[key] = lim
     limits = tuple(IoDeviceLimit(dev, **vals) for dev, vals in sorted(per_dev.items()))
     weight = f.value(d, "blkio.weight", lambda t: parse_weight(t, "blkio.weight"))
@@ -219,7 +222,7 @@ def _v2_enabled(f: CgroupFiles, mount_root_dir: Callable[[str], str]) -> Callabl
 
 def collect_cgroup(
     proc: ProcFS,
-    sys: SysFS,
+    sys: KernelFS,
     pid: int,
     resources: tuple[str, ...] = RESOURCES,
     reader_mounts: tuple[Mount, ...] | None = None,
@@ -251,7 +254,7 @@ def collect_cgroup(
     placements = tuple(place(r, memberships, mounts, _v2_enabled(f, v2_root_dir)) for r in resources)
     mount_roots = {(m.version, m.target): m.root for m in mounts}
     if any(".." in cgroup_components(m.root) for m in mounts):
-        # HARDENING #11: mountinfo shows a cgroup mount's root relative to the reader's cgroup
+        # docs/hardening.md, row 11: mountinfo shows a cgroup mount's root relative to the reader's cgroup
         # namespace; "/.." means nsview itself runs inside one.
         notes.append(
             "nsview runs inside a cgroup namespace: cgroup paths are relative to its root "

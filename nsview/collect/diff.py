@@ -21,7 +21,7 @@ from nsview.model.diff import (
     Side,
 )
 from nsview.model.mount import Mount, visible_mount
-from nsview.model.process import NAMESPACE_TYPES, Process
+from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
 from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
 from nsview.read.namespaces import host_reference, read_namespaces
 from nsview.read.overlay import decode_overlay
@@ -83,14 +83,13 @@ def collect_diff(
     namespaces = _namespace_rows(proc, ref, tgt)
     by_type = {row.type: row.shared for row in namespaces}
 
-    def ns(ns_type: str) -> dict:
-        # sameness of a namespace's view is the namespace's identity (inode), not its contents
-        return {"namespace": ns_type, "shared": by_type.get(ns_type)}
+    # sameness of a namespace's view is the namespace's identity (inode), not its contents
 
     user_maps = Pair(
         _read(lambda: read_user_maps(proc, ref.pid)),
         _read(lambda: read_user_maps(proc, tgt.pid)),
-        **ns("user"),
+        namespace="user",
+        shared=by_type.get("user"),
     )
 
     from nsview.read.hostname import read_uts
@@ -99,18 +98,20 @@ def collect_diff(
     uts = Pair(
         _read(lambda: read_uts(proc, ref.pid, starttime=ref.starttime), _no_user_space(ref)),
         _read(lambda: read_uts(proc, tgt.pid, starttime=tgt.starttime), _no_user_space(tgt)),
-        **ns("uts"),
+        namespace="uts",
+        shared=by_type.get("uts"),
     )
     network = Pair(
         _read(lambda: read_network(proc, ref.pid, starttime=ref.starttime), _no_user_space(ref)),
         _read(lambda: read_network(proc, tgt.pid, starttime=tgt.starttime), _no_user_space(tgt)),
-        **ns("net"),
+        namespace="net",
+        shared=by_type.get("net"),
     )
     try:  # nsview's own mounts: where the host sees the overlay, and where the cgroups are
         own_mounts = read_mountinfo(proc, "self")
     except NsviewError:
         own_mounts = ()
-    mounts = replace(_mounts(proc, host, ref, tgt, own_mounts), **ns("mnt"))
+    mounts = replace(_mounts(proc, host, ref, tgt, own_mounts), namespace="mnt", shared=by_type.get("mnt"))
     limits = Pair(
         _read(lambda: _limits(proc, sys, ref.pid, own_mounts), _no_user_space(ref) if ref.zombie else None),
         _read(lambda: _limits(proc, sys, tgt.pid, own_mounts), _no_user_space(tgt) if tgt.zombie else None),
@@ -132,7 +133,7 @@ def collect_diff(
 
 
 def _namespace_rows(proc: ProcFS, ref: Process, tgt: Process) -> tuple[NamespaceRow, ...]:
-    def side(p: Process):
+    def side(p: Process) -> tuple[dict[str, NamespaceRef], dict[str, str], str | None]:
         try:
             found, failed = read_namespaces(proc, p.pid)
         except NsviewError as err:
@@ -160,7 +161,7 @@ def _namespace_rows(proc: ProcFS, ref: Process, tgt: Process) -> tuple[Namespace
     return tuple(rows)
 
 
-def _mount_key(m: Mount) -> tuple:
+def _mount_key(m: Mount) -> tuple[str, str, int, int, str]:
     return (m.target, m.fstype, m.major, m.minor, m.root)
 
 
@@ -174,7 +175,7 @@ def _mounts(
 
     ref_table, tgt_table = table(ref), table(tgt)
 
-    def view(mine: Reading, other: Reading) -> Reading[MountView]:
+    def view(mine: Reading[tuple[Mount, ...]], other: Reading[tuple[Mount, ...]]) -> Reading[MountView]:
         if mine.value is None:
             return Reading(error=mine.error)
         mounts: tuple[Mount, ...] = mine.value

@@ -441,6 +441,6 @@ def _hostnames(
     return out
 
 
-def _sort_key(c: Container) -> tuple:
+def _sort_key(c: Container) -> tuple[int, str, str, str, int]:
     order = RUNTIMES.index(c.runtime) if c.runtime in RUNTIMES else len(RUNTIMES)
     return (order, c.namespace or "", c.name or "", c.id or "", c.init_pid)

@@ -116,7 +116,7 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
         notes.append(f"{len(gone)} process(es) exited while being read and are not shown")
     if unreadable:
         notes.append(f"{len(unreadable)} process(es) could not be read and are not shown")
-    hidden = hidepid_note(proc)  # HARDENING #10: others' pids give ENOENT, say so
+    hidden = hidepid_note(proc)  # docs/hardening.md, row 10: others' pids give ENOENT, say so
     if hidden:
         notes.append(hidden)
     tree = ProcessTree(target=pid, root=node, lineage=tuple(p.pid for p in chain), notes=())

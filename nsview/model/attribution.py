@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from nsview.model.cgroup import CgroupMembership
 from nsview.model.process import NamespaceRef
 from nsview.model.supervisor import ContainerBoundary
 
@@ -110,11 +111,11 @@ def containerd_path(path: str) -> tuple[str, str] | None:
     return parts[0], parts[1]
 
 
-def pick_cgroup_paths(memberships) -> list[str]:
+def pick_cgroup_paths(memberships: tuple[CgroupMembership, ...]) -> list[str]:
     """The distinct paths of one /proc/PID/cgroup, in the order most likely to name the
     container: the unified hierarchy, name=systemd, then the v1 controllers."""
 
-    def rank(m) -> int:
+    def rank(m: CgroupMembership) -> int:
         if m.hierarchy_id == 0 and not m.controllers:
             return 0
         if "name=systemd" in m.controllers:
@@ -262,10 +263,10 @@ def attribute(
                     note(key, parent.evidence)
                 return key
         if parent is not None and p.differs and parent.id is not None:
-            key = boundary_key(parent)
-            if key is not None:
-                note(key, f"parent {p.ppid} is {parent.evidence}")
-                return key
+            claimed = boundary_key(parent)
+            if claimed is not None:
+                note(claimed, f"parent {p.ppid} is {parent.evidence}")
+                return claimed
         return None
 
     keys: dict[int, ContainerKey | None] = {}

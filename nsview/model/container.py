@@ -138,11 +138,10 @@ def match_target(containers: tuple[Container, ...] | list[Container], target: st
     if "/" in text:
         ns, _, cid = text.partition("/")
         return [c for c in with_id if c.namespace == ns and c.id == cid]
-    for same in (lambda c: c.id == text, lambda c: c.name == text):
-        exact = [c for c in with_id if same(c)]
-        if exact:
-            return exact
+    exact = [c for c in with_id if c.id == text] or [c for c in with_id if c.name == text]
+    if exact:
+        return exact
     lowered = text.lower()
     if not lowered or not all(ch in "0123456789abcdef" for ch in lowered):
         return []
-    return [c for c in with_id if _HEX_ID.match(c.id or "") and c.id.startswith(lowered)]
+    return [c for c in with_id if c.id is not None and _HEX_ID.match(c.id) and c.id.startswith(lowered)]

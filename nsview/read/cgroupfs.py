@@ -21,7 +21,7 @@ from nsview.parse.cgroupfs import (
     parse_keyed,
 )
 from nsview.parse.proc_cgroup import parse_proc_cgroup
-from nsview.procfs import KernelFS, ProcFS, SysFS
+from nsview.procfs import KernelFS, ProcFS
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ _VALUE_CAP = 1024 * 1024
 ROOT_HAS_NO = frozenset({"pids.max", "memory.max", "memory.high", "memory.swap.max", "cpu.max"})
 
 
-def host_location(path: str, sys: SysFS) -> tuple[KernelFS, str]:
+def host_location(path: str, sys: KernelFS) -> tuple[KernelFS, str]:
     """A path as the host sees it (a mount point from mountinfo plus a cgroup) -> where to
     read it. Under /sys it is read below ``sys``'s root (so ``--sys-root fixtures/x/sys`` maps
     "/sys/fs/cgroup/memory" to "fixtures/x/sys/fs/cgroup/memory"); any other mount point (say
@@ -55,7 +55,7 @@ class CgroupFiles:
     """Value-file reads for one report: a missing file is None (not enabled, root cgroup, old
     kernel); anything else unreadable is recorded in ``errors`` and also None."""
 
-    def __init__(self, sys: SysFS) -> None:
+    def __init__(self, sys: KernelFS) -> None:
         self.sys = sys
         self.errors: dict[str, str] = {}
         self.failures = 0  # counts every failed read, also repeated ones of the same file
@@ -120,7 +120,7 @@ class CgroupFiles:
 
 
 def read_memberships(proc: ProcFS, pid: int, f: CgroupFiles) -> tuple[CgroupMembership, ...]:
-    """/proc/PID/cgroup, line by line: a malformed line is reported and skipped (HARDENING #18),
+    """/proc/PID/cgroup, line by line: a malformed line is reported and skipped (docs/hardening.md, row 18),
     the other hierarchies still count."""
     out: list[CgroupMembership] = []
     for line in proc.pid_read(pid, "cgroup").split(b"\n"):

@@ -30,7 +30,7 @@ def read_namespaces(proc: ProcFS, pid: int) -> tuple[dict[str, NamespaceRef], di
 def read_thread_namespaces(
     proc: ProcFS, pid: int, leader: dict[str, NamespaceRef]
 ) -> dict[int, tuple[NamespaceRef, ...]]:
-    """Threads of ``pid`` whose namespaces differ from the leader's (HARDENING #7).
+    """Threads of ``pid`` whose namespaces differ from the leader's (docs/hardening.md, row 7).
 
     namespaces(7) entries are per thread: a thread may unshare(CLONE_NEWUTS) on its own, and
     /proc/PID/ns shows only the leader. Returns {tid: the differing refs}; threads that vanish

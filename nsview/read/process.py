@@ -31,7 +31,7 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
         status = read_status(proc, pid)
         nspid = status.nspid
         if status.tgid != status.pid:
-            # /proc/<tid> exists for threads though /proc does not list them (HARDENING #6).
+            # /proc/<tid> exists for threads though /proc does not list them (docs/hardening.md, row 6).
             raise UsageError(f"{pid} is a thread of process {status.tgid}, not a process; try {status.tgid}")
     except (NoSuchProcess, UsageError):
         raise
@@ -58,7 +58,7 @@ def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
                 errors["namespaces"] = "; ".join(reasons)
             if stat.num_threads > 1 and found:
                 threads = read_thread_namespaces(proc, pid, found)
-    # Pin identity (HARDENING rule 4): if the pid was reused while we read, the files above may
+    # Pin identity (docs/hardening.md, rule 4): if the pid was reused while we read, the files above may
     # describe two different processes. stat again: same start time, same process.
     if read_stat(proc, pid).starttime != stat.starttime:
         raise NoSuchProcess(pid, f"process {pid} exited while being read (its pid was reused)")

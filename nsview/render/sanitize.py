@@ -1,7 +1,7 @@
 """The one sanitizer every renderer uses for text that came from a process or a container.
 
 Names, argv, hostnames, cgroup names and mount paths are chosen by whoever runs the container,
-and nsview prints them as root into an operator's terminal (HARDENING.md, rule 1):
+and nsview prints them as root into an operator's terminal (docs/hardening.md, rule 1):
 - C0 controls (ESC, BEL, TAB, LF ...), DEL and C1 (U+0080-U+009F) become ``\\xNN``: no escape
   sequence, OSC hyperlink or title change can reach the terminal;
 - bidi overrides and zero-width characters become ``\\u{XXXX}``: no "Trojan Source" reordering;
