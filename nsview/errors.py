@@ -59,6 +59,8 @@ class ZombieProcess(NoSuchProcess):
 
 class AccessDenied(NsviewError):
     exit_code = ExitCode.ACCESS_DENIED
+    # The reason a cell shows, and the one word a scan's footer counts and explains.
+    REASON = "permission denied"
 
     def __init__(self, what: str, pid: int | None = None) -> None:
         super().__init__(f"permission denied reading {what}")
@@ -67,7 +69,7 @@ class AccessDenied(NsviewError):
 
     @property
     def reason(self) -> str:
-        return "permission denied"
+        return self.REASON
 
 
 class NotAvailable(NsviewError):

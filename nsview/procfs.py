@@ -177,7 +177,7 @@ class ProcFS(KernelFS):
                     if err.errno in (errno.ENOENT, errno.ESRCH) and not self.pid_exists(pid):
                         raise NoSuchProcess(pid) from err
                     if err.errno in _DENIED:
-                        failed[name] = "permission denied"
+                        failed[name] = AccessDenied.REASON
                     elif err.errno not in _GONE:
                         failed[name] = os.strerror(err.errno or 0)
             return stat, found, failed

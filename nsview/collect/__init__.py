@@ -1,1 +1,2 @@
-"""Parsers (pure: text in, records out) and the thin readers that feed them from a ProcFS/SysFS."""
+"""One orchestrator per command (tree, cgroup, diff, ps): reads through nsview.read, parses with
+nsview.parse, and builds the records of nsview.model. See docs/design.md."""

@@ -140,7 +140,7 @@ def scan_containers(
 
 
 # Reasons that mean "permission denied" and get the hint of what to do about it.
-_DENIED = ("permission denied", "namespaces: permission denied")
+_DENIED = (AccessDenied.REASON, f"namespaces: {AccessDenied.REASON}")
 
 
 def _read_processes(
@@ -202,7 +202,7 @@ def _groups(
                 if name in host_raw and host_raw[name] != text
             )
         elif rec.ns_failed and not rec.zombie:
-            tally.count("namespaces: permission denied")  # neither namespaces nor cgroup placed it
+            tally.count(f"namespaces: {AccessDenied.REASON}")  # neither namespaces nor cgroup placed it
     for members in bare_groups({p: seen[p].ppid for p in unclaimed}, unclaimed):
         groups[ContainerKey(NAMESPACES_ONLY, None, leader=members[0])] = members
     return groups

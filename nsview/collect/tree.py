@@ -3,7 +3,7 @@ kernel can tell us a process's children directly."""
 
 from __future__ import annotations
 
-from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
+from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.process import NamespaceRef, Process
 from nsview.model.supervisor import boundary_from_parent, boundary_of_self
 from nsview.model.tree import ProcessTree, TreeNode, entered_namespaces, known_namespaces
@@ -120,7 +120,7 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
     if hidden:
         notes.append(hidden)
     tree = ProcessTree(target=pid, root=node, lineage=tuple(p.pid for p in chain), notes=())
-    denied = sum(1 for n in tree.walk() if "permission denied" in n.process.errors.get("namespaces", ""))
+    denied = sum(1 for n in tree.walk() if AccessDenied.REASON in n.process.errors.get("namespaces", ""))
     if denied:
         notes.append(
             f"namespaces of {denied} process(es) could not be read: permission denied ("

@@ -1,1 +1,2 @@
-"""Model -> what a person sees (rich renderables) and model -> JSON-able dicts. No file I/O."""
+"""What a person sees: text renderers (render/text, rich) and JSON builders (render/json, no rich);
+both take model records and read no files."""

@@ -1,4 +1,4 @@
-"""``nsview cgroup``: CgroupReport -> rich renderable and -> JSON-able dict.
+"""``nsview cgroup``: CgroupReport -> rich renderable.
 
 Limits never show a sentinel: text says "unlimited", JSON says ``{"bytes": null, "unlimited":
 true}``. A limit whose file does not exist (controller not enabled, a file missing in a non-root

@@ -1,4 +1,4 @@
-"""``nsview diff``: Comparison -> side-by-side rich tables, and -> a JSON-able dict.
+"""``nsview diff``: Comparison -> side-by-side rich tables.
 
 Left is always the reference (the host, or ``--against``), right the target. A value that
 differs from the reference is highlighted; "not available: why" stands where a side could not be

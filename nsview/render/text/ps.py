@@ -1,4 +1,4 @@
-"""``nsview ps``: ContainerScan -> a rich Table (one row per container) and -> a JSON-able dict."""
+"""``nsview ps``: ContainerScan -> a rich Table (one row per container)."""
 
 from __future__ import annotations
 

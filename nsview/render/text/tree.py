@@ -1,4 +1,4 @@
-"""``nsview tree``: ProcessTree -> rich Tree (pstree -spa style) and -> JSON-able dict."""
+"""``nsview tree``: ProcessTree -> rich Tree (pstree -spa style)."""
 
 from __future__ import annotations
 
