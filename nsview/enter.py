@@ -115,9 +115,14 @@ def run_in_each_namespace(
                     pinned.pop()
                     os.close(fd)
         if pinned:
-            replies = _fork_and_ask([fd for _, fd in pinned], CLONE_FLAGS[ns_type], question, timeout)
-            for (i, _fd), reply in zip(pinned, replies, strict=True):
-                answers[i] = _answer(reply, f"/proc/{targets[i][0]}/ns/{ns_type}", timeout)
+            try:
+                replies = _fork_and_ask([fd for _, fd in pinned], CLONE_FLAGS[ns_type], question, timeout)
+            except NsviewError as err:  # no helper at all: each answer says why
+                for i, _fd in pinned:
+                    answers[i] = err
+            else:
+                for (i, _fd), reply in zip(pinned, replies, strict=True):
+                    answers[i] = _answer(reply, f"/proc/{targets[i][0]}/ns/{ns_type}", timeout)
     finally:
         for _i, fd in pinned:
             os.close(fd)
@@ -139,8 +144,16 @@ def _fork_and_ask(
     # Everything the child touches is bound here, before the fork.
     write, exit_, setns = os.write, os._exit, _setns_function()
     ok, failed, raised = _OK, _SETNS_FAILED, _RAISED
-    rfd, wfd = os.pipe()
-    child = os.fork()
+    try:
+        rfd, wfd = os.pipe()
+    except OSError as err:  # out of fds: every answer is missing, and says why
+        raise NotAvailable("a pipe to the helper process", os.strerror(err.errno or 0)) from err
+    try:
+        child = os.fork()
+    except OSError as err:  # EAGAIN/ENOMEM: no helper; nothing leaks, no raw OSError escapes
+        os.close(rfd)
+        os.close(wfd)
+        raise NotAvailable("the helper process", f"cannot fork: {os.strerror(err.errno or 0)}") from err
     if child == 0:  # ---- the child: no imports, no lookups that could load code ----
         code = 0
         try:
