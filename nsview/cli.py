@@ -95,6 +95,7 @@ VIEWS: dict[str, tuple[str, str]] = {
     "cgroup": ("cgroup_to_dict", "render_cgroup"),
     "ps": ("ps_to_dict", "render_ps"),
     "diff": ("diff_to_dict", "render_diff"),
+    "oom": ("oom_to_dict", "render_oom"),
 }
 
 
@@ -250,9 +251,11 @@ def cgroup(
 
     def work() -> Outcome:
         from nsview.collect.cgroup import collect_cgroup
+        from nsview.collect.oom import with_last_oom
         from nsview.procfs import ProcFS, SysFS
 
-        report = collect_cgroup(ProcFS(opts.proc_root), SysFS(opts.sys_root), _pid_target(opts, target))
+        proc = ProcFS(opts.proc_root)
+        report = with_last_oom(proc, collect_cgroup(proc, SysFS(opts.sys_root), _pid_target(opts, target)))
         code = ExitCode.PARTIAL if report.errors or report.gone else ExitCode.OK
         return Outcome(report, "cgroup", code)
 
@@ -330,6 +333,55 @@ def diff(
         result = collect_diff(ProcFS(opts.proc_root), SysFS(opts.sys_root), pid, against=other)
         code = ExitCode.PARTIAL if result.partial else ExitCode.OK
         return Outcome(result, "diff", code)
+
+    execute(opts, work)
+
+
+@app.command(short_help="Who the kernel's OOM killer killed, in which container, and whose limit it was.")
+def oom(
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[TARGET]",
+            help="Only this container's kills (and its OOM counters): a pid, or a container name, id "
+            "or id prefix, running or stopped (a stopped Docker container by name while `docker "
+            "ps -a` still lists it; otherwise by the id its kills show). Default: every kill.",
+            show_default=False,
+        ),
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            metavar="FILE",
+            help="Read a saved kernel log instead of /dev/kmsg: `dmesg`, `dmesg -T`, `journalctl -k` "
+            "(short or short-iso) output, or /dev/kmsg records.",
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    proc_root: ProcRootOpt = Path("/proc"),
+    sys_root: SysRootOpt = Path("/sys"),
+) -> None:
+    """List every OOM kill the kernel log still holds, oldest first: when, the victim (pid,
+    name, uid, memory at the kill), the container it was in (named from its cgroup path, so a
+    container that is gone still shows), and whose limit was hit: its own cgroup's, an
+    ancestor's (a pod's, a parent slice's: named), or the whole host's. With TARGET, only its
+    kills, plus the OOM counters of its cgroups (v2 memory.events, v1 memory.oom_control), which
+    count kills that have scrolled out of the log. Reading /dev/kmsg needs root where
+    kernel.dmesg_restrict=1; without it the counters still show and the exit code is 6.
+
+    Example: nsview oom    nsview oom web    nsview oom --log dmesg.txt
+    """
+    opts = Options(json_, no_color, debug, proc_root, sys_root)
+
+    def work() -> Outcome:
+        from nsview.collect.oom import collect_oom
+        from nsview.procfs import ProcFS, SysFS
+
+        report = collect_oom(ProcFS(opts.proc_root), SysFS(opts.sys_root), target, log=log)
+        return Outcome(report, "oom", ExitCode.PARTIAL if report.partial else ExitCode.OK)
 
     execute(opts, work)
 

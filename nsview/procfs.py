@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
+from stat import S_ISCHR
 
 from nsview.errors import AccessDenied, FileMissing, NoSuchProcess, NotAvailable, Unsupported
 
@@ -48,6 +49,40 @@ class KernelFS:
 
     def read_text(self, rel: str, limit: int = MAX_READ) -> str:
         return self.read_bytes(rel, limit).decode("utf-8", "backslashreplace")
+
+    def read_log(self, rel: str, limit: int = MAX_READ) -> bytes:
+        """A kernel log: /dev/kmsg gives one record per read() and EAGAIN once the ring buffer is
+        read (opened O_NONBLOCK, it never waits for new ones); EPIPE means the next record was
+        overwritten meanwhile, and reading goes on. A regular file (a snapshot's copy) reads whole."""
+        path = self.root / rel
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as err:
+            raise self._translate(err, rel) from err
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            if not S_ISCHR(os.fstat(fd).st_mode):
+                os.close(fd)
+                fd = -1
+                return self.read_bytes(rel, limit)
+            while total < limit:
+                try:
+                    chunk = os.read(fd, 8192)  # a record is at most 8 KiB (CONSOLE_EXT_LOG_MAX)
+                except BlockingIOError:
+                    break
+                except BrokenPipeError:
+                    continue
+                except OSError as err:
+                    raise self._translate(err, rel) from err
+                if not chunk:
+                    break
+                chunks.append(chunk if chunk.endswith(b"\n") else chunk + b"\n")
+                total += len(chunk)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        return b"".join(chunks)
 
     def readlink(self, rel: str) -> str:
         try:

@@ -21,6 +21,7 @@ import functools
 import os
 from dataclasses import dataclass, field, replace
 
+from nsview.collect.oom import last_kill_in, memory_cgroup, ring_buffer_kills
 from nsview.errors import (
     AccessDenied,
     NoSuchProcess,
@@ -136,6 +137,7 @@ def scan_containers(
             f"{why} ({permission_hint()})" if why in _DENIED else why for why in sorted(tally.unreadable)
         ),
         notes=_notes(proc, host),
+        docker_roots=tuple(docker_roots),
     )
 
 
@@ -275,8 +277,11 @@ def _with_details(
     except NsviewError:
         own_mounts = ()
     freezer = FreezerReader(sys, own_mounts)
+    kills = ring_buffer_kills(proc) if containers else ()
     for c in containers:
-        frozen = freezer.state(seen[c.init_pid].memberships)
+        memberships = seen[c.init_pid].memberships
+        frozen = freezer.state(memberships)
+        c = replace(c, last_oom=last_kill_in(kills, memory_cgroup(memberships)))
         done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")), frozen, own_mounts)
         if done is None:
             tally.vanished += len(c.pids)

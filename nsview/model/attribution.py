@@ -318,3 +318,18 @@ def _key_of_match(
     if found is not None:
         engine.setdefault(key, found)
     return key
+
+
+def cgroup_container(path: str, running: tuple[ContainerKey, ...]) -> tuple[ContainerKey | None, str | None]:
+    """The container a cgroup path alone names, and its pod uid: what is left of a container
+    that is gone (an OOM victim's ``task_memcg``). A plain containerd ``/<ns>/<id>`` counts only
+    when a running container has that key: any two-level path has that shape."""
+    match = classify_cgroup_path(path)
+    if match is not None:
+        return ContainerKey(match.runtime, match.id), match.pod_uid
+    pair = containerd_path(path)
+    if pair is not None:
+        key = engine_key(*pair)
+        if key in running:
+            return key, None
+    return None, None

@@ -7,6 +7,10 @@ Vocabulary follows cgroups(7) and the kernel's cgroup-v1/cgroup-v2 docs. No I/O,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # model/oom.py builds on Limit: imported for the annotation only
+    from nsview.model.oom import OomKill
 
 # The cgroup mode of a host, as systemd calls them: "legacy" v1 only, "unified" v2 only, or
 # "hybrid" (v1 controllers plus a cgroup2 mount, usually /sys/fs/cgroup/unified).
@@ -172,6 +176,7 @@ class CgroupReport:
         str, ...
     ] = ()  # cgroups removed while being read (the process was moved or its container stopped)
     notes: tuple[str, ...] = ()
+    last_oom: OomKill | None = None  # the newest OOM kill in its memory cgroup or below, if logged
 
     def placement(self, resource: str) -> Placement | None:
         for p in self.placements:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from nsview.errors import UsageError
 from nsview.model.cgroup import EffectiveLimit
+from nsview.model.oom import OomKill
 from nsview.model.process import HostReference, NamespaceRef
 
 # Display order for `nsview ps` and the vocabulary of --runtime.
@@ -60,6 +61,7 @@ class Container:
     state: str | None = None  # the init process's, or "paused" (see process_state)
     frozen: bool | None = None  # the cgroup freezer holds it; None when not readable
     evidence: tuple[str, ...] = ()
+    last_oom: OomKill | None = None  # the newest OOM kill in its memory cgroup, if logged
     errors: dict[str, str] = field(default_factory=dict)  # column -> why it is empty
 
     @property
@@ -94,6 +96,7 @@ class ContainerScan:
     unreadable: int = 0  # could not be read (permission denied): not classified
     unreadable_why: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    docker_roots: tuple[str, ...] = ()  # dockerd data roots seen in its argv (where names live)
 
 
 # proc(5) field 3 of /proc/PID/stat -> the word `nsview ps` shows. "D" is also what a task
