@@ -63,7 +63,7 @@ def parent_limited():
 
 
 def test_parent_limit_kill_says_whose_limit_it_was(parent_limited, nsview_cmd):
-    parent, child, parent_path, child_path = parent_limited
+    _parent, child, parent_path, child_path = parent_limited
     script = f"echo $$ > {child}/cgroup.procs; exec sh -c '{HOG}'"
     r = subprocess.run(["sh", "-c", script], capture_output=True, timeout=60)
     assert r.returncode != 0  # the pipeline was killed
