@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from nsview.errors import AccessDenied, FileMissing, NotAvailable, NsviewError
+from nsview.errors import AccessDenied, FileMissing, NotAvailable, NsviewError, UsageError
 from nsview.model.oom import KernelRecord, OomKill
 from nsview.parse.kmsg import parse_kmsg, parse_log
 from nsview.parse.oom import parse_oom_kills
@@ -39,7 +39,12 @@ def read_kmsg(proc: ProcFS) -> tuple[KernelRecord, ...]:
 def read_saved_log(path: Path) -> tuple[KernelRecord, ...]:
     """A kernel log saved elsewhere (dmesg, dmesg -T, journalctl -k, or /dev/kmsg records)."""
     fs = KernelFS(path.parent)
-    data = fs.read_bytes(path.name, LOG_LIMIT)
+    try:
+        data = fs.read_bytes(path.name, LOG_LIMIT)
+    except NotAvailable as err:  # the user named this file: a bad name is bad input
+        raise UsageError(f"cannot read --log {path}: {err.why}") from None
+    except AccessDenied:
+        raise UsageError(f"cannot read --log {path}: permission denied") from None
     return parse_log(data.decode("utf-8", "backslashreplace"))
 
 
