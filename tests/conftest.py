@@ -3,10 +3,13 @@ exactly what they started, by id, even when the test fails."""
 
 from __future__ import annotations
 
+import io
+import locale
 import os
-import signal
 import subprocess
 import sys
+import traceback
+import types
 from pathlib import Path
 
 import pytest
@@ -14,12 +17,37 @@ import pytest
 from tests.support import live
 from tests.support.image import IMAGE_REF, build_image_tar
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO / "fixtures"
-
 
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", help="rewrite golden files under tests/golden")
+
+
+# What a fixture needs, as markers (see docs/testing.md): a test using one of these fixtures,
+# directly or through another fixture, gets its markers, so `-m 'not docker'` and the like
+# cannot run it by mistake. A test that is live without any of them says so itself
+# (`pytestmark = pytest.mark.live` in its module, or a decorator).
+FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
+    # tests/conftest.py
+    "busybox_image": ("docker", "live"),
+    "docker_run": ("docker", "live"),
+    "containerd_image": ("containerd", "live"),
+    "ctr_run": ("containerd", "live"),
+    "spawn": ("live",),
+    # tests/hardening/conftest.py
+    "hostile": ("live",),
+    "helper": ("live",),
+    "unprivileged": ("live",),
+    "run_as_nobody": ("live",),
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        wanted = {m for name in item.fixturenames for m in FIXTURE_MARKS.get(name, ())}
+        have = {m.name for m in item.iter_markers()}
+        for name in sorted(wanted - have):
+            item.add_marker(getattr(pytest.mark, name))
 
 
 @pytest.fixture
@@ -38,6 +66,65 @@ def nsview_cmd():
         )
 
     return _run
+
+
+@pytest.fixture
+def nsview_run(monkeypatch):
+    """Run the CLI in this process, through ``nsview.cli.main()`` with the argv `python -m nsview`
+    would give it: nsview_cmd without the interpreter start-up. Same call, same environment
+    (COLUMNS=200 unless ``env`` says otherwise), same result: a CompletedProcess whose
+    returncode is the exit status the process would have had, and whose stdout and stderr were
+    written to streams like a pipe's (not a terminal; encoded, then decoded, as a subprocess's).
+
+    A real process is needed, and nsview_cmd the right fixture, for what only it shows: the exit
+    status as the system reports it, SIGPIPE and broken pipes, /dev/full, a terminal, the
+    environment a fresh interpreter starts from, what start-up imports. Live tests use
+    nsview_cmd too: nsview enters namespaces in forked children, and this process must not be
+    the one that forks."""
+    from nsview import cli
+
+    encoding = locale.getpreferredencoding(False)  # what a child's pipes and text=True use
+    main_py = str(Path(cli.__file__).with_name("__main__.py"))
+
+    def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        out, err = io.BytesIO(), io.BytesIO()
+        stdout = io.TextIOWrapper(out, encoding=encoding, errors="strict", write_through=True)
+        stderr = io.TextIOWrapper(err, encoding=encoding, errors="backslashreplace", write_through=True)
+        main = types.ModuleType("__main__")
+        main.__package__ = "nsview"  # click names the program from it: "python -m nsview"
+        with monkeypatch.context() as m:
+            for name, value in {"COLUMNS": "200", **(env or {})}.items():
+                m.setenv(name, value)
+            m.setattr(sys, "argv", [main_py, *args])
+            m.setitem(sys.modules, "__main__", main)
+            m.setattr(sys, "stdout", stdout)
+            m.setattr(sys, "stderr", stderr)
+            try:
+                cli.main()
+                code = 0
+            except SystemExit as exit_:
+                code = _exit_status(exit_.code, stderr)
+            except Exception:  # what the interpreter does with an uncaught exception
+                traceback.print_exc(file=stderr)
+                code = 1
+        return subprocess.CompletedProcess(
+            ["python", "-m", "nsview", *args], code, _as_text(out.getvalue()), _as_text(err.getvalue())
+        )
+
+    def _as_text(data: bytes) -> str:  # as subprocess.run(text=True) decodes a pipe
+        return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+
+    return _run
+
+
+def _exit_status(code, stderr) -> int:
+    """The status a process ending in SystemExit(code) exits with."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=stderr)
+    return 1
 
 
 @pytest.fixture(scope="session")
@@ -131,8 +218,4 @@ def spawn():
 
     yield _spawn
     for p in procs:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        p.wait()
+        live.kill_tree(p)

@@ -121,9 +121,7 @@ def _layer_files() -> list[tuple[str, Path]]:
     "layer, path", _layer_files(), ids=lambda v: str(v.relative_to(PKG)) if isinstance(v, Path) else v
 )
 def test_each_layer_imports_only_the_layers_below(layer, path):
-    wrong = {
-        i for i in _imports(path) if i.startswith("nsview.") and not i.startswith(ALLOWED[layer])
-    }
+    wrong = {i for i in _imports(path) if i.startswith("nsview.") and not i.startswith(ALLOWED[layer])}
     assert not wrong, f"{path.relative_to(PKG)} imports {sorted(wrong)}"
 
 
@@ -143,7 +141,9 @@ def test_parsers_do_no_io(path):
 
 
 def test_json_builders_never_load_rich():
-    mods = sorted(f"nsview.render.json.{m.name}" for m in pkgutil.iter_modules([str(PKG / "render" / "json")]))
+    mods = sorted(
+        f"nsview.render.json.{m.name}" for m in pkgutil.iter_modules([str(PKG / "render" / "json")])
+    )
     assert {"nsview.render.json.tree", "nsview.render.json.ps"} <= set(mods)
     loaded = _modules_after("import " + ", ".join(mods))
     assert set(mods) <= loaded

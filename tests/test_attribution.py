@@ -28,7 +28,9 @@ def test_a_child_back_in_the_host_namespaces_does_not_inherit():
 
 
 def test_plain_containerd_path_needs_the_shim_to_confirm_it():
-    shim = boundary_from_parent("containerd-shim", ("containerd-shim-runc-v2", "-namespace", "acme", "-id", "web1"))
+    shim = boundary_from_parent(
+        "containerd-shim", ("containerd-shim-runc-v2", "-namespace", "acme", "-id", "web1")
+    )
     assert shim is not None
     procs = {p.pid: p for p in (ev(20, 5, "/acme/web1"), ev(21, 20))}
     confirmed = attribute(procs, {5: shim})

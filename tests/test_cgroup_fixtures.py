@@ -15,7 +15,7 @@ from nsview.errors import ExitCode, NoSuchProcess
 from nsview.parse.cgroupfs import UNLIMITED_SENTINELS
 from nsview.procfs import ProcFS, SysFS
 from nsview.render.json.cgroup import cgroup_to_dict
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES, tree_roots
 
 V1, V2, HYBRID = FIXTURES / "cgroup-v1", FIXTURES / "cgroup-v2", FIXTURES / "cgroup-hybrid"
 SENTINEL_RE = re.compile(r"922337203685\d{7}|\b18446744073709551615\b")
@@ -26,10 +26,8 @@ def report(tree: Path, pid: int):
     return collect_cgroup(ProcFS(tree / "proc"), SysFS(tree / "sys"), pid)
 
 
-def run(nsview_cmd, tree: Path, pid: int, *extra: str):
-    return nsview_cmd(
-        "cgroup", str(pid), "--proc-root", str(tree / "proc"), "--sys-root", str(tree / "sys"), *extra
-    )
+def run(nsview, tree: Path, pid: int, *extra: str):
+    return nsview("cgroup", str(pid), *tree_roots(tree), *extra)
 
 
 def file_int(path: Path) -> int:
@@ -60,9 +58,9 @@ def test_fixture_trees_hold_every_quirk():
         pytest.param(HYBRID, 6000, "hybrid", "sys/fs/cgroup/memory/docker", id="hybrid"),
     ],
 )
-def test_docker_limited_container(nsview_cmd, tree, pid, mode, mem_dir):
+def test_docker_limited_container(nsview_run, tree, pid, mode, mem_dir):
     """-m 64m --memory-swap 128m --cpus 0.5 --pids-limit 100 on every kind of host."""
-    out = run(nsview_cmd, tree, pid, "--json")
+    out = run(nsview_run, tree, pid, "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["mode"] == mode
@@ -78,7 +76,7 @@ def test_docker_limited_container(nsview_cmd, tree, pid, mode, mem_dir):
     (own,) = [p for p in (tree / mem_dir).iterdir() if p.is_dir() and memory["directory"].endswith(p.name)]
     limit_file = own / ("memory.limit_in_bytes" if mode != "v2" else "memory.max")
     assert file_int(limit_file) == data["memory"]["limit"]["bytes"]
-    text = run(nsview_cmd, tree, pid)
+    text = run(nsview_run, tree, pid)
     assert text.returncode == 0
     for shown in ("64 MiB", "128 MiB", "0.5 CPUs", "100"):
         assert shown in text.stdout
@@ -92,9 +90,9 @@ def test_docker_limited_container(nsview_cmd, tree, pid, mode, mem_dir):
         pytest.param(HYBRID, 6001, id="hybrid"),
     ],
 )
-def test_unlimited_container_has_no_sentinel_anywhere(nsview_cmd, tree, pid):
-    js = run(nsview_cmd, tree, pid, "--json")
-    text = run(nsview_cmd, tree, pid)
+def test_unlimited_container_has_no_sentinel_anywhere(nsview_run, tree, pid):
+    js = run(nsview_run, tree, pid, "--json")
+    text = run(nsview_run, tree, pid)
     assert js.returncode == 0 and text.returncode == 0
     assert not SENTINEL_RE.search(js.stdout), js.stdout
     assert not SENTINEL_RE.search(text.stdout), text.stdout
@@ -123,7 +121,7 @@ def test_unlimited_container_has_no_sentinel_anywhere(nsview_cmd, tree, pid):
         pytest.param(V2, 4444, "/limited.slice", 100 * MIB, 2.0, id="v2"),
     ],
 )
-def test_effective_limit_names_the_ancestor(nsview_cmd, tree, pid, ancestor, memory, cpus):
+def test_effective_limit_names_the_ancestor(nsview_run, tree, pid, ancestor, memory, cpus):
     r = report(tree, pid)
     assert r.memory is not None and r.memory.limit is not None and r.memory.limit.unlimited  # own: unlimited
     assert r.memory_limit_bytes == memory
@@ -136,7 +134,7 @@ def test_effective_limit_names_the_ancestor(nsview_cmd, tree, pid, ancestor, mem
     if tree is V1:  # the kernel's own answer for v1
         stat = (tree / mount / "parent/child:1/memory.stat").read_text()
         assert f"hierarchical_memory_limit {memory}" in stat
-    text = run(nsview_cmd, tree, pid)
+    text = run(nsview_run, tree, pid)
     assert "set by ancestor" in text.stdout and ancestor in text.stdout
     assert "100 MiB" in text.stdout
 
@@ -157,7 +155,7 @@ def test_missing_files_are_not_available_not_errors():
     assert v1.memory is not None and v1.memory.memsw is None and v1.errors == {}
 
 
-def test_controller_not_mounted_or_not_enabled(nsview_cmd):
+def test_controller_not_mounted_or_not_enabled(nsview_run):
     r = report(V1, 5000)
     cpuset = r.placement("cpuset")
     assert cpuset is not None and not cpuset.available and "not mounted" in (cpuset.reason or "")
@@ -166,14 +164,14 @@ def test_controller_not_mounted_or_not_enabled(nsview_cmd):
     mem = r2.placement("memory")
     assert mem is not None and not mem.available and "not enabled" in (mem.reason or "")
     assert r2.memory is None and r2.memory_limit is None and r2.pids is not None
-    out = run(nsview_cmd, V2, 4646)
+    out = run(nsview_run, V2, 4646)
     assert out.returncode == 0 and "not available" in out.stdout
 
 
-def test_path_climbing_out_of_the_hierarchy_is_contained(nsview_cmd):
+def test_path_climbing_out_of_the_hierarchy_is_contained(nsview_run):
     r = report(V2, 4545)
     assert all(not p.available and p.directory is None for p in r.placements)
-    out = run(nsview_cmd, V2, 4545, "--json")
+    out = run(nsview_run, V2, 4545, "--json")
     assert out.returncode == 0
     assert all(c["directory"] is None for c in json.loads(out.stdout)["controllers"])
 
@@ -193,20 +191,20 @@ def test_dotdot_detour_resolves_inside_the_mount():
     assert mem.cgroup is not None and ".." not in mem.cgroup and mem.available
 
 
-def test_limit_above_physical_memory(nsview_cmd):
+def test_limit_above_physical_memory(nsview_run):
     r = report(V2, 4747)
     assert r.host_memory == 4 * 1024 * MIB and r.memory_limit_bytes == 8 * 1024 * MIB
     assert r.above_physical_memory
-    data = json.loads(run(nsview_cmd, V2, 4747, "--json").stdout)
+    data = json.loads(run(nsview_run, V2, 4747, "--json").stdout)
     assert data["effective"]["memory"]["above_physical_memory"] is True
-    assert "above physical memory" in run(nsview_cmd, V2, 4747).stdout
+    assert "above physical memory" in run(nsview_run, V2, 4747).stdout
 
 
-def test_cgroup_removed_while_read_is_a_clear_message(nsview_cmd):
-    out = run(nsview_cmd, HYBRID, 6002)
+def test_cgroup_removed_while_read_is_a_clear_message(nsview_run):
+    out = run(nsview_run, HYBRID, 6002)
     assert out.returncode == ExitCode.PARTIAL
     assert "is gone" in out.stdout and "removed while being read" in out.stdout
-    data = json.loads(run(nsview_cmd, HYBRID, 6002, "--json").stdout)
+    data = json.loads(run(nsview_run, HYBRID, 6002, "--json").stdout)
     assert data["gone"] and data["memory"] is None
 
 
@@ -219,25 +217,25 @@ def test_process_gone_with_its_cgroup_is_no_such_process(tmp_path):
         collect_cgroup(ProcFS(tree / "proc"), SysFS(tree / "sys"), 6002)
 
 
-def test_malformed_value_is_reported_and_the_rest_shown(nsview_cmd):
-    out = run(nsview_cmd, V1, 5003)
+def test_malformed_value_is_reported_and_the_rest_shown(nsview_run):
+    out = run(nsview_run, V1, 5003)
     assert out.returncode == ExitCode.PARTIAL
     assert "negative limit -5" in out.stdout and "memory.limit_in_bytes" in out.stdout
-    data = json.loads(run(nsview_cmd, V1, 5003, "--json").stdout)
+    data = json.loads(run(nsview_run, V1, 5003, "--json").stdout)
     assert data["memory"]["limit"] is None
     assert data["effective"]["memory"] is None  # unknown, not guessed "unlimited"
     assert data["pids"]["max"]["unlimited"] is True
 
 
-def test_missing_pid_is_one_line_and_nonzero(nsview_cmd):
-    out = run(nsview_cmd, V2, 31337)
+def test_missing_pid_is_one_line_and_nonzero(nsview_run):
+    out = run(nsview_run, V2, 31337)
     assert out.returncode == ExitCode.NO_SUCH_PROCESS
     assert out.stdout == "" and out.stderr.count("\n") == 1 and "31337" in out.stderr
-    js = run(nsview_cmd, V2, 31337, "--json")
+    js = run(nsview_run, V2, 31337, "--json")
     assert json.loads(js.stdout)["error"]["exit_code"] == ExitCode.NO_SUCH_PROCESS
 
 
-def test_hostile_cgroup_name_prints_inert(tmp_path, nsview_cmd):
+def test_hostile_cgroup_name_prints_inert(tmp_path, nsview_run):
     """A cgroup path with ESC, BEL, an OSC hyperlink, markup and a bidi override: text shows
     escapes, JSON keeps the raw name. (Only /proc/PID/cgroup carries it: some filesystems refuse
     such directory names, so the cgroup reads as gone, and the name still reaches the output.)"""
@@ -245,12 +243,12 @@ def test_hostile_cgroup_name_prints_inert(tmp_path, nsview_cmd):
     shutil.copytree(V2, tree, symlinks=True)
     name = "evil\x1b]8;;x\x07[red]x[/red]:emoji:\u202e"
     (tree / "proc/4747/cgroup").write_text(f"0::/{name}\n")
-    out = run(nsview_cmd, tree, 4747)
+    out = run(nsview_run, tree, 4747)
     assert out.returncode == ExitCode.PARTIAL, out.stderr
     flat = out.stdout.replace("\n", "")
     assert "\x1b" not in out.stdout and "\x07" not in out.stdout and "\u202e" not in out.stdout
     assert "\\x1b" in flat and "[red]x[/red]:emoji:" in flat and "\\u{202e}" in flat
-    data = json.loads(run(nsview_cmd, tree, 4747, "--json").stdout)
+    data = json.loads(run(nsview_run, tree, 4747, "--json").stdout)
     assert data["controllers"][0]["cgroup"] == "/" + name
 
 
@@ -284,21 +282,21 @@ def test_dict_has_stable_keys():
     json.dumps(data)  # serialisable as is
 
 
-def test_root_cgroup_is_unlimited_not_unavailable(nsview_cmd):
+def test_root_cgroup_is_unlimited_not_unavailable(nsview_run):
     # The kernel gives the root cgroup no memory.max / cpu.max / pids.max (it cannot be limited):
     # that is "unlimited", not "n/a". The fixture's root really lacks the files:
     root = V2 / "sys/fs/cgroup"
     assert (V2 / "proc/4848/cgroup").read_text().strip() == "0::/"
     for name in ("memory.max", "memory.swap.max", "cpu.max", "pids.max"):
         assert not (root / name).exists(), name
-    data = json.loads(run(nsview_cmd, V2, 4848, "--json").stdout)
+    data = json.loads(run(nsview_run, V2, 4848, "--json").stdout)
     assert data["memory"]["limit"] == {"bytes": None, "unlimited": True}
     assert data["cpu"]["quota_us"] == {"value": None, "unlimited": True}
     assert data["pids"]["max"] == {"value": None, "unlimited": True}
     for key in ("memory", "memsw", "swap", "pids", "cpu"):
         eff = data["effective"][key]
         assert eff is not None and eff["unlimited"] is True and eff["cgroup"] is None, key
-    text = run(nsview_cmd, V2, 4848).stdout
+    text = run(nsview_run, V2, 4848).stdout
     assert re.search(r"effective max\s+unlimited", text) and re.search(r"\bmax\s+unlimited", text)
     # ...while a file missing in a non-root cgroup stays "not available"
     leaf = report(V2, 4444)
@@ -306,7 +304,7 @@ def test_root_cgroup_is_unlimited_not_unavailable(nsview_cmd):
     assert not (V2 / "sys/fs/cgroup/limited.slice/app:v1/leaf/memory.swap.max").exists()
 
 
-def test_zombie_is_refused_not_shown_with_the_root_cgroup_numbers(nsview_cmd):
+def test_zombie_is_refused_not_shown_with_the_root_cgroup_numbers(nsview_run):
     # A zombie's v1 memberships all read "/" (the kernel moved it): those are the host's numbers.
     assert {line.rsplit(":", 1)[1] for line in (V1 / "proc/5004/cgroup").read_text().split()} == {"/"}
     assert (V1 / "proc/5004/stat").read_text().split()[2] == "Z"
@@ -314,10 +312,10 @@ def test_zombie_is_refused_not_shown_with_the_root_cgroup_numbers(nsview_cmd):
 
     with pytest.raises(ZombieProcess):
         report(V1, 5004)
-    out = run(nsview_cmd, V1, 5004)
+    out = run(nsview_run, V1, 5004)
     assert out.returncode == ExitCode.NO_SUCH_PROCESS and out.stdout == ""
     assert out.stderr.strip().count("\n") == 0 and "zombie" in out.stderr
-    js = run(nsview_cmd, V1, 5004, "--json")
+    js = run(nsview_run, V1, 5004, "--json")
     assert js.returncode == ExitCode.NO_SUCH_PROCESS and json.loads(js.stdout)["error"]["exit_code"] == 3
 
 
@@ -353,14 +351,14 @@ def test_ancestor_note_for_every_resource():
     assert file_int(V1 / "sys/fs/cgroup/pids/parent/child:1/pids.max") == 0
 
 
-def test_text_names_each_cgroup_once_and_its_directories_compactly(nsview_cmd):
+def test_text_names_each_cgroup_once_and_its_directories_compactly(nsview_run):
     """On v1 the same container path sits under every controller's mount: the text shows it
     once, with the directories brace-grouped by the mounts' parent. Expanded, they are exactly
     the directories nsview read, and each is a real directory of the fixture (pids is mounted
     apart, at /cgroup/pids, in the hybrid tree)."""
     placed = [pl for pl in report(HYBRID, 6000).placements if pl.available]
     (cgroup,) = {pl.cgroup for pl in placed}
-    r = run(nsview_cmd, HYBRID, 6000, "--no-color")
+    r = run(nsview_run, HYBRID, 6000, "--no-color")
     assert r.returncode == 0, r.stderr
     lines = [line.strip() for line in r.stdout.splitlines()]
     assert len([line for line in lines if line.endswith(cgroup) and not line.startswith("/")]) == 1

@@ -15,6 +15,8 @@ import pytest
 from nsview.parse.cgroupfs import UNLIMITED_SENTINELS
 from tests.support import live
 
+pytestmark = pytest.mark.live
+
 MEMCG = Path("/sys/fs/cgroup/memory")
 SENTINEL_RE = re.compile(r"922337203685\d{7}")
 MIB = 1 << 20
@@ -202,12 +204,8 @@ def test_process_that_is_gone_is_one_line(nsview_cmd, spawn):
     assert out.stderr.strip().count("\n") == 0 and str(proc.pid) in out.stderr
 
 
-def _fix1_name() -> str:
-    return f"fix1-{uuid.uuid4().hex[:10]}"
-
-
 def test_v1_memory_swap_equal_to_memory_gives_effective_swap_zero(docker_run, nsview_cmd):
-    info = docker_run("--name", _fix1_name(), "-m", "64m", "--memory-swap", "64m")
+    info = docker_run("--name", live.unique_name("fix1"), "-m", "64m", "--memory-swap", "64m")
     pid, hc = info["State"]["Pid"], info["HostConfig"]
     data = cgroup_json(nsview_cmd, pid)
     mem = next(c for c in data["controllers"] if c["resource"] == "memory")
@@ -226,7 +224,7 @@ def test_v1_memory_swap_equal_to_memory_gives_effective_swap_zero(docker_run, ns
 
 
 def test_cpus_are_written_one_way(docker_run, nsview_cmd):
-    info = docker_run("--name", _fix1_name(), "--cpu-period", "30000", "--cpu-quota", "10000")
+    info = docker_run("--name", live.unique_name("fix1"), "--cpu-period", "30000", "--cpu-quota", "10000")
     pid, hc = info["State"]["Pid"], info["HostConfig"]
     assert (hc["CpuPeriod"], hc["CpuQuota"]) == (30000, 10000)
     data = cgroup_json(nsview_cmd, pid)
@@ -257,7 +255,7 @@ def v1_cpu_pids_parents():
         roots = {c: _cgroup_v1(c) for c in ("cpu", "pids")}
     except AssertionError:
         live.need(False, "needs the cgroup v1 cpu and pids controllers")
-    name = _fix1_name()
+    name = live.unique_name("fix1")
     made: list[Path] = []
     try:
         for root in roots.values():
@@ -333,25 +331,8 @@ def test_root_cgroup_is_unlimited(spawn, nsview_cmd):
     assert re.search(r"effective max\s+unlimited", text), text
 
 
-def _zombie(spawn) -> int:
-    import subprocess
-    import sys
-
-    p = spawn(
-        [
-            sys.executable,
-            "-c",
-            "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(600)",
-        ],
-        stdout=subprocess.PIPE,
-    )
-    zombie = int(p.stdout.readline())
-    live.wait_for(lambda: Path(f"/proc/{zombie}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z")
-    return zombie
-
-
 def test_zombie_is_one_line_exit_3(spawn, nsview_cmd):
-    zombie = _zombie(spawn)
+    _, zombie = live.zombie(spawn)
     # why nsview refuses: on v1 the kernel has moved the zombie to the root cgroups
     v1_paths = [
         line.split(":", 2)[2]

@@ -1,6 +1,8 @@
 """The CLI contract every command shares: help, version, exit codes, JSON errors, no tracebacks.
 
-Run as a user runs it: `python -m nsview ...` in a subprocess.
+Run as a user runs it, `python -m nsview ...`: in a subprocess (nsview_cmd) where the process
+itself is the point (its exit status, a closed pipe, a full disk, colours and line width as the
+environment sets them); in this process (nsview_run, the same main() and argv) for the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import typer.main
 import nsview
 from nsview.cli import app
 from nsview.errors import ExitCode
+from tests.support.paths import FIXTURES
 
 COMMANDS = typer.main.get_command(app).commands  # name -> click.Command
 
@@ -35,13 +38,13 @@ def test_there_are_commands_and_tree_is_one():
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_every_command_has_help_text(name, nsview_cmd):
+def test_every_command_has_help_text(name, nsview_run):
     cmd = COMMANDS[name]
     assert (cmd.help or "").strip(), f"{name} has no help text"
-    top = nsview_cmd("--help")
+    top = nsview_run("--help")
     assert top.returncode == 0
     assert name in top.stdout
-    r = nsview_cmd(name, "--help")
+    r = nsview_run(name, "--help")
     assert r.returncode == 0, r.stderr
     assert "Usage" in r.stdout and "--json" in r.stdout
     # the first sentence of the docstring is what the user reads
@@ -49,8 +52,8 @@ def test_every_command_has_help_text(name, nsview_cmd):
     assert first_words in " ".join(r.stdout.replace("│", " ").split())
 
 
-def test_version(nsview_cmd):
-    r = nsview_cmd("--version")
+def test_version(nsview_run):
+    r = nsview_run("--version")
     assert r.returncode == 0
     assert r.stdout.strip() == f"nsview {nsview.__version__}"
     assert nsview.__version__ == version("nsview")  # the installed metadata agrees
@@ -67,14 +70,15 @@ def test_python_dash_m_and_console_script_agree(nsview_cmd):
         assert s.stdout == r.stdout
 
 
-def test_no_arguments_prints_help_not_a_traceback(nsview_cmd):
-    r = nsview_cmd()
+def test_no_arguments_prints_help_not_a_traceback(nsview_run):
+    r = nsview_run()
     assert "Usage" in r.stdout + r.stderr
     assert "Traceback" not in r.stderr
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_empty_proc_root_is_unsupported_one_line(name, nsview_cmd, tmp_path):
+    # a real process: its exit status, for every command, is what the shell sees
     r = nsview_cmd(*_argv(name, "--proc-root", str(tmp_path)))
     assert r.returncode == ExitCode.UNSUPPORTED, (r.stdout, r.stderr)
     assert r.stdout == ""
@@ -83,9 +87,9 @@ def test_empty_proc_root_is_unsupported_one_line(name, nsview_cmd, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_json_errors_are_json_with_the_same_exit_code(name, nsview_cmd, tmp_path):
-    plain = nsview_cmd(*_argv(name, "--proc-root", str(tmp_path / "missing")))
-    r = nsview_cmd(*_argv(name, "--proc-root", str(tmp_path / "missing"), "--json"))
+def test_json_errors_are_json_with_the_same_exit_code(name, nsview_run, tmp_path):
+    plain = nsview_run(*_argv(name, "--proc-root", str(tmp_path / "missing")))
+    r = nsview_run(*_argv(name, "--proc-root", str(tmp_path / "missing"), "--json"))
     assert r.returncode == plain.returncode == ExitCode.UNSUPPORTED
     err = json.loads(r.stdout)["error"]
     assert err["exit_code"] == r.returncode
@@ -93,6 +97,7 @@ def test_json_errors_are_json_with_the_same_exit_code(name, nsview_cmd, tmp_path
     assert r.stderr == ""
 
 
+@pytest.mark.live  # a pid that does not exist: the hint scans the live /proc for container ids
 def test_json_no_such_process(nsview_cmd):
     pid = int(open("/proc/sys/kernel/pid_max").read()) + 1
     r = nsview_cmd("tree", str(pid), "--json")
@@ -102,20 +107,18 @@ def test_json_no_such_process(nsview_cmd):
     }
 
 
-def test_json_usage_error(nsview_cmd):
-    r = nsview_cmd("tree", "--json", "--", "-3")
+def test_json_usage_error(nsview_run):
+    r = nsview_run("tree", "--json", "--", "-3")
     assert r.returncode == ExitCode.USAGE
     assert json.loads(r.stdout)["error"]["exit_code"] == 2
 
 
-def test_fixture_tree_runs_with_hidden_proc_root(nsview_cmd):
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent / "fixtures" / "docker-hybrid" / "proc"
-    r = nsview_cmd("tree", "9391", "--proc-root", str(root), "--json")
+def test_fixture_tree_runs_with_hidden_proc_root(nsview_run):
+    root = FIXTURES / "docker-hybrid" / "proc"
+    r = nsview_run("tree", "9391", "--proc-root", str(root), "--json")
     assert r.returncode == 0
     assert json.loads(r.stdout)["lineage"] == [1, 9370, 9391]
-    assert "--proc-root" not in nsview_cmd("tree", "--help").stdout  # hidden from users
+    assert "--proc-root" not in nsview_run("tree", "--help").stdout  # hidden from users
 
 
 def test_exit_codes_are_stable():
@@ -132,6 +135,7 @@ def test_exit_codes_are_stable():
     ]
 
 
+@pytest.mark.live  # the live pid 2 and its children
 def test_broken_pipe_is_quiet(tmp_path):
     # `nsview tree 1 | head -1` must not end in a BrokenPipeError traceback
     p = subprocess.Popen(
@@ -146,6 +150,7 @@ def test_broken_pipe_is_quiet(tmp_path):
     assert b"Traceback" not in err
 
 
+@pytest.mark.live  # this process's lineage, up to the live pid 1
 def test_unwritable_output_is_one_line_not_a_traceback():
     # a full disk (or a closed terminal) behind stdout: one line, exit 1
     with open("/dev/full", "w") as full:
@@ -159,6 +164,7 @@ def test_unwritable_output_is_one_line_not_a_traceback():
     assert r.stderr.strip().splitlines() == ["nsview: cannot write the output: No space left on device"]
 
 
+@pytest.mark.live  # this process's lineage, up to the live pid 1
 @pytest.mark.parametrize("how", [("--no-color",), ()], ids=["--no-color", "NO_COLOR"])
 def test_plain_means_no_escape_codes_at_all(how):
     # FORCE_COLOR stands in for a terminal; plain output must not carry even bold or dim
@@ -182,6 +188,7 @@ def test_plain_means_no_escape_codes_at_all(how):
     assert "\x1b[" in forced.stdout  # the check above could fail: colours do exist
 
 
+@pytest.mark.live  # this process's lineage, up to the live pid 1
 def test_piped_output_keeps_whole_lines():
     # like ps and pstree: into a pipe, no 80-column wrapping that grep would then miss
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "docker-hybrid"
+import pytest
+
+from tests.support.paths import FIXTURES, tree_roots
+
+FIXTURE = FIXTURES / "docker-hybrid"
 
 
-def test_fixture_diff_is_partial_and_names_its_reference(nsview_cmd):
+def test_fixture_diff_is_partial_and_names_its_reference(nsview_run):
     proc = FIXTURE / "proc"
     target = "9403"
-    r = nsview_cmd("diff", "--json", "--proc-root", str(proc), "--sys-root", str(FIXTURE / "sys"), target)
+    r = nsview_run("diff", "--json", *tree_roots(FIXTURE), target)
     assert r.returncode == 6, r.stderr
     out = json.loads(r.stdout)
     me = int(os.readlink(proc / "self"))
@@ -32,6 +35,7 @@ def test_fixture_diff_is_partial_and_names_its_reference(nsview_cmd):
     assert root["overlay"]["graphdriver"]["LowerDir"] is None
 
 
+@pytest.mark.live  # a name is looked up in the live /proc, and pid 1 is the live one
 def test_text_and_json_errors_agree_on_a_bad_target(nsview_cmd):
     # neither a pid nor a container: "not found" (7), in one line on stderr or as JSON
     r = nsview_cmd("diff", "no-such-container-xyz")

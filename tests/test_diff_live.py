@@ -17,7 +17,7 @@ import pytest
 
 from tests.support import live
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux only")
+pytestmark = [pytest.mark.skipif(sys.platform != "linux", reason="Linux only"), pytest.mark.live]
 
 
 def _diff(nsview_cmd, *args: str) -> tuple[int, dict]:
@@ -254,16 +254,7 @@ def test_against_compares_two_targets(nsview_cmd, docker_run):
 
 
 def test_zombie_target_is_partial(nsview_cmd, spawn):
-    p = spawn(
-        [
-            sys.executable,
-            "-c",
-            "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(600)",
-        ],
-        stdout=subprocess.PIPE,
-    )
-    zombie = int(p.stdout.readline())
-    live.wait_for(lambda: open(f"/proc/{zombie}/stat").read().rsplit(")", 1)[1].split()[0] == "Z")
+    _, zombie = live.zombie(spawn)
     code, out = _diff(nsview_cmd, str(zombie))
     assert code == 6 and out["partial"] is True
     s = out["sections"]
@@ -277,7 +268,7 @@ def test_zombie_target_is_partial(nsview_cmd, spawn):
 def test_kernel_thread_is_read_like_any_process(nsview_cmd):
     # kthreadd lives in the initial namespaces, entered through its ns links like any process
     code, out = _diff(nsview_cmd, "2")
-    flags = int(open("/proc/2/stat").read().rsplit(")", 1)[1].split()[6])
+    flags = int(live.stat_fields(2)[6])
     assert flags & 0x00200000  # PF_KTHREAD: pid 2 is kthreadd
     assert code == 0, out.get("notes")
     hostname = live.run("nsenter", "-t", "2", "-u", "hostname").stdout.strip()
@@ -311,16 +302,10 @@ def test_enter_pins_process_identity_and_reaps(spawn):
     assert live.children_of(os.getpid()) == [p.pid]  # no helper child left behind, not even a zombie
 
 
-def _fix1_name() -> str:
-    import uuid
-
-    return f"fix1-{uuid.uuid4().hex[:10]}"
-
-
 def test_against_two_namespaces_with_equal_contents_are_not_the_same(nsview_cmd, docker_run):
     # Two containers with only "lo": identical network contents, two network namespaces.
-    a_info = docker_run("--name", _fix1_name(), "--hostname", "twin")
-    b_info = docker_run("--name", _fix1_name(), "--hostname", "twin")
+    a_info = docker_run("--name", live.unique_name("fix1"), "--hostname", "twin")
+    b_info = docker_run("--name", live.unique_name("fix1"), "--hostname", "twin")
     a, b = a_info["State"]["Pid"], b_info["State"]["Pid"]
     code, out = _diff(nsview_cmd, str(a), "--against", str(b))
     s = out["sections"]
@@ -382,7 +367,7 @@ def test_host_side_root_cgroup_is_unlimited(nsview_cmd, docker_run, spawn):
     live.need(live.is_root(), "needs root")
     pids_root = "/sys/fs/cgroup/pids"
     live.need(os.path.exists(f"{pids_root}/cgroup.procs"), "needs the cgroup v1 pids controller")
-    info = docker_run("--name", _fix1_name(), "--pids-limit", "100")
+    info = docker_run("--name", live.unique_name("fix1"), "--pids-limit", "100")
     host_like = spawn(["sleep", "600"])
     with open(f"{pids_root}/cgroup.procs", "w") as f:  # into the root cgroup, as the host's processes
         f.write(str(host_like.pid))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,7 @@ from nsview.parse.mountinfo import parse_mountinfo
 from nsview.parse.overlay import split_lowerdir
 from nsview.procfs import KernelFS
 from nsview.read.overlay import decode_overlay, resolve_short_link
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from tests.support.paths import FIXTURES
 
 
 def _decode(name: str):

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from nsview.errors import ExitCode
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 STALE = "docs/commands.md is out of date: run `python scripts/gen_docs.py` and commit the result"
 
@@ -186,6 +186,8 @@ JSON_SAMPLES: dict[str, tuple[str, ...]] = {
     "cgroup": ("cgroup", SELF),
     "diff": ("diff", SELF),
     "ps": ("ps",),
+    # a saved log: every kind of kill, on any machine (the live ring buffer may hold none)
+    "oom": ("oom", "--log", str(REPO / "fixtures/kernel-logs/dmesg-oom.txt")),
 }
 # keys whose values are maps keyed by data (namespace type, file name, column): named, not walked
 DATA_KEYED = {
@@ -193,6 +195,7 @@ DATA_KEYED = {
     "cgroup": frozenset({"errors"}),
     "diff": frozenset(),  # its "errors" are {"reference", "target"}: fixed keys, walked
     "ps": frozenset({"namespaces", "errors"}),
+    "oom": frozenset({"errors"}),
 }
 
 
@@ -209,6 +212,7 @@ def test_json_md_has_a_section_per_command():
     assert not missing, f"docs/json.md has no section for: {missing}"
 
 
+@pytest.mark.live  # the samples read this process's lineage and scan the live host (ps)
 @pytest.mark.parametrize("name", sorted(JSON_SAMPLES))
 def test_json_keys_are_documented(name, nsview_cmd):
     if name not in _commands():
@@ -224,6 +228,7 @@ def test_json_keys_are_documented(name, nsview_cmd):
     assert not missing, f"docs/json.md does not describe these `nsview {name} --json` keys: {missing}"
 
 
+@pytest.mark.live  # this process's lineage, up to the live pid 1
 def test_tree_json_sample_is_about_this_process(nsview_cmd):
     """The sample really is this process: its pid and parent agree with psutil."""
     import psutil

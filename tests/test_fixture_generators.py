@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.support.paths import FIXTURES, REPO
 from tests.support.trees import assert_same_tree
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO / "fixtures"
 SCRIPTS = REPO / "scripts"
 
 # generator -> the committed folders it owns (a glob over fixtures/)

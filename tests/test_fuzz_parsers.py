@@ -1,4 +1,4 @@
-"""HARDENING: parsers are fuzzed. Whatever bytes the kernel (or a hostile snapshot) hands them,
+"""docs/hardening.md: parsers are fuzzed. Whatever bytes the kernel (or a hostile snapshot) hands them,
 a parser returns records or raises the project's ParseError, never anything else."""
 
 from __future__ import annotations
@@ -7,12 +7,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nsview.errors import ParseError
+from nsview.parse.cgroupfs import (
+    decode_limit,
+    parse_blkio_throttle,
+    parse_count,
+    parse_cpu_max,
+    parse_io_max,
+    parse_keyed,
+    parse_weight,
+)
 from nsview.parse.cmdline import parse_cmdline
+from nsview.parse.id_map import parse_id_map
+from nsview.parse.meminfo import parse_memtotal
 from nsview.parse.mountinfo import parse_mountinfo
 from nsview.parse.ns_link import parse_ns_link
+from nsview.parse.overlay import split_lowerdir
 from nsview.parse.proc_cgroup import parse_proc_cgroup
+from nsview.parse.rtnetlink import parse_rtnetlink
 from nsview.parse.stat import parse_stat
 from nsview.parse.status import parse_status
+from nsview.parse.utsname import parse_utsname
 
 # Bytes biased towards the separators the parsers care about, so the fuzzer reaches deep.
 _ALPHABET = b" ()\n\t:,-\\/0123456789SZabc\x00\x1b\xff"
@@ -81,20 +95,6 @@ def test_fuzz_ns_link(text):
 
 
 # ---- cgroup value files, overlay options, id maps, utsname, rtnetlink ------------------------
-from nsview.parse.cgroupfs import (
-    decode_limit,
-    parse_blkio_throttle,
-    parse_count,
-    parse_cpu_max,
-    parse_io_max,
-    parse_keyed,
-    parse_weight,
-)
-from nsview.parse.id_map import parse_id_map
-from nsview.parse.meminfo import parse_memtotal
-from nsview.parse.overlay import split_lowerdir
-from nsview.parse.rtnetlink import parse_rtnetlink
-from nsview.parse.utsname import parse_utsname
 
 _VALUE_ALPHABET = "max -0123456789:=\n\t rbpswioefault922337203685477"
 cgroup_text = st.text(alphabet=_VALUE_ALPHABET, max_size=120) | st.text(max_size=80)

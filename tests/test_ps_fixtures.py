@@ -15,8 +15,7 @@ from nsview.collect.ps import scan_containers
 from nsview.errors import AmbiguousTarget, TargetNotFound
 from nsview.procfs import ProcFS
 from nsview.targets import resolve, resolve_target
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from tests.support.paths import FIXTURES
 
 
 def proc_of(name: str) -> Path:
@@ -153,18 +152,18 @@ def test_ambiguous_and_unknown_targets():
         resolve_target(proc_of("containers-unshare"), "nothing")
 
 
-def test_cli_exit_codes_and_json_on_fixture(nsview_cmd):
+def test_cli_exit_codes_and_json_on_fixture(nsview_run):
     proc = str(proc_of("containers-systemd-driver"))
-    r = nsview_cmd("tree", "3f4e", "--proc-root", proc)
+    r = nsview_run("tree", "3f4e", "--proc-root", proc)
     assert r.returncode == 8 and "matches 2 containers" in r.stderr and "Traceback" not in r.stderr
-    r = nsview_cmd("tree", "nope", "--proc-root", proc)
+    r = nsview_run("tree", "nope", "--proc-root", proc)
     assert r.returncode == 7 and len(r.stderr.strip().splitlines()) == 1
-    r = nsview_cmd("tree", "nope", "--json", "--proc-root", proc)
+    r = nsview_run("tree", "nope", "--json", "--proc-root", proc)
     assert r.returncode == 7 and json.loads(r.stdout)["error"]["type"] == "TargetNotFound"
-    r = nsview_cmd("tree", "web", "--json", "--depth", "0", "--proc-root", proc)
+    r = nsview_run("tree", "web", "--json", "--depth", "0", "--proc-root", proc)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["target"] == 111
-    r = nsview_cmd("ps", "--json", "--proc-root", proc)
+    r = nsview_run("ps", "--json", "--proc-root", proc)
     data = json.loads(r.stdout)
     assert r.returncode == 0
     assert [(c["runtime"], c["name"], c["init_pid"], c["processes"]) for c in data["containers"]] == [
@@ -172,14 +171,14 @@ def test_cli_exit_codes_and_json_on_fixture(nsview_cmd):
         ("docker", "web", 111, 3),
     ]
     assert data["host_reference"]["source"] == "pid 1"
-    r = nsview_cmd("ps", "--runtime", "lxc", "--json", "--proc-root", str(proc_of("containers-lxc")))
+    r = nsview_run("ps", "--runtime", "lxc", "--json", "--proc-root", str(proc_of("containers-lxc")))
     assert {c["id"] for c in json.loads(r.stdout)["containers"]} == {"web1", "old1"}
-    r = nsview_cmd("ps", "--runtime", "bogus", "--proc-root", proc)
+    r = nsview_run("ps", "--runtime", "bogus", "--proc-root", proc)
     assert r.returncode == 2
 
 
-def test_ps_text_is_inert(nsview_cmd, tmp_path):
-    """A container name with markup and ESC prints literally (HARDENING rule 1)."""
+def test_ps_text_is_inert(nsview_run, tmp_path):
+    """A container name with markup and ESC prints literally (docs/hardening.md, rule 1)."""
     import shutil
 
     root = tmp_path / "x"
@@ -188,7 +187,7 @@ def test_ps_text_is_inert(nsview_cmd, tmp_path):
     data = json.loads(cfg.read_text())
     data["Name"] = "/[red]evil\x1b]0;x\x07"
     cfg.write_text(json.dumps(data))
-    r = nsview_cmd("ps", "--proc-root", str(root / "proc"))
+    r = nsview_run("ps", "--proc-root", str(root / "proc"))
     assert r.returncode == 0, r.stderr
     assert "\x1b" not in r.stdout and "\x07" not in r.stdout
     assert "[red]evil\\x1b]0;x\\x07" in r.stdout

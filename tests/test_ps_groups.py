@@ -18,8 +18,7 @@ from nsview.model.attribution import bare_groups
 from nsview.model.container import process_state
 from nsview.parse.cgroupfs import parse_cgroup_events_frozen, parse_freezer_state
 from nsview.procfs import ProcFS
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from tests.support.paths import FIXTURES
 
 
 def relink(link: Path, target: str) -> None:

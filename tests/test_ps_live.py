@@ -77,7 +77,7 @@ def test_bare_unshare_group_is_namespaces_only(nsview_cmd, spawn):
     p = spawn(["unshare", "--uts", "--net", "--fork", "sleep", "600"])
     kid = live.wait_for(lambda: children(p.pid))[0]
     # wait until the child exec'd sleep (its comm), so the group is stable
-    live.wait_for(lambda: open(f"/proc/{kid}/comm").read().strip() == "sleep")
+    live.wait_comm(kid, "sleep")
     data = ps_json(nsview_cmd, "--runtime", "namespaces")
     row = next(c for c in data["containers"] if p.pid in c["pids"])
     assert row["runtime"] == "namespaces only" and row["id"] is None
@@ -137,17 +137,6 @@ def test_ps_cli_while_containers_stop(nsview_cmd, docker_run):
     json.loads(r.stdout)
 
 
-def ns_links(pid: int) -> dict[str, str]:
-    """readlink of every /proc/PID/ns/<type> nsview shows (the kernel's own names)."""
-    out = {}
-    for t in ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"):
-        try:
-            out[t] = os.readlink(f"/proc/{pid}/ns/{t}")
-        except FileNotFoundError:
-            pass
-    return out
-
-
 def test_unshare_with_pid_and_mount_is_one_row(nsview_cmd, spawn):
     """`unshare --uts --net --pid --mount --fork sleep`: unshare itself sits in the new mnt, net
     and uts namespaces, its child also in the new pid namespace. One group, one row."""
@@ -156,7 +145,7 @@ def test_unshare_with_pid_and_mount_is_one_row(nsview_cmd, spawn):
     live.need(live.is_root(), "needs root for unshare")
     p = spawn(["unshare", "--uts", "--net", "--pid", "--mount", "--fork", "sleep", "600"])
     kid = live.wait_for(lambda: children(p.pid))[0]
-    live.wait_for(lambda: Path(f"/proc/{kid}/comm").read_text().strip() == "sleep")
+    live.wait_comm(kid, "sleep")
     data = ps_json(nsview_cmd, "--runtime", "namespaces")
     rows = [c for c in data["containers"] if {p.pid, kid} & set(c["pids"])]
     assert len(rows) == 1, rows
@@ -166,8 +155,8 @@ def test_unshare_with_pid_and_mount_is_one_row(nsview_cmd, spawn):
     # what differs, from the kernel's links against the host reference nsview used
     # (that reference is this test's own namespaces too: check, then compare)
     ref = data["host_reference"]["namespaces"]
-    assert ref == {t: v for t, v in ns_links(os.getpid()).items() if t in ref}
-    own, child = ns_links(p.pid), ns_links(kid)
+    assert ref == {t: v for t, v in live.ns_links(os.getpid()).items() if t in ref}
+    own, child = live.ns_links(p.pid), live.ns_links(kid)
     assert sorted(t for t in own if own[t] != ref.get(t)) == ["mnt", "net", "uts"]
     assert sorted(t for t in child if child[t] != ref.get(t)) == ["mnt", "net", "pid", "uts"]
     assert row["isolated"] == ["mnt", "net", "pid", "uts"]  # the union, as docs/json.md says
@@ -237,13 +226,7 @@ def cgroup2_dir():
         yield path
     finally:
         Path(os.path.join(path, "cgroup.freeze")).write_text("0")
-        for line in Path(os.path.join(path, "cgroup.procs")).read_text().split():
-            try:
-                os.kill(int(line), 9)
-            except ProcessLookupError:
-                pass
-        live.wait_for(lambda: not Path(os.path.join(path, "cgroup.procs")).read_text().strip())
-        os.rmdir(path)
+        live.kill_and_rmdir_cgroup(Path(path))
 
 
 def test_cgroup2_freeze_shows_paused(nsview_cmd, spawn, cgroup2_dir):
@@ -251,7 +234,7 @@ def test_cgroup2_freeze_shows_paused(nsview_cmd, spawn, cgroup2_dir):
     live.need(live.is_root(), "needs root for unshare")
     p = spawn(["unshare", "--uts", "--net", "--fork", "sleep", "600"])
     kid = live.wait_for(lambda: children(p.pid))[0]
-    live.wait_for(lambda: Path(f"/proc/{kid}/comm").read_text().strip() == "sleep")
+    live.wait_comm(kid, "sleep")
     for pid in (p.pid, kid):
         Path(os.path.join(cgroup2_dir, "cgroup.procs")).write_text(str(pid))
     Path(os.path.join(cgroup2_dir, "cgroup.freeze")).write_text("1")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,8 @@ from nsview.model.process import HostReference
 from nsview.procfs import ProcFS
 from nsview.render.json.ps import COLUMNS
 from nsview.render.text.ps import fit_columns, render_ps
+from tests.support.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEADERS = [h for h, _ in COLUMNS]
 
 
@@ -48,7 +47,7 @@ def docker_fixture() -> tuple[ContainerScan, dict[int, str]]:
 
 def big_pid_scan() -> ContainerScan:
     """What the trial user saw: a 5-digit pid and a bare unshare group, plus pid_max-sized pids
-    (HARDENING #24) and a containerd namespace/id."""
+    (docs/hardening.md, row 24) and a containerd namespace/id."""
     host = HostReference(1, "pid 1", {})
     rows = (
         Container(
@@ -178,11 +177,11 @@ def test_drop_order_is_rootfs_then_hostname_then_isolated():
     assert not {"runtime", "short_id", "name", "init_pid"} & set(seen)
 
 
-def test_cli_narrow_columns_keeps_pids(nsview_cmd):
+def test_cli_narrow_columns_keeps_pids(nsview_run):
     """End to end through the real CLI with COLUMNS=60: the fixture's pids and names whole."""
     _, expected = docker_fixture()
     proc = str(FIXTURES / "containers-systemd-driver" / "proc")
-    r = nsview_cmd("ps", "--proc-root", proc, env={"COLUMNS": "60"})
+    r = nsview_run("ps", "--proc-root", proc, env={"COLUMNS": "60"})
     assert r.returncode == 0, r.stderr
     assert "…" not in r.stdout
     for pid, name in expected.items():

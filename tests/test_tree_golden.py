@@ -1,8 +1,9 @@
 """Golden outputs of `nsview tree` rendered from captured fixture trees (what a person sees).
 
-Rendered by the real CLI in a subprocess, without colour, at a fixed width. After an intended
-change, regenerate with `python -m pytest tests/test_tree_golden.py --regen-golden` and review
-the diff of tests/golden/ like code.
+Rendered by the CLI (its main(), in this process: the nsview_run fixture), without colour, at a
+fixed width. After an intended change, regenerate with
+`python -m pytest tests/test_tree_golden.py --regen-golden` and review the diff of tests/golden/
+like code.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import FIXTURES, REPO
 from tests.support.trees import assert_same_tree
 
-HERE = Path(__file__).resolve().parent
-GOLDEN = HERE / "golden"
-DOCKER = HERE.parent / "fixtures" / "docker-hybrid" / "proc"
-EDGE = HERE.parent / "fixtures" / "edge-shapes" / "proc"  # hand-made: scripts/make_edge_fixture.py
+GOLDEN = Path(__file__).resolve().parent / "golden"
+DOCKER = FIXTURES / "docker-hybrid" / "proc"
+EDGE = FIXTURES / "edge-shapes" / "proc"  # hand-made: scripts/make_edge_fixture.py
 WIDTH = "100"
 
 # name -> (fixture proc root, nsview tree arguments)
@@ -37,10 +38,9 @@ CASES = {
 }
 
 
-def _nsview(*args: str) -> subprocess.CompletedProcess:
-    # Our own runner (not the nsview_cmd fixture, which pins COLUMNS=200): a fixed width here.
-    env = dict(os.environ, COLUMNS=WIDTH, NO_COLOR="1")
-    return subprocess.run([sys.executable, "-m", "nsview", *args], capture_output=True, text=True, env=env)
+def _nsview(nsview_run, *args: str) -> subprocess.CompletedProcess:
+    # A fixed width here, not the fixture's COLUMNS=200.
+    return nsview_run(*args, env={"COLUMNS": WIDTH, "NO_COLOR": "1"})
 
 
 def _check(path: Path, actual: str, regen: bool) -> None:
@@ -52,9 +52,9 @@ def _check(path: Path, actual: str, regen: bool) -> None:
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_tree_text_golden(name, regen_golden):
+def test_tree_text_golden(name, regen_golden, nsview_run):
     root, args = CASES[name]
-    r = _nsview("tree", "--proc-root", str(root), "--no-color", *args)
+    r = _nsview(nsview_run, "tree", "--proc-root", str(root), "--no-color", *args)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     assert "\x1b" not in r.stdout  # --no-color means no escape sequence at all
@@ -62,9 +62,9 @@ def test_tree_text_golden(name, regen_golden):
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_tree_json_golden(name, regen_golden):
+def test_tree_json_golden(name, regen_golden, nsview_run):
     root, args = CASES[name]
-    r = _nsview("tree", "--proc-root", str(root), "--json", *args)
+    r = _nsview(nsview_run, "tree", "--proc-root", str(root), "--json", *args)
     assert r.returncode == 0, r.stderr
     json.loads(r.stdout)  # valid JSON before it is compared
     _check(GOLDEN / f"tree-{name}.json", r.stdout, regen_golden)
@@ -102,7 +102,7 @@ def test_edge_fixture_is_what_the_generator_writes(tmp_path):
     """The committed hand-made tree is reproducible from its generator (no hand edits). Here the
     generator is given the tree's own path; tests/test_fixture_generators.py runs it with --out."""
     subprocess.run(
-        [sys.executable, str(HERE.parent / "scripts" / "make_edge_fixture.py"), str(tmp_path / "e")],
+        [sys.executable, str(REPO / "scripts" / "make_edge_fixture.py"), str(tmp_path / "e")],
         check=True,
     )
     assert_same_tree(EDGE.parent, tmp_path / "e")

@@ -17,39 +17,20 @@ import psutil
 import pytest
 
 from tests.support import live
+from tests.support.output import tree_nodes
 
 pytestmark = pytest.mark.live
 
-NS_TYPES = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
-
 
 # ---- helpers ------------------------------------------------------------------------------
-def nodes(tree: dict):
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(node["children"]))
-
-
 def node_of(data: dict, pid: int) -> dict:
-    return next(n for n in nodes(data["tree"]) if n["pid"] == pid)
+    return next(n for n in tree_nodes(data["tree"]) if n["pid"] == pid)
 
 
 def tree_json(nsview_cmd, pid: int, *args: str) -> dict:
     r = nsview_cmd("tree", str(pid), "--json", *args)
     assert r.returncode == 0, r.stdout + r.stderr
     return json.loads(r.stdout)
-
-
-def readlink_ns(pid: int) -> dict[str, str]:
-    out = {}
-    for t in NS_TYPES:
-        try:
-            out[t] = os.readlink(f"/proc/{pid}/ns/{t}")
-        except OSError:
-            pass
-    return out
 
 
 def nspid(pid: int) -> list[int]:
@@ -76,19 +57,15 @@ def only_child(pid: int) -> int:
     return kids[0]
 
 
-def wait_comm(pid: int, comm: str) -> None:
-    live.wait_for(lambda: Path(f"/proc/{pid}/comm").read_text().strip() == comm)
-
-
 @pytest.fixture
 def unshare_chain(spawn):
     """unshare (new uts+net ns) -> sh (new pid ns, pid 1 there) -> sleep (another uts ns)."""
     live.need(live.is_root(), "unshare needs root")
     top = spawn(["unshare", "--uts", "--net", "--pid", "--fork", "sh", "-c", "unshare --uts sleep 600; true"])
     sh = only_child(top.pid)
-    wait_comm(sh, "sh")
+    live.wait_comm(sh, "sh")
     sleeper = only_child(sh)
-    wait_comm(sleeper, "sleep")
+    live.wait_comm(sleeper, "sleep")
     return top.pid, sh, sleeper
 
 
@@ -116,7 +93,7 @@ def test_unshare_chain_entered_namespaces_match_readlink_and_lsns(nsview_cmd, un
     top, sh, sleeper = unshare_chain
     data = tree_json(nsview_cmd, sleeper)
     chain = [top, sh, sleeper]
-    links = {pid: readlink_ns(pid) for pid in [os.getpid(), *chain]}
+    links = {pid: live.ns_links(pid) for pid in [os.getpid(), *chain]}
 
     parent = os.getpid()
     for pid in chain:
@@ -155,7 +132,7 @@ def test_unshare_chain_pid_in_namespace_matches_nspid(nsview_cmd, unshare_chain)
     text = nsview_cmd("tree", str(sleeper), "--no-color").stdout
     assert "pid 1 in its namespace" in text and "pid 2 in its namespace" in text
     # and nothing false: no engine supervises this chain
-    assert all(n["container"] is None for n in nodes(data["tree"]))
+    assert all(n["container"] is None for n in tree_nodes(data["tree"]))
 
 
 # ---- real engines ---------------------------------------------------------------------------
@@ -175,11 +152,11 @@ def test_docker_container_shows_shim_namespace_and_id(nsview_cmd, docker_run):
     assert init["container"]["namespace"] == "moby"
     assert init["container"]["runtime"] == "containerd"
     assert init["pid_in_namespace"] == 1 == nspid(pid)[-1]
-    want = sorted(v for t, v in readlink_ns(pid).items() if readlink_ns(shim["pid"]).get(t) != v)
+    want = sorted(v for t, v in live.ns_links(pid).items() if live.ns_links(shim["pid"]).get(t) != v)
     assert sorted(init["entered"]) == want
     assert {"mnt", "net", "pid", "uts", "ipc"} <= {r.split(":")[0] for r in init["entered"]}
 
-    shown = [n["pid"] for n in nodes(init)][1:]
+    shown = [n["pid"] for n in tree_nodes(init)][1:]
     assert sorted(shown) == sorted(c.pid for c in psutil.Process(pid).children(recursive=True))
     assert shown  # the background sleep
 
@@ -319,8 +296,8 @@ def test_descendants_all_levels_and_depth(nsview_cmd, spawn):
 
     data = tree_json(nsview_cmd, top.pid)
     target = node_of(data, top.pid)
-    assert {n["pid"] for n in nodes(target)} - {top.pid} == want
-    for n in nodes(target):
+    assert {n["pid"] for n in tree_nodes(target)} - {top.pid} == want
+    for n in tree_nodes(target):
         for c in n["children"]:
             assert psutil.Process(c["pid"]).ppid() == n["pid"]
 
@@ -336,7 +313,7 @@ def test_descendants_all_levels_and_depth(nsview_cmd, spawn):
     )
 
 
-# ---- hostile names (HARDENING rule 1, row 21) ---------------------------------------------
+# ---- hostile names (docs/hardening.md, rule 1, row 21) ---------------------------------------------
 HOSTILE_COMM = "\x1b[2J[red]x"
 HOSTILE_ARGS = ["[/bold]", "[link=http://x]", "\x1b]0;t\x07", "bell\x07", ":smile:", "\u202eevil"]
 HOSTILE = f"""
@@ -349,7 +326,7 @@ time.sleep(600)
 @pytest.fixture
 def hostile(spawn):
     p = spawn([sys.executable, "-c", HOSTILE, *HOSTILE_ARGS])
-    wait_comm(p.pid, HOSTILE_COMM)
+    live.wait_comm(p.pid, HOSTILE_COMM)
     return p.pid
 
 
@@ -398,7 +375,7 @@ def test_unshare_below_an_unreadable_root_still_shows_what_it_entered(nsview_cmd
     try:
         data = tree_json(nsview_cmd, top)
         assert data["lineage"][-2] == psutil.Process(top).ppid()
-        mine, theirs = readlink_ns(os.getpid()), readlink_ns(top)
+        mine, theirs = live.ns_links(os.getpid()), live.ns_links(top)
         want = sorted(v for t, v in theirs.items() if mine.get(t) != v)
         assert sorted(node_of(data, top)["entered"]) == want
         assert {r.split(":")[0] for r in want} == {"net", "uts"}

@@ -77,9 +77,8 @@ def hostile():
         yield Hostile(p.pid, HOSTNAME, mount_path, source, COMM, ARGS, cg_dir, cg_name)
     finally:
         if p is not None:
-            util.kill_tree(p)
-        live.wait_for(lambda: not (cg_dir / "cgroup.procs").read_text().strip(), timeout=10)
-        cg_dir.rmdir()
+            live.kill_tree(p)
+        live.kill_and_rmdir_cgroup(cg_dir)
         # the mount lived only in the process's private mount namespace: gone with it
         subprocess.run(["rm", "-rf", "--one-file-system", str(work)], check=False)
 
@@ -128,4 +127,4 @@ def helper():
 
     yield _start
     for p in procs:
-        util.kill_tree(p)
+        live.kill_tree(p)

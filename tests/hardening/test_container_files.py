@@ -1,4 +1,4 @@
-"""HARDENING row 22 and rules 2 and 3: files inside a container are never read with host path
+"""docs/hardening.md, row 22 and rules 2 and 3: files inside a container are never read with host path
 semantics, never block, never run away; namespaces are entered only in a throw-away child."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from nsview.errors import NotAvailable
 from nsview.procfs import KernelFS, ProcFS
 from tests.hardening import util
 from tests.support import live
+from tests.support.paths import REPO
 
 _CHROOTED = r"""
 import ctypes, os, sys, time
@@ -27,6 +28,7 @@ time.sleep(3600)
 """
 
 
+@pytest.mark.live
 def test_row22_symlink_fifo_and_huge_files_in_a_container(nsview_cmd, tmp_path):
     live.need(live.is_root(), "needs root (chroot, unshare)")
     root = Path(tempfile.mkdtemp(prefix="nsview-chroot-"))
@@ -49,7 +51,7 @@ def test_row22_symlink_fifo_and_huge_files_in_a_container(nsview_cmd, tmp_path):
         )
         assert data["sections"]["uts"]["target"]["hostname"] == nsenter.stdout.strip() == "inside-the-chroot"
     finally:
-        util.kill_tree(p)
+        live.kill_tree(p)
         subprocess.run(["rm", "-rf", "--one-file-system", str(root)], check=False)
     # the reader underneath: a FIFO returns at once, a huge file is capped
     os.mkfifo(tmp_path / "fifo")
@@ -91,7 +93,7 @@ def test_rule2_container_paths_never_resolved_with_host_semantics(tmp_path):
     o = decode_overlay(m, host=host)
     assert [layer.path for layer in o.lower] == [None, str(root / "good" / "diff")]
     # nothing in nsview opens a path below /proc/PID/root (the container's root, with its links)
-    source = "\n".join(p.read_text() for p in Path(util.REPO, "nsview").rglob("*.py"))
+    source = "\n".join(p.read_text() for p in Path(REPO, "nsview").rglob("*.py"))
     for needle in ("/root/", '"/root"', "'root/", '"root/'):
         assert needle not in source, needle
 

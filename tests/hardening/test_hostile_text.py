@@ -1,4 +1,4 @@
-"""HARDENING rule 1 and rows 4, 5, 21: whatever text a process or container controls (comm, argv,
+"""docs/hardening.md, rule 1 and rows 4, 5, 21: whatever text a process or container controls (comm, argv,
 hostname, cgroup names, mount paths and sources) prints inert through every command, and the JSON
 keeps the raw value."""
 

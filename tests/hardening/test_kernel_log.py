@@ -11,9 +11,9 @@ import pytest
 
 from tests.hardening import util
 from tests.support import live
+from tests.support.paths import FIXTURES
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-LOG = ROOT / "fixtures" / "kernel-logs" / "dmesg-oom.txt"
+LOG = FIXTURES / "kernel-logs" / "dmesg-oom.txt"
 
 
 def test_row30_dmesg_restrict_closes_the_log(run_as_nobody, unprivileged):

@@ -1,4 +1,4 @@
-"""HARDENING rows about what the kernel (or a snapshot) can show: zombies, kernel threads, TIDs,
+"""docs/hardening.md, rows about what the kernel (or a snapshot) can show: zombies, kernel threads, TIDs,
 per-thread namespaces, mountinfo shapes, overlay options, cgroup layouts and values, big numbers,
 no /proc at all. Live where this machine can make the shape, fixture where it cannot."""
 
@@ -13,82 +13,60 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import psutil
 import pytest
 
 from nsview.model.process import PF_KTHREAD
 from tests.hardening import util
 from tests.support import live
-
-FIX = util.FIXTURES
-
-
-def _nodes(node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n["children"])
-
+from tests.support.output import tree_nodes
+from tests.support.paths import FIXTURES, tree_roots
 
 # ---- row 2: zombies --------------------------------------------------------------------------
 
-_ZOMBIE_PARENT = (
-    "import os, time\n"
-    "kid = os.fork()\n"
-    "if kid == 0:\n    os._exit(0)\n"
-    "print(kid, flush=True)\n"
-    "time.sleep(3600)  # never reaps: the child stays a zombie\n"
-)
 
+def test_row02_zombie_shows_defunct_and_na_namespaces(nsview_cmd, spawn):
+    p, zombie = live.zombie(spawn)
+    assert Path(f"/proc/{zombie}/cmdline").read_bytes() == b""  # empty, like a kernel thread's
+    with pytest.raises(OSError):
+        Path(f"/proc/{zombie}/mountinfo").read_bytes()  # EINVAL for a zombie
 
-def test_row02_zombie_shows_defunct_and_na_namespaces(nsview_cmd):
-    p = util.start_python(_ZOMBIE_PARENT, ready=False)
-    try:
-        zombie = int(p.stdout.readline())
-        live.wait_for(lambda: psutil.Process(zombie).status() == psutil.STATUS_ZOMBIE)
-        assert Path(f"/proc/{zombie}/cmdline").read_bytes() == b""  # empty, like a kernel thread's
-        with pytest.raises(OSError):
-            Path(f"/proc/{zombie}/mountinfo").read_bytes()  # EINVAL for a zombie
+    data = util.load_json(nsview_cmd("tree", str(p.pid), "--json"))
+    (kid,) = [n for n in tree_nodes(data["tree"]) if n["pid"] == zombie]
+    assert kid["zombie"] is True and kid["state"] == "Z" and kid["kernel_thread"] is False
+    assert kid["namespaces"] == {} and "zombie" in kid["errors"]["namespaces"]
+    text = nsview_cmd("tree", str(p.pid), "--no-color")
+    assert text.returncode == 0 and f",{zombie} <defunct>" in text.stdout
 
-        data = util.load_json(nsview_cmd("tree", str(p.pid), "--json"))
-        (kid,) = [n for n in _nodes(data["tree"]) if n["pid"] == zombie]
-        assert kid["zombie"] is True and kid["state"] == "Z" and kid["kernel_thread"] is False
-        assert kid["namespaces"] == {} and "zombie" in kid["errors"]["namespaces"]
-        text = nsview_cmd("tree", str(p.pid), "--no-color")
-        assert text.returncode == 0 and f",{zombie} <defunct>" in text.stdout
-
-        # as a target: every command answers what it can, nothing crashes
-        t = nsview_cmd("tree", str(zombie), "--json")
-        assert t.returncode == 0 and util.target_node(util.load_json(t)["tree"])["zombie"] is True
-        d = nsview_cmd("diff", str(zombie), "--json")
-        util.no_traceback(d)
-        assert d.returncode == 6
-        sections = util.load_json(d)["sections"]
-        assert "zombie" in sections["uts"]["errors"]["target"]
-        assert "zombie" in sections["mounts"]["errors"]["target"]
-        c = nsview_cmd("cgroup", str(zombie), "--json")
-        util.no_traceback(c)
-        assert c.returncode in (0, 3, 6), c.stderr
-        util.no_traceback(nsview_cmd("ps"))
-    finally:
-        util.kill_tree(p)
+    # as a target: every command answers what it can, nothing crashes
+    t = nsview_cmd("tree", str(zombie), "--json")
+    assert t.returncode == 0 and util.target_node(util.load_json(t)["tree"])["zombie"] is True
+    d = nsview_cmd("diff", str(zombie), "--json")
+    util.no_traceback(d)
+    assert d.returncode == 6
+    sections = util.load_json(d)["sections"]
+    assert "zombie" in sections["uts"]["errors"]["target"]
+    assert "zombie" in sections["mounts"]["errors"]["target"]
+    c = nsview_cmd("cgroup", str(zombie), "--json")
+    util.no_traceback(c)
+    assert c.returncode in (0, 3, 6), c.stderr
+    util.no_traceback(nsview_cmd("ps"))
 
 
 # ---- row 3: kernel threads -------------------------------------------------------------------
 
 
+@pytest.mark.live
 def test_row03_kernel_threads_classified_by_pf_kthread(nsview_cmd):
     stat2 = Path("/proc/2/stat")
     live.need(stat2.exists() and b"(kthreadd)" in stat2.read_bytes(), "needs kthreadd as pid 2")
     r = nsview_cmd("tree", "2", "--depth", "1", "--json")
     assert r.returncode == 0, r.stderr
-    nodes = list(_nodes(util.load_json(r)["tree"]))
+    nodes = list(tree_nodes(util.load_json(r)["tree"]))
     assert len(nodes) > 1
     checked = 0
     for n in nodes:
         try:
-            flags = int(util.read_stat_fields(n["pid"])[6])
+            flags = int(live.stat_fields(n["pid"])[6])
         except FileNotFoundError:
             continue  # a kworker that exited since
         assert n["kernel_thread"] is bool(flags & PF_KTHREAD) is True
@@ -112,6 +90,7 @@ _THREADED = (
 )
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("command", ["tree", "cgroup", "diff"])
 def test_row06_tid_given_instead_of_pid(command, nsview_cmd):
     p = util.start_python(_THREADED, ready=False)
@@ -128,7 +107,7 @@ def test_row06_tid_given_instead_of_pid(command, nsview_cmd):
             said = r.stdout if json_flag else r.stderr
             assert f"thread of process {p.pid}" in said
     finally:
-        util.kill_tree(p)
+        live.kill_tree(p)
 
 
 # ---- row 7: a thread in other namespaces than its leader -------------------------------------
@@ -144,6 +123,7 @@ _UNSHARING_THREAD = (
 )
 
 
+@pytest.mark.live
 def test_row07_thread_in_other_namespace_than_leader(nsview_cmd):
     live.need(live.is_root(), "needs root to unshare(CLONE_NEWUTS)")
     p = util.start_python(_UNSHARING_THREAD, ready=False)
@@ -158,7 +138,7 @@ def test_row07_thread_in_other_namespace_than_leader(nsview_cmd):
         text = nsview_cmd("tree", str(p.pid), "--no-color").stdout
         assert f"thread {tid} is elsewhere: {thread}" in text
     finally:
-        util.kill_tree(p)
+        live.kill_tree(p)
 
 
 # ---- rows 12-15: mountinfo shapes, made in a private mount namespace -------------------------
@@ -211,7 +191,7 @@ def mount_zoo():
     try:
         yield p.pid, base
     finally:
-        util.kill_tree(p)
+        live.kill_tree(p)
         subprocess.run(["rm", "-rf", "--one-file-system", str(base)], check=False)
 
 
@@ -232,6 +212,7 @@ def _nsview_mounts(pid: int):
     return read_mountinfo(ProcFS("/proc"), pid)
 
 
+@pytest.mark.live
 def test_row12_mountinfo_octal_escapes_decoded_once(mount_zoo, nsview_cmd):
     pid, base = mount_zoo
     raw = Path(f"/proc/{pid}/mountinfo").read_bytes()
@@ -251,6 +232,7 @@ def test_row12_mountinfo_octal_escapes_decoded_once(mount_zoo, nsview_cmd):
         util.assert_inert(r.stdout, forced=mode == "forced")
 
 
+@pytest.mark.live
 def test_row13_optional_fields_shared_master_unbindable(mount_zoo):
     pid, base = mount_zoo
     mounts = {m.mount_id: m for m in _nsview_mounts(pid)}
@@ -272,6 +254,7 @@ def mounts_by_target(mounts, path):
     return m
 
 
+@pytest.mark.live
 def test_row14_empty_mount_source(mount_zoo, nsview_cmd):
     pid, base = mount_zoo
     line = [
@@ -289,6 +272,7 @@ def test_row14_empty_mount_source(mount_zoo, nsview_cmd):
     assert shown["source"] == "" and shown["fstype"] == "tmpfs"
 
 
+@pytest.mark.live
 def test_row15_overlay_escaped_and_relative_lowerdir(mount_zoo):
     from nsview.procfs import KernelFS
     from nsview.read.overlay import decode_overlay
@@ -333,24 +317,24 @@ _MESSY = b"""\
 """
 
 
-def test_row16_messy_mountinfo_last_mount_on_a_path_is_visible(tmp_path, nsview_cmd):
+def test_row16_messy_mountinfo_last_mount_on_a_path_is_visible(tmp_path, nsview_run):
     from nsview.parse.mountinfo import parse_mountinfo
 
     mounts = parse_mountinfo(_MESSY)
     assert [m.mount_id for m in mounts] == [40, 35, 41, 42, 43, 43, 44]  # order and duplicates kept
     # through the CLI, on snapshots whose container mountinfo is this mess
     pod = tmp_path / "podman"
-    shutil.copytree(FIX / "containers-podman", pod, symlinks=True)
+    shutil.copytree(FIXTURES / "containers-podman", pod, symlinks=True)
     (pod / "proc" / "511" / "mountinfo").write_bytes(_MESSY.replace(b"overlay overlay", b"xfs overlay"))
-    ps = nsview_cmd("ps", "--proc-root", str(pod / "proc"), "--sys-root", str(tmp_path / "nosys"), "--json")
+    ps = nsview_run("ps", "--proc-root", str(pod / "proc"), "--sys-root", str(tmp_path / "nosys"), "--json")
     util.no_traceback(ps)
     assert ps.returncode == 0, ps.stderr
     (row,) = [c for c in util.load_json(ps)["containers"] if c["init_pid"] == 511]
     assert row["rootfs_type"] == "xfs"  # the later mount on "/" hides the ext4 one
     proc = tmp_path / "proc"
-    shutil.copytree(FIX / "docker-hybrid" / "proc", proc, symlinks=True)
+    shutil.copytree(FIXTURES / "docker-hybrid" / "proc", proc, symlinks=True)
     (proc / "9391" / "mountinfo").write_bytes(_MESSY)
-    d = nsview_cmd("diff", "9391", "--proc-root", str(proc), "--sys-root", str(tmp_path / "sys"), "--json")
+    d = nsview_run("diff", "9391", "--proc-root", str(proc), "--sys-root", str(tmp_path / "sys"), "--json")
     util.no_traceback(d)
     assert d.returncode in (0, 6)
     root = util.load_json(d)["sections"]["mounts"]["target"]["root"]
@@ -363,11 +347,9 @@ def test_row16_messy_mountinfo_last_mount_on_a_path_is_visible(tmp_path, nsview_
 @pytest.mark.parametrize(
     "name,pid,mode", [("cgroup-v1", 5000, "v1"), ("cgroup-v2", 4242, "v2"), ("cgroup-hybrid", 6000, "hybrid")]
 )
-def test_row17_cgroup_layouts_from_fixtures(name, pid, mode, nsview_cmd):
-    root = FIX / name
-    r = nsview_cmd(
-        "cgroup", str(pid), "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json"
-    )
+def test_row17_cgroup_layouts_from_fixtures(name, pid, mode, nsview_run):
+    root = FIXTURES / name
+    r = nsview_run("cgroup", str(pid), *tree_roots(root), "--json")
     assert r.returncode in (0, 6), r.stderr
     data = util.load_json(r)
     assert data["mode"] == mode
@@ -384,6 +366,7 @@ def test_row17_cgroup_layouts_from_fixtures(name, pid, mode, nsview_cmd):
         assert data["pids"]["max"] == {"value": int(pids_max.read_text()), "unlimited": False}
 
 
+@pytest.mark.live
 def test_row17_live_mode_matches_statfs_and_mountinfo(nsview_cmd):
     fstype = subprocess.run(
         ["stat", "-f", "-c", "%T", "/sys/fs/cgroup"], capture_output=True, text=True
@@ -416,20 +399,15 @@ def test_row18_cgroup_path_with_colons(spawn, nsview_cmd):
         assert pids["cgroup"].endswith("/" + cg.name) and pids["directory"] == str(cg)
         assert data["pids"]["current"] == int((cg / "pids.current").read_text())
     finally:
-        for pid in (cg / "cgroup.procs").read_text().split():
-            os.kill(int(pid), 9)
-        live.wait_for(lambda: not (cg / "cgroup.procs").read_text().strip())
-        cg.rmdir()
+        live.kill_and_rmdir_cgroup(cg)
 
 
-def test_row18_malformed_proc_cgroup_line_is_reported_and_skipped(tmp_path, nsview_cmd):
+def test_row18_malformed_proc_cgroup_line_is_reported_and_skipped(tmp_path, nsview_run):
     root = tmp_path / "cg"
-    shutil.copytree(FIX / "cgroup-v2", root, symlinks=True)
+    shutil.copytree(FIXTURES / "cgroup-v2", root, symlinks=True)
     f = root / "proc" / "4242" / "cgroup"
     f.write_bytes(b"garbage without separators\n" + f.read_bytes() + b"12:x\n")
-    r = nsview_cmd(
-        "cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json"
-    )
+    r = nsview_run("cgroup", "4242", *tree_roots(root), "--json")
     util.no_traceback(r)
     assert r.returncode == 6, (r.stdout, r.stderr)
     data = util.load_json(r)
@@ -453,25 +431,21 @@ _ZOO = [
 
 
 @pytest.mark.parametrize("text,value", _ZOO)
-def test_row19_limit_zoo(text, value, tmp_path, nsview_cmd):
+def test_row19_limit_zoo(text, value, tmp_path, nsview_run):
     from nsview.parse.cgroupfs import decode_limit
 
     lim = decode_limit(text)
     assert (lim.unlimited, lim.value) == ((value is None), value)
     root = tmp_path / "cg"
-    shutil.copytree(FIX / "cgroup-v2", root, symlinks=True)
+    shutil.copytree(FIXTURES / "cgroup-v2", root, symlinks=True)
     cgpath = Path((root / "proc" / "4242" / "cgroup").read_text().split("::", 1)[1].strip())
     memfile = root / "sys" / "fs" / "cgroup" / cgpath.relative_to("/") / "memory.max"
     memfile.write_text(text)
-    r = nsview_cmd(
-        "cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json"
-    )
+    r = nsview_run("cgroup", "4242", *tree_roots(root), "--json")
     assert r.returncode in (0, 6), r.stderr
     limit = util.load_json(r)["memory"]["limit"]
     assert limit == {"bytes": value, "unlimited": value is None}
-    text_out = nsview_cmd(
-        "cgroup", "4242", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--no-color"
-    ).stdout
+    text_out = nsview_run("cgroup", "4242", *tree_roots(root), "--no-color").stdout
     assert "922337203685" not in text_out  # a sentinel never shows as a number
 
 
@@ -554,7 +528,7 @@ def big_pid(spawn):
         pid_max.write_text(old)
     live.need(p.pid > 4_000_000, f"the next pid was {p.pid} (another process took the high range)")
     # unshare switches namespaces, then execs sleep: read nothing before it has
-    live.wait_for(lambda: Path(f"/proc/{p.pid}/comm").read_text().strip() == "sleep")
+    live.wait_comm(p.pid, "sleep")
     return p.pid
 
 
@@ -578,10 +552,10 @@ def test_row24_large_pids_and_inodes_keep_their_width(big_pid, nsview_cmd):
 
 
 @pytest.mark.parametrize("command", sorted(util.COMMANDS))
-def test_row25_no_proc_is_one_line_and_exit_unsupported(command, tmp_path, nsview_cmd):
+def test_row25_no_proc_is_one_line_and_exit_unsupported(command, tmp_path, nsview_run):
     argv = util.argv_for(command, 1)
-    r = nsview_cmd(*argv, "--proc-root", str(tmp_path), "--sys-root", str(tmp_path))
+    r = nsview_run(*argv, "--proc-root", str(tmp_path), "--sys-root", str(tmp_path))
     assert r.returncode == 5 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "is this Linux with /proc mounted" in r.stderr
-    j = util.load_json(nsview_cmd(*argv, "--proc-root", str(tmp_path), "--json"))
+    j = util.load_json(nsview_run(*argv, "--proc-root", str(tmp_path), "--json"))
     assert j["error"]["exit_code"] == 5 and j["error"]["type"] == "Unsupported"

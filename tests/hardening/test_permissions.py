@@ -1,4 +1,4 @@
-"""HARDENING rows 8-11 and rule 5: what nsview does when the kernel refuses, hides or relativises
+"""docs/hardening.md, rows 8-11 and rule 5: what nsview does when the kernel refuses, hides or relativises
 what it reads, and that cgroup paths never leave the cgroup mount."""
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.hardening import util
+from tests.hardening.util import DOCUMENTED
 from tests.support import live
-
-FIX = util.FIXTURES
-DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 7, 8}
+from tests.support.paths import FIXTURES, tree_roots
 
 
 def _nobody_can_readlink(path: str, prefix: list[str]) -> bool:
@@ -60,6 +59,7 @@ def test_row08_non_root_user(command, spawn, run_as_nobody, unprivileged):
         assert data["pid"] == p.pid  # /proc/PID/cgroup and the limit files are world-readable
 
 
+@pytest.mark.live
 def test_row09_root_still_gets_eacces(nsview_cmd):
     live.need(live.is_root(), "needs root")
     try:
@@ -148,13 +148,7 @@ def test_row11_nsview_inside_a_cgroup_namespace(spawn):
         assert any("cgroup namespace" in n for n in data["notes"])  # and it says so
     finally:
         for cg in (mine, other):
-            for pid in (cg / "cgroup.procs").read_text().split():
-                try:
-                    os.kill(int(pid), 9)
-                except ProcessLookupError:
-                    pass
-            live.wait_for(lambda cg=cg: not (cg / "cgroup.procs").read_text().strip())
-            cg.rmdir()
+            live.kill_and_rmdir_cgroup(cg)
 
 
 def _python() -> list[str]:
@@ -163,9 +157,9 @@ def _python() -> list[str]:
     return [sys.executable]
 
 
-def test_rule5_cgroup_paths_stay_inside_the_mount(tmp_path, nsview_cmd):
+def test_rule5_cgroup_paths_stay_inside_the_mount(tmp_path, nsview_run):
     root = tmp_path / "cg"
-    shutil.copytree(FIX / "cgroup-v2", root, symlinks=True)
+    shutil.copytree(FIXTURES / "cgroup-v2", root, symlinks=True)
     assert "/../../escape" in (root / "proc" / "4545" / "cgroup").read_text()
     # plant limit files wherever "/../../escape" could reach if joined with host semantics
     for base in (
@@ -177,9 +171,7 @@ def test_rule5_cgroup_paths_stay_inside_the_mount(tmp_path, nsview_cmd):
         base.mkdir(parents=True, exist_ok=True)
         (base / "memory.max").write_text("31337\n")
         (base / "pids.max").write_text("31337\n")
-    r = nsview_cmd(
-        "cgroup", "4545", "--proc-root", str(root / "proc"), "--sys-root", str(root / "sys"), "--json"
-    )
+    r = nsview_run("cgroup", "4545", *tree_roots(root), "--json")
     util.no_traceback(r)
     assert r.returncode in (0, 6)
     data = util.load_json(r)

@@ -1,4 +1,4 @@
-"""HARDENING rows 1 and 23, rule 4, and the churn test: processes that vanish or are replaced at
+"""docs/hardening.md, rows 1 and 23, rule 4, and the churn test: processes that vanish or are replaced at
 any step give a correct partial answer or "gone", never a wrong one and never a crash."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from nsview.errors import NoSuchProcess
 from nsview.procfs import ProcFS
 from tests.hardening import util
 from tests.support import live
+from tests.support.paths import FIXTURES
 
-FIX = util.FIXTURES
 
-
+@pytest.mark.live  # the last part scans the live /proc
 def test_row01_pid_vanishes_mid_scan(tmp_path, nsview_cmd):
     """Dir present but files gone (the state between exit and reaping of /proc/PID)."""
     proc = tmp_path / "proc"
-    shutil.copytree(FIX / "docker-hybrid" / "proc", proc, symlinks=True)
+    shutil.copytree(FIXTURES / "docker-hybrid" / "proc", proc, symlinks=True)
     gone = proc / "9403"
     shutil.rmtree(gone)
     gone.mkdir()  # listed by /proc, but nothing inside
@@ -74,7 +74,7 @@ def test_row23_pid_reuse_between_lookup_and_setns(spawn):
         read_uts(KillAfterOpen("/proc"), p.pid, starttime=start)
 
 
-def test_rule4_identity_is_pinned_by_start_time(tmp_path, nsview_cmd):
+def test_rule4_identity_is_pinned_by_start_time(tmp_path, nsview_run):
     from nsview.read.process import read_process
 
     # a pid whose start time changes between the first and the last read: reused, so "gone"
@@ -97,13 +97,13 @@ def test_rule4_identity_is_pinned_by_start_time(tmp_path, nsview_cmd):
 
     # a "parent" that started after its child: the real parent exited and its pid was reused
     proc = tmp_path / "proc"
-    shutil.copytree(FIX / "docker-hybrid" / "proc", proc, symlinks=True)
+    shutil.copytree(FIXTURES / "docker-hybrid" / "proc", proc, symlinks=True)
     stat = (proc / "9370" / "stat").read_bytes()
     head, rest = stat.rsplit(b")", 1)
     fields = rest.split(b" ")
     fields[20] = b"99999999999"
     (proc / "9370" / "stat").write_bytes(head + b")" + b" ".join(fields))
-    data = util.load_json(nsview_cmd("tree", "9391", "--proc-root", str(proc), "--json"))
+    data = util.load_json(nsview_run("tree", "9391", "--proc-root", str(proc), "--json"))
     assert data["lineage"] == [9391]
     assert any("exited while being read" in n for n in data["notes"])
 

@@ -1,4 +1,4 @@
-"""Helpers of the HARDENING.md matrix: the inertness check, hostile strings, small live makers."""
+"""Helpers of the docs/hardening.md matrix: the inertness check, hostile strings, small live makers."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "fixtures"
+from tests.support.live import kill_tree, stat_fields
+from tests.support.output import tree_nodes
+from tests.support.paths import REPO
+
+# The exit codes docs/troubleshooting.md documents (nsview.errors.ExitCode).
+DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 7, 8}
 
 # Every command that exists, with a TARGET placeholder.
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -48,12 +51,9 @@ _BIDI = {
 
 def target_node(tree: dict) -> dict:
     """The node of `nsview tree --json`'s tree that is the target."""
-    stack = [tree]
-    while stack:
-        n = stack.pop()
+    for n in tree_nodes(tree):
         if n["target"]:
             return n
-        stack.extend(n["children"])
     raise AssertionError("no target node")
 
 
@@ -136,26 +136,8 @@ PR_SET_NAME = 15
 CLONE_NEWUTS = 0x04000000
 
 
-def read_stat_fields(pid: int) -> list[bytes]:
-    """/proc/PID/stat fields after the comm, split the way proc(5) says (last ')')."""
-    data = Path(f"/proc/{pid}/stat").read_bytes()
-    return data[data.rindex(b")") + 2 :].split()
-
-
 def starttime_of(pid: int) -> int:
-    return int(read_stat_fields(pid)[19])
-
-
-def kill_tree(p: subprocess.Popen) -> None:
-    try:
-        os.killpg(p.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        p.kill()
-    except ProcessLookupError:
-        pass
-    p.wait()
+    return int(stat_fields(pid)[19])
 
 
 def start_python(code: str, *args: str, prefix: tuple[str, ...] = (), ready: bool = True) -> subprocess.Popen:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -60,6 +63,81 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for condition")
         time.sleep(interval)
+
+
+def unique_name(prefix: str) -> str:
+    """``PREFIX-<random>``: a name for something a test makes (a container, a cgroup) that no
+    other run uses, and that says where a leftover came from."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def stat_fields(pid: int) -> list[bytes]:
+    """/proc/PID/stat fields after the comm, split the way proc(5) says (after the last ')'):
+    [0] is the state, [1] the ppid, [6] the flags, [19] the start time."""
+    data = Path(f"/proc/{pid}/stat").read_bytes()
+    return data[data.rindex(b")") + 2 :].split()
+
+
+def ns_links(pid: int) -> dict[str, str]:
+    """readlink of every /proc/PID/ns/<type> nsview shows (the kernel's own names)."""
+    out = {}
+    for t in ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"):
+        try:
+            out[t] = os.readlink(f"/proc/{pid}/ns/{t}")
+        except OSError:
+            pass
+    return out
+
+
+def wait_comm(pid: int, comm: str) -> None:
+    """Until /proc/PID/comm is COMM (a wrapper like unshare has exec'd its command)."""
+    wait_for(lambda: Path(f"/proc/{pid}/comm").read_text().strip() == comm)
+
+
+def kill_tree(p: subprocess.Popen) -> None:
+    """SIGKILL a child started in its own session (start_new_session=True) and its whole
+    process group, then reap it."""
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        p.kill()
+    except ProcessLookupError:
+        pass
+    p.wait()
+
+
+# A parent that never reaps its child: the child stays a zombie. Prints the zombie's pid.
+_ZOMBIE_PARENT = (
+    "import os, time\n"
+    "kid = os.fork()\n"
+    "if kid == 0:\n    os._exit(0)\n"
+    "print(kid, flush=True)\n"
+    "time.sleep(3600)\n"
+)
+
+
+def zombie(spawn) -> tuple[subprocess.Popen, int]:
+    """(the parent, the zombie's pid), started with the ``spawn`` fixture, once the kernel
+    shows the child as a zombie (state Z)."""
+    parent = spawn([sys.executable, "-c", _ZOMBIE_PARENT], stdout=subprocess.PIPE)
+    kid = int(parent.stdout.readline())
+    wait_for(lambda: stat_fields(kid)[0] == b"Z")
+    return parent, kid
+
+
+def kill_and_rmdir_cgroup(d: Path) -> None:
+    """SIGKILL every process left in the cgroup directory D, wait until the kernel has emptied
+    it, then remove it."""
+    procs = d / "cgroup.procs"
+    for pid in procs.read_text().split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    wait_for(lambda: not procs.read_text().strip())
+    d.rmdir()
 
 
 def children_of(pid: int) -> list[int]:
