@@ -269,6 +269,7 @@ def test_dict_has_stable_keys():
         "gone",
         "errors",
         "notes",
+        "last_oom_kill",
     ]
     assert data["io"]["limits"] == [
         {

@@ -192,9 +192,9 @@ JSON_SAMPLES: dict[str, tuple[str, ...]] = {
 # keys whose values are maps keyed by data (namespace type, file name, column): named, not walked
 DATA_KEYED = {
     "tree": frozenset({"namespaces", "errors"}),
-    "cgroup": frozenset({"errors"}),
+    "cgroup": frozenset({"errors", "last_oom_kill"}),  # a kill's keys: the oom section has them
     "diff": frozenset(),  # its "errors" are {"reference", "target"}: fixed keys, walked
-    "ps": frozenset({"namespaces", "errors"}),
+    "ps": frozenset({"namespaces", "errors", "last_oom_kill"}),
     "oom": frozenset({"errors"}),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit
+from nsview.render.json.oom import kill_to_dict
 
 
 def _lim(limit: Limit | None, key: str = "value") -> dict[str, Any] | None:
@@ -111,4 +112,5 @@ def cgroup_to_dict(report: CgroupReport) -> dict[str, Any]:
         "gone": list(report.gone),
         "errors": dict(report.errors),
         "notes": list(report.notes),
+        "last_oom_kill": kill_to_dict(report.last_oom),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from nsview.model.oom import OomCounters, OomReport, OomVictim
+from nsview.model.oom import OomCounters, OomKill, OomReport, OomVictim
 
 
 def oom_to_dict(report: OomReport) -> dict[str, Any]:
@@ -22,8 +22,32 @@ def oom_to_dict(report: OomReport) -> dict[str, Any]:
 
 
 def victim_to_dict(v: OomVictim) -> dict[str, Any]:
-    k = v.kill
     short = v.id[:12] if v.id and len(v.id) == 64 else v.id
+    return {
+        **_kill(v.kill),
+        "container": None
+        if v.runtime is None
+        else {
+            "runtime": v.runtime,
+            "id": v.id,
+            "short_id": short,
+            "name": v.name,
+            "namespace": v.namespace,
+            "pod_uid": v.pod_uid,
+        },
+        "limit_now": None
+        if v.limit_now is None
+        else {"bytes": v.limit_now.value, "unlimited": v.limit_now.unlimited},
+        "limit_now_error": v.limit_why,
+    }
+
+
+def kill_to_dict(k: OomKill | None) -> dict[str, Any] | None:
+    """One kill as the kernel logged it: the ``last_oom_kill`` of ps and cgroup."""
+    return None if k is None else _kill(k)
+
+
+def _kill(k: OomKill) -> dict[str, Any]:
     return {
         "time": None if k.wall is None else datetime.fromtimestamp(k.wall, timezone.utc).isoformat(),
         "epoch": k.wall,
@@ -43,20 +67,6 @@ def victim_to_dict(v: OomVictim) -> dict[str, Any]:
         "task_memcg": k.task_memcg,
         "cpuset": k.cpuset,
         "complete": k.complete,
-        "container": None
-        if v.runtime is None
-        else {
-            "runtime": v.runtime,
-            "id": v.id,
-            "short_id": short,
-            "name": v.name,
-            "namespace": v.namespace,
-            "pod_uid": v.pod_uid,
-        },
-        "limit_now": None
-        if v.limit_now is None
-        else {"bytes": v.limit_now.value, "unlimited": v.limit_now.unlimited},
-        "limit_now_error": v.limit_why,
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from nsview.model.cgroup import EffectiveLimit
 from nsview.model.container import Container, ContainerScan
+from nsview.render.json.oom import kill_to_dict
 
 # The column registry: (header, JSON key it shows). The table and docs follow this order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -57,6 +58,7 @@ def container_to_dict(c: Container) -> dict[str, Any]:
         "rootfs_type": c.rootfs_type,
         "state": c.state,
         "frozen": c.frozen,
+        "last_oom_kill": kill_to_dict(c.last_oom),
         "evidence": list(c.evidence),
         "errors": dict(c.errors),
     }
