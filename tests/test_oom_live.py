@@ -104,6 +104,13 @@ def test_docker_container_kill_named_counted_and_still_there_after_it_stops(dock
     assert own["cgroup"] == cgroup and own["oom_kill"] >= 1
     # the other containers' kills are not this one's
     assert all(k["container"] and k["container"]["id"] == cid for k in out["kills"])
+    # ps and cgroup show the container's last kill
+    ps = json.loads(nsview_cmd("ps", "--json").stdout)
+    (row,) = [c for c in ps["containers"] if c["id"] == cid]
+    assert row["last_oom_kill"]["pid"] == victim and row["last_oom_kill"]["whose_limit"] == "own"
+    cg = json.loads(nsview_cmd("cgroup", name, "--json").stdout)
+    assert cg["last_oom_kill"]["pid"] == victim and cg["memory"]["oom_kill"] >= 1
+    assert "LAST OOM" in nsview_cmd("ps", env={"COLUMNS": "250"}).stdout
     live.run("docker", "stop", "-t", "0", cid)
     code, out = _oom(nsview_cmd, name)
     assert code == 0 and [k["pid"] for k in out["kills"]] == [victim]

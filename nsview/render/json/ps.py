@@ -21,6 +21,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("MEMORY", "memory_limit"),
     ("ROOTFS", "rootfs_type"),
 )
+# Columns the table shows only when some row has a value (most hosts have no OOM kill to show).
+OPTIONAL_COLUMNS: tuple[tuple[str, str], ...] = (("LAST OOM", "last_oom_kill"),)
 
 
 def ps_to_dict(scan: ContainerScan) -> dict[str, Any]:

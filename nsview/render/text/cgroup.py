@@ -16,6 +16,7 @@ from rich.text import Text
 
 from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit
 from nsview.render.sanitize import safe
+from nsview.render.text.oom import last_kill_words
 from nsview.render.units import human_bytes, human_cpus
 
 
@@ -166,6 +167,8 @@ def render_cgroup(report: CgroupReport):
         if m.oom_events is not None:
             rows.append(("oom events", _plain(m.oom_events)))
         rows.append(("oom kills", _plain(m.oom_kill)))
+        if report.last_oom is not None:
+            rows.append(("last oom kill", last_kill_words(report.last_oom)))
         section("memory", rows)
 
     c = report.cpu

@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from nsview.model.cgroup import Limit
 from nsview.model.oom import OomCounters, OomKill, OomReport, OomVictim
 from nsview.render.sanitize import safe
 from nsview.render.units import human_bytes, limit_words
@@ -33,14 +34,22 @@ def when(k: OomKill) -> str:
     return "unknown"
 
 
-def whose_limit_words(v: OomVictim) -> Text:
+def last_kill_words(k: OomKill) -> Text:
+    """``2026-12-02 07:09:02 tail (pid 978): its own cgroup's limit``, for ps and cgroup."""
+    line = Text(f"{when(k)} ", style="red")
+    line.append_text(safe(k.comm))
+    line.append(f" (pid {k.pid}): ")
+    line.append_text(whose_limit_words(k))
+    return line
+
+
+def whose_limit_words(k: OomKill, limit_now: Limit | None = None, limit_why: str | None = None) -> Text:
     """What was out of memory: the victim's own cgroup, an ancestor (named), the host, a cpuset."""
-    k = v.kill
     now = ""
-    if v.limit_now is not None:
-        now = f" ({limit_words(v.limit_now, 'bytes')} now)"
-    elif v.limit_why:
-        now = f" ({v.limit_why})"
+    if limit_now is not None:
+        now = f" ({limit_words(limit_now, 'bytes')} now)"
+    elif limit_why:
+        now = f" ({limit_why})"
     kind = k.whose_limit
     if kind == "own":
         return Text(f"its own cgroup's limit{now}")
@@ -85,7 +94,14 @@ def _kills_table(victims: tuple[OomVictim, ...]) -> Table:
         process = safe(k.comm)
         if not k.complete:
             process.append(" (partial record)", style="dim")
-        t.add_row(Text(when(k)), Text(str(k.pid)), process, rss, _container(v), whose_limit_words(v))
+        t.add_row(
+            Text(when(k)),
+            Text(str(k.pid)),
+            process,
+            rss,
+            _container(v),
+            whose_limit_words(k, v.limit_now, v.limit_why),
+        )
     return t
 
 

@@ -10,13 +10,22 @@ from rich.text import Text
 
 from nsview.model.cgroup import EffectiveLimit
 from nsview.model.container import Container, ContainerScan
-from nsview.render.json.ps import COLUMNS
+from nsview.render.json.ps import COLUMNS, OPTIONAL_COLUMNS
 from nsview.render.sanitize import safe
+from nsview.render.text.oom import when
 from nsview.render.units import limit_words
 
 # What a narrow terminal gives up first: whole columns, least telling first. RUNTIME, ID,
 # NAME and PID are never cut - they are what a user greps for and types as a TARGET.
-DROP_ORDER: tuple[str, ...] = ("rootfs_type", "hostname", "isolated", "memory_limit", "processes", "state")
+DROP_ORDER: tuple[str, ...] = (
+    "last_oom_kill",
+    "rootfs_type",
+    "hostname",
+    "isolated",
+    "memory_limit",
+    "processes",
+    "state",
+)
 
 
 KEEP_WHOLE: frozenset[str] = frozenset({"runtime", "short_id", "name", "init_pid"})
@@ -54,6 +63,9 @@ def _cells(c: Container) -> dict[str, Any]:
         "hostname": safe(c.hostname) if c.hostname is not None else Text("n/a", style="dim"),
         "memory_limit": Text(_memory_cell(c.memory_limit), style="dim" if c.memory_limit is None else ""),
         "rootfs_type": safe(c.rootfs_type) if c.rootfs_type is not None else Text("n/a", style="dim"),
+        "last_oom_kill": Text("-", style="dim")
+        if c.last_oom is None
+        else Text.assemble((when(c.last_oom), "red"), " ", safe(c.last_oom.comm)),
     }
 
 
@@ -62,7 +74,7 @@ def fit_columns(natural: dict[str, int], width: int) -> tuple[dict[str, int], tu
     Columns fold (hostname) or drop (DROP_ORDER) before a KEEP_WHOLE column loses a
     character; only when those alone are too wide do NAME, RUNTIME, ID and PID fold, in
     that order - wrapped onto more lines, never cut."""
-    keys = [k for _, k in COLUMNS if k in natural]
+    keys = [k for _, k in (*COLUMNS, *OPTIONAL_COLUMNS) if k in natural]
     least = {k: min(natural[k], _FOLD_MIN.get(k, natural[k])) for k in keys}
     hidden: list[str] = []
 
@@ -92,15 +104,17 @@ class PsTable:
 
     def __init__(self, scan: ContainerScan) -> None:
         self.rows = [_cells(c) for c in scan.containers]
+        any_oom = any(c.last_oom is not None for c in scan.containers)
+        self.columns = [*COLUMNS, *(OPTIONAL_COLUMNS if any_oom else ())]
 
     def __rich_console__(self, console, options):
 
         natural = {
-            key: max([len(header)] + [row[key].cell_len for row in self.rows]) for header, key in COLUMNS
+            key: max([len(header)] + [row[key].cell_len for row in self.rows]) for header, key in self.columns
         }
         widths, hidden = fit_columns(natural, options.max_width)
         table = Table(box=None, pad_edge=False, header_style="bold")
-        shown = [(header, key) for header, key in COLUMNS if key in widths]
+        shown = [(header, key) for header, key in self.columns if key in widths]
         for header, key in shown:
             whole = widths[key] >= natural[key]
             table.add_column(
@@ -114,7 +128,7 @@ class PsTable:
             table.add_row(*(row[key] for _, key in shown))
         yield table
         if hidden:
-            names = ", ".join(header for header, key in COLUMNS if key in hidden)
+            names = ", ".join(header for header, key in self.columns if key in hidden)
             yield Text(
                 f"note: {names} hidden to fit {options.max_width} columns; "
                 "a wider terminal or `nsview ps --json` shows them",
