@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from nsview.model.diff import (
     LIMIT_ROWS,
     Comparison,
+    IdMapRange,
     Limits,
     MountView,
     Pair,
@@ -17,7 +19,10 @@ from nsview.model.diff import (
 from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
 from nsview.model.overlay import OverlayRoot
+from nsview.model.process import NamespaceRef
 from nsview.render.units import limit_words
+
+T = TypeVar("T")
 
 
 def diff_to_dict(c: Comparison) -> dict[str, Any]:
@@ -55,15 +60,15 @@ def _side_dict(s: Side) -> dict[str, Any]:
     return {"pid": s.pid, "name": s.comm, "role": s.role, "note": s.note}
 
 
-def _errors(ref: Reading, tgt: Reading) -> dict[str, str | None]:
+def _errors(ref: Reading[Any], tgt: Reading[Any]) -> dict[str, str | None]:
     return {"reference": ref.error, "target": tgt.error}
 
 
-def _ns(r: Reading) -> dict[str, Any] | None:
+def _ns(r: Reading[NamespaceRef]) -> dict[str, Any] | None:
     return None if r.value is None else {"inode": r.value.inode, "id": str(r.value)}
 
 
-def _pair(p: Pair, convert, classic: str | None) -> dict[str, Any]:
+def _pair(p: Pair[T], convert: Callable[[T], dict[str, Any]], classic: str | None) -> dict[str, Any]:
     return {
         "classic": classic,
         "namespace": p.namespace,
@@ -75,7 +80,7 @@ def _pair(p: Pair, convert, classic: str | None) -> dict[str, Any]:
 
 
 def _user_maps(m: UserMaps) -> dict[str, Any]:
-    def ranges(rs):
+    def ranges(rs: tuple[IdMapRange, ...]) -> list[dict[str, int]]:
         return [{"inside": r.inside, "outside": r.outside, "count": r.count} for r in rs]
 
     return {"uid_map": ranges(m.uid_map), "gid_map": ranges(m.gid_map)}

@@ -8,38 +8,39 @@ cgroup) is "n/a" in text and ``null`` in JSON; the root cgroup, which cannot be 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit
+from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit, Placement
 from nsview.render.sanitize import safe
 from nsview.render.text.oom import last_kill_words
 from nsview.render.units import human_bytes, human_cpus
 
 
-def placement_groups(placements) -> list[list]:
+def placement_groups(placements: tuple[Placement, ...]) -> list[list[Placement]]:
     """Placements that share version, cgroup and availability, in the order first seen."""
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple[object, ...], list[Placement]] = {}
     for pl in placements:
         key = (pl.version, pl.cgroup, pl.reason) if pl.available else ("n/a", pl.resource)
         groups.setdefault(key, []).append(pl)
     return list(groups.values())
 
 
-def directory_lines(group) -> list[str]:
+def directory_lines(group: list[Placement]) -> list[str]:
     """``/sys/fs/cgroup/{memory,cpu,pids}/docker/ID`` for directories that differ only by the
     controller's mount (as on v1), one line per parent of those mounts; else one per directory."""
     by_form: dict[tuple[str, str], list[str]] = {}
-    for pl in group:
-        mount = pl.mount_point.rstrip("/")
-        if not pl.directory.startswith(mount) or "/" not in mount:
-            by_form.setdefault((pl.directory, ""), [])
+    for pl in group:  # available placements: both are set
+        mount, directory = (pl.mount_point or "").rstrip("/"), pl.directory or ""
+        if not directory.startswith(mount) or "/" not in mount:
+            by_form.setdefault((directory, ""), [])
             continue
         parent, leaf = mount.rsplit("/", 1)
-        leaves = by_form.setdefault((parent, pl.directory[len(mount) :]), [])
+        leaves = by_form.setdefault((parent, directory[len(mount) :]), [])
         if leaf not in leaves:
             leaves.append(leaf)
     lines = []
@@ -53,9 +54,8 @@ def directory_lines(group) -> list[str]:
     return lines
 
 
-def _limit_text(limit: Limit | None, fmt=str):
+def _limit_text(limit: Limit | None, fmt: Callable[[int], str] = str) -> Text:
     """A limit as text: "n/a" when the file is absent, "unlimited", else ``fmt(value)``."""
-
     if limit is None:
         return Text("n/a", style="dim")
     if limit.unlimited or limit.value is None:
@@ -63,19 +63,17 @@ def _limit_text(limit: Limit | None, fmt=str):
     return Text(fmt(limit.value), style="bold")
 
 
-def _bytes_text(limit: Limit | None):
+def _bytes_text(limit: Limit | None) -> Text:
     return _limit_text(limit, human_bytes)
 
 
-def _plain(value: int | str | None, fmt=str):
-
+def _plain(value: int | str | None, fmt: Callable[[Any], str] = str) -> Text:
     if value is None:
         return Text("n/a", style="dim")
     return safe(fmt(value))
 
 
-def _setter(eff: EffectiveLimit | None, value_text):
-
+def _setter(eff: EffectiveLimit | None, value_text: Text) -> Text:
     if eff is None:
         return Text("n/a", style="dim")
     line = Text()
@@ -92,9 +90,8 @@ def _setter(eff: EffectiveLimit | None, value_text):
     return line
 
 
-def render_cgroup(report: CgroupReport):
+def render_cgroup(report: CgroupReport) -> RenderableType:
     """A rich renderable. Every cgroup path, directory and cpuset string goes through ``safe``."""
-
     head = Text()
     head.append("pid ")
     head.append(str(report.pid), style="cyan")
@@ -115,9 +112,9 @@ def render_cgroup(report: CgroupReport):
         if first.available:
             names.append(f"  v{first.version}", style="dim")
             cell = safe(first.cgroup or "")
-            for line in directory_lines(group):
+            for directory in directory_lines(group):
                 cell.append("\n")
-                cell.append_text(safe(line, "dim"))
+                cell.append_text(safe(directory, "dim"))
             where.add_row(names, cell)
         else:
             why = Text("not available: ", style="yellow")
@@ -246,13 +243,13 @@ def render_cgroup(report: CgroupReport):
     else:
         rows = []
         for d in io.limits:
-            line = Text()
+            throttles = Text()
             for key, lim in (("rbps", d.rbps), ("wbps", d.wbps), ("riops", d.riops), ("wiops", d.wiops)):
                 if lim.unlimited or lim.value is None:
                     continue
                 shown = human_bytes(lim.value) + "/s" if key.endswith("bps") else f"{lim.value}/s"
-                line.append(f"{key} {shown}  ")
-            rows.append((f"device {d.device}", line))
+                throttles.append(f"{key} {shown}  ")
+            rows.append((f"device {d.device}", throttles))
         if not rows:
             rows.append(("limits", Text("none set", style="green")))
         if io.weight is not None:
@@ -264,10 +261,10 @@ def render_cgroup(report: CgroupReport):
         parts.append(Text.assemble(("note: ", "yellow"), safe(note)))
     if report.errors:
         parts.append(Text(f"{len(report.errors)} value file(s) could not be read:", style="red"))
-        for path, why in sorted(report.errors.items()):
-            line = Text("  ")
-            line.append_text(safe(path))
-            line.append(": ")
-            line.append_text(safe(why, "red"))
-            parts.append(line)
+        for file, reason in sorted(report.errors.items()):
+            failed = Text("  ")
+            failed.append_text(safe(file))
+            failed.append(": ")
+            failed.append_text(safe(reason, "red"))
+            parts.append(failed)
     return Group(*parts)

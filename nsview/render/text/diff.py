@@ -7,10 +7,11 @@ read. Every string that came from a process, a container or a mount goes through
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 from rich import box
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -30,6 +31,9 @@ from nsview.model.net import NetworkInfo
 from nsview.render.sanitize import safe
 from nsview.render.units import limit_words
 
+# The first row of a namespace's section (render_diff.ns_row): (table, namespace type).
+NsRow: TypeAlias = Callable[[Table, str], None]
+
 DIFF_STYLE = "bold yellow"
 
 
@@ -39,9 +43,8 @@ NA_STYLE = "red"
 _LIMIT_LABELS = {"memory_swap": "memory+swap", "cpuset_cpus": "cpuset cpus"}
 
 
-def render_diff(c: Comparison):
-
-    parts: list[Any] = []
+def render_diff(c: Comparison) -> RenderableType:
+    parts: list[RenderableType] = []
     head = Text()
     head.append("nsview diff  ", style="bold")
     head.append_text(_who(c.reference))
@@ -55,7 +58,7 @@ def render_diff(c: Comparison):
     ns_rows = {row.type: row for row in c.namespaces}
     against = c.reference.role != "host"
 
-    def ns_row(table, ns_type: str) -> None:
+    def ns_row(table: Table, ns_type: str) -> None:
         # The first row of a namespace's section: which namespace each side is in, and whether
         # it is the same one (by inode), said in the words of the Namespaces table.
         row = ns_rows.get(ns_type)
@@ -83,8 +86,7 @@ def render_diff(c: Comparison):
     return Group(*parts)
 
 
-def _who(s: Side):
-
+def _who(s: Side) -> Text:
     t = Text()
     t.append(s.role + " ", style="dim")
     t.append(str(s.pid), style="cyan")
@@ -94,17 +96,15 @@ def _who(s: Side):
     return t
 
 
-def _section(title: str, classic: str | None, *renderables):
-
-    out: list[Any] = [Text("\n" + title, style="bold underline")]
+def _section(title: str, classic: str | None, *renderables: RenderableType) -> list[RenderableType]:
+    out: list[RenderableType] = [Text("\n" + title, style="bold underline")]
     if classic:
         out.append(Text("  classic: ", style="dim") + safe(classic, "dim"))
     out.extend(renderables)
     return out
 
 
-def _table(ref_label: str, tgt_label: str, first: str = ""):
-
+def _table(ref_label: str, tgt_label: str, first: str = "") -> Table:
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     t.add_column(first, style="bold", no_wrap=True)
     t.add_column(ref_label, overflow="fold")
@@ -113,15 +113,13 @@ def _table(ref_label: str, tgt_label: str, first: str = ""):
     return t
 
 
-def _na(r: Reading):
-
+def _na(r: Reading[Any]) -> Text:
     return Text("not available: ", style=NA_STYLE) + safe(r.error or "", NA_STYLE)
 
 
-def _verdict(shared: bool | None, against: bool):
+def _verdict(shared: bool | None, against: bool) -> Text:
     """Against the host a namespace is "shared" or "isolated"; between two targets it is the
     "same" one or "differs"."""
-
     if shared is None:
         return Text("?", style="dim")
     if against:
@@ -129,8 +127,7 @@ def _verdict(shared: bool | None, against: bool):
     return Text("shared", style="green") if shared else Text("isolated", style=DIFF_STYLE)
 
 
-def _ns_cells(row: NamespaceRow):
-
+def _ns_cells(row: NamespaceRow) -> tuple[Text, Text]:
     left = safe(row.reference.value) if row.reference.value else _na(row.reference)
     right = (
         safe(row.target.value, DIFF_STYLE if row.shared is False else "")
@@ -140,8 +137,7 @@ def _ns_cells(row: NamespaceRow):
     return left, right
 
 
-def _namespaces_table(c: Comparison, ref_label: str, tgt_label: str):
-
+def _namespaces_table(c: Comparison, ref_label: str, tgt_label: str) -> Table:
     t = _table(ref_label, tgt_label, "type")
     against = c.reference.role != "host"
     for row in c.namespaces:
@@ -164,8 +160,7 @@ def _namespaces_table(c: Comparison, ref_label: str, tgt_label: str):
     return t
 
 
-def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str, ns_row):
-
+def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str, ns_row: NsRow) -> Table:
     t = _table(ref_label, tgt_label)
     ns_row(t, "uts")
     for field in ("hostname", "domainname"):
@@ -187,8 +182,7 @@ def _uts_table(p: Pair[UtsInfo], ref_label: str, tgt_label: str, ns_row):
     return t
 
 
-def _net_cell(n: NetworkInfo | None, other: NetworkInfo | None):
-
+def _net_cell(n: NetworkInfo | None, other: NetworkInfo | None) -> Text:
     assert n is not None
     other_names = {i.name for i in other.interfaces} if other else None
     cell = Text()
@@ -211,8 +205,7 @@ def _net_cell(n: NetworkInfo | None, other: NetworkInfo | None):
     return cell
 
 
-def _routes_cell(n: NetworkInfo):
-
+def _routes_cell(n: NetworkInfo) -> Text:
     cell = Text()
     for i, r in enumerate(n.routes):
         if i:
@@ -233,8 +226,7 @@ def _routes_cell(n: NetworkInfo):
     return cell
 
 
-def _net_table(p: Pair[NetworkInfo], ref_label: str, tgt_label: str, ns_row):
-
+def _net_table(p: Pair[NetworkInfo], ref_label: str, tgt_label: str, ns_row: NsRow) -> Table:
     t = _table(ref_label, tgt_label)
     ns_row(t, "net")  # one netns or two is the inode's answer: two can hold just the same "lo"
     ref, tgt = p.reference.value, p.target.value
@@ -253,8 +245,7 @@ def _net_table(p: Pair[NetworkInfo], ref_label: str, tgt_label: str, ns_row):
     return t
 
 
-def _mount_line(m: Mount, style: str = ""):
-
+def _mount_line(m: Mount, style: str = "") -> Text:
     t = safe(m.fstype, "bold " + style)
     t.append(" ")
     t.append_text(safe(m.findmnt_source or '""', style))
@@ -263,8 +254,7 @@ def _mount_line(m: Mount, style: str = ""):
     return t
 
 
-def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row):
-
+def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row: NsRow) -> list[RenderableType]:
     t = _table(ref_label, tgt_label)
     ns_row(t, "mnt")
     ref, tgt = p.reference.value, p.target.value
@@ -334,7 +324,6 @@ ONLY_LIST_MAX = 20
 
 
 def _only_parts(title: str, mounts: tuple[Mount, ...], most: int | None = None) -> list[Any]:
-
     if not mounts:
         return [Text(f"{title}: none", style="dim")]  # never a table of headers only
     if most is not None and len(mounts) > most:
@@ -342,8 +331,7 @@ def _only_parts(title: str, mounts: tuple[Mount, ...], most: int | None = None) 
     return [Text(f"{title} ({len(mounts)})", style="bold"), _only_table(mounts)]
 
 
-def _only_table(mounts: tuple[Mount, ...]):
-
+def _only_table(mounts: tuple[Mount, ...]) -> Table:
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for col in ("target", "type", "source", "ro", "options"):
         t.add_column(col, overflow="fold")
@@ -358,8 +346,7 @@ def _only_table(mounts: tuple[Mount, ...]):
     return t
 
 
-def _limits_table(p: Pair[Limits], ref_label: str, tgt_label: str):
-
+def _limits_table(p: Pair[Limits], ref_label: str, tgt_label: str) -> Table:
     t = _table(ref_label, tgt_label, "limit")
     ref, tgt = p.reference.value, p.target.value
     # a row for each limit either side has, in LIMIT_ROWS order, then the cpuset

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -41,15 +41,13 @@ def _memory_cell(m: EffectiveLimit | None) -> str:
     return "n/a" if m is None else limit_words(m.limit, "bytes")
 
 
-def render_ps(scan: ContainerScan):
-
+def render_ps(scan: ContainerScan) -> RenderableType:
     if not scan.containers:
         return Group(Text("no containers found", style="dim"), *_footer(scan))
     return Group(PsTable(scan), *_footer(scan))
 
 
 def _cells(c: Container) -> dict[str, Any]:
-
     cid = c.short_id if c.namespace is None else f"{c.namespace}/{c.short_id}"
     state_style = {"running": "green", "paused": "yellow", "pausing": "yellow", "zombie": "red"}
     return {
@@ -107,8 +105,7 @@ class PsTable:
         any_oom = any(c.last_oom is not None for c in scan.containers)
         self.columns = [*COLUMNS, *(OPTIONAL_COLUMNS if any_oom else ())]
 
-    def __rich_console__(self, console, options):
-
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         natural = {
             key: max([len(header)] + [row[key].cell_len for row in self.rows]) for header, key in self.columns
         }
@@ -136,8 +133,7 @@ class PsTable:
             )
 
 
-def _footer(scan: ContainerScan):
-
+def _footer(scan: ContainerScan) -> list[Text]:
     lines = []
     if scan.vanished:
         lines.append(

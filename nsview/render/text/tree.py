@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.text import Text
 from rich.tree import Tree
 
@@ -12,7 +12,7 @@ from nsview.render.sanitize import safe
 _MAX_THREADS_SHOWN = 3
 
 
-def render_tree(tree: ProcessTree):
+def render_tree(tree: ProcessTree) -> RenderableType:
     """A rich renderable. Every piece of process-controlled text goes through ``safe``."""
 
     root = Tree(_label(tree.root), guide_style="dim")
@@ -22,7 +22,7 @@ def render_tree(tree: ProcessTree):
         for child in node.children:
             stack.append((child, branch.add(_label(child))))
 
-    parts = [root]
+    parts: list[RenderableType] = [root]
     for note in tree.notes:
         parts.append(Text("note: ", style="yellow") + safe(note))
     return Group(*parts)
@@ -40,8 +40,7 @@ def _shown_args(comm: str, args: tuple[str, ...]) -> tuple[str, ...]:
     return args
 
 
-def _label(node: TreeNode):
-
+def _label(node: TreeNode) -> Text | Group:
     p = node.process
     line = Text()
     line.append_text(safe(p.display_name, "bold" if node.is_target else ""))
@@ -65,13 +64,13 @@ def _label(node: TreeNode):
         notes.append(Text("entered " + " ".join(str(r) for r in node.entered), style="yellow"))
     if p.pid_in_namespace is not None:
         notes.append(Text(f"pid {p.pid_in_namespace} in its namespace", style="cyan"))
-    shown = sorted(p.thread_namespaces.items())[:_MAX_THREADS_SHOWN]
-    for tid, refs in shown:
+    threads = sorted(p.thread_namespaces.items())[:_MAX_THREADS_SHOWN]
+    for tid, refs in threads:
         notes.append(Text(f"thread {tid} is elsewhere: " + " ".join(str(r) for r in refs), style="yellow"))
-    if len(p.thread_namespaces) > len(shown):
+    if len(p.thread_namespaces) > len(threads):
         notes.append(
             Text(
-                f"{len(p.thread_namespaces) - len(shown)} more thread(s) elsewhere (--json lists all)",
+                f"{len(p.thread_namespaces) - len(threads)} more thread(s) elsewhere (--json lists all)",
                 style="yellow",
             )
         )
@@ -91,11 +90,10 @@ class _Remark:
 
     _ARROW, _INDENT = "  ↳ ", "    "
 
-    def __init__(self, text) -> None:
+    def __init__(self, text: Text) -> None:
         self.text = text
 
-    def __rich_console__(self, console, options):
-
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         lines = self.text.wrap(console, max(options.max_width - len(self._INDENT), 8))
         for i, line in enumerate(lines):
             yield Text(self._ARROW if i == 0 else self._INDENT, style="dim") + line
