@@ -57,3 +57,35 @@ def test_oom_json_golden(nsview_run, regen_golden):
         r.stdout.replace(str(LOG), "fixtures/kernel-logs/dmesg-oom.txt"),
         regen_golden,
     )
+
+
+def test_counters_from_fixture_trees_without_a_kernel_log(nsview_run):
+    """v2 memory.events and v1 memory.oom_control along the path, read from the files the
+    fixtures hold (the second source); the trees have no /dev/kmsg, which is said, with exit 6."""
+    v2 = FIXTURES / "cgroup-v2"
+    r = nsview_run("oom", "4242", "--json", "--proc-root", str(v2 / "proc"), "--sys-root", str(v2 / "sys"))
+    assert r.returncode == 6, r.stderr
+    data = json.loads(r.stdout)
+    assert data["kills"] == [] and "does not exist" in data["log_error"]
+    own = data["counters"][0]
+    events = dict(
+        line.split()
+        for line in (v2 / "sys/fs/cgroup" / own["cgroup"].lstrip("/") / "memory.events")
+        .read_text()
+        .splitlines()
+    )
+    assert (own["version"], own["oom"], own["oom_kill"], own["max"], own["high"]) == (
+        2,
+        int(events["oom"]),
+        int(events["oom_kill"]),
+        int(events["max"]),
+        int(events["high"]),
+    )
+    assert [c["cgroup"] for c in data["counters"]] == [own["cgroup"], "/system.slice", "/"]
+    v1 = FIXTURES / "cgroup-v1"
+    r = nsview_run("oom", "5002", "--json", "--proc-root", str(v1 / "proc"), "--sys-root", str(v1 / "sys"))
+    data = json.loads(r.stdout)
+    assert [(c["cgroup"], c["version"], c["oom_kill"]) for c in data["counters"]][:2] == [
+        ("/parent/child:1", 1, 0),
+        ("/parent", 1, 0),
+    ]
