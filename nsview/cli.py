@@ -84,8 +84,8 @@ class Outcome:
     """What a command produced: the model record, which view shows it, and the exit status."""
 
     value: Any
-    view: str  # a key of VIEWS
-    exit_code: ExitCode = ExitCode.OK
+    view: str | None  # a key of VIEWS; None: nothing to print (nsview exec ran a command)
+    exit_code: int = ExitCode.OK  # nsview exec: the command's own status
 
 
 # command -> (its JSON builder in nsview.render.json.<view>, its text renderer in
@@ -96,12 +96,14 @@ VIEWS: dict[str, tuple[str, str]] = {
     "ps": ("ps_to_dict", "render_ps"),
     "diff": ("diff_to_dict", "render_diff"),
     "oom": ("oom_to_dict", "render_oom"),
+    "exec": ("plan_to_dict", "render_plan"),
 }
 
 
 def _view(kind: str, outcome: Outcome) -> Any:
     import importlib
 
+    assert outcome.view is not None
     builder, renderer = VIEWS[outcome.view]
     module = importlib.import_module(f"nsview.render.{kind}.{outcome.view}")
     return getattr(module, builder if kind == "json" else renderer)(outcome.value)
@@ -130,7 +132,9 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     """Run a command body; map every outcome to output and an exit status, in one place."""
     try:
         outcome = work()
-        if opts.json:
+        if outcome.view is None:
+            pass
+        elif opts.json:
             sys.stdout.write(json.dumps(_view("json", outcome), indent=2, ensure_ascii=True) + "\n")
         else:
             _console(opts).print(_view("text", outcome))
@@ -154,6 +158,13 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
             f"internal error: {type(err).__name__}: {err} (run with --debug for details)",
             ExitCode.ERROR,
         )
+    if outcome.exit_code < 0:  # the command died of a signal: so does nsview, as a shell expects
+        import signal
+
+        sys.stdout.flush()
+        signal.signal(-outcome.exit_code, signal.SIG_DFL)
+        os.kill(os.getpid(), -outcome.exit_code)
+        raise typer.Exit(128 - outcome.exit_code)
     raise typer.Exit(int(outcome.exit_code))
 
 
@@ -382,6 +393,109 @@ def oom(
 
         report = collect_oom(ProcFS(opts.proc_root), SysFS(opts.sys_root), target, log=log)
         return Outcome(report, "oom", ExitCode.PARTIAL if report.partial else ExitCode.OK)
+
+    execute(opts, work)
+
+
+def _ns_flag(name: str, what: str) -> Any:
+    return typer.Option(f"--{name}", help=f"Enter its {what} namespace.")
+
+
+@app.command(
+    name="exec",
+    short_help="Run a command inside TARGET's namespaces, by container name (nsenter, race-free).",
+)
+def exec_(
+    target: TargetArg,
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="-- COMMAND...", help="The command and its arguments, after --.", show_default=False
+        ),
+    ] = None,
+    net: Annotated[bool, _ns_flag("net", "network")] = False,
+    uts: Annotated[bool, _ns_flag("uts", "UTS (hostname)")] = False,
+    ipc: Annotated[bool, _ns_flag("ipc", "IPC")] = False,
+    pid: Annotated[
+        bool, typer.Option("--pid", help="Enter its pid namespace (COMMAND is forked inside it).")
+    ] = False,
+    mount: Annotated[
+        bool,
+        typer.Option(
+            "--mount", help="Enter its mount namespace: COMMAND is then the container's own binary."
+        ),
+    ] = False,
+    cgroup_ns: Annotated[bool, typer.Option("--cgroup", help="Enter its cgroup namespace.")] = False,
+    time_ns: Annotated[bool, typer.Option("--time", help="Enter its time namespace.")] = False,
+    user: Annotated[bool, _ns_flag("user", "user")] = False,
+    all_: Annotated[
+        bool,
+        typer.Option("--all", "-a", help="Every namespace TARGET does not share with nsview (nsenter -a)."),
+    ] = False,
+    cgroup_join: Annotated[
+        bool, typer.Option("--cgroup-join", help="Also join TARGET's cgroups, so its limits apply.")
+    ] = False,
+    wd: Annotated[
+        str | None,
+        typer.Option("--wd", metavar="DIR", help="Start COMMAND in this directory (inside, with --mount)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be entered and run, and stop there.")
+    ] = False,
+    json_: JsonOpt = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    proc_root: ProcRootOpt = Path("/proc"),
+    sys_root: SysRootOpt = Path("/sys"),
+) -> None:
+    """Run COMMAND inside TARGET's namespaces, like nsenter, but by container name and race-free:
+    the process is pinned (a pidfd) before anything is entered, and if it stops or its pid is
+    reused, nothing runs. With no namespace option: net, uts, ipc and pid, and the HOST's
+    filesystem, so host tools (ip, ss, tcpdump, strace) work on the container. --mount enters
+    its filesystem too: then COMMAND is the container's own. Namespaces TARGET shares with
+    nsview are not entered. The exit status is COMMAND's; nsview prints nothing of its own
+    unless it fails (126/127: cannot run / not found, as in a shell). Needs root.
+
+    Example: nsview exec web --net -- ss -tlnp    nsview exec web --uts -- hostname
+    """
+    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    chosen = {
+        "net": net,
+        "uts": uts,
+        "ipc": ipc,
+        "pid": pid,
+        "mnt": mount,
+        "cgroup": cgroup_ns,
+        "time": time_ns,
+    }
+    chosen["user"] = user
+    wanted = tuple(t for t, on in chosen.items() if on) or None
+
+    def work() -> Outcome:
+        from nsview.collect.exec import plan_exec, run_exec
+        from nsview.procfs import ProcFS, SysFS
+        from nsview.targets import resolve
+
+        proc = ProcFS(opts.proc_root)
+        resolved = resolve(opts.proc_root, target, sys_root=opts.sys_root)
+        label = resolved.container.label() if resolved.container is not None else f"pid {resolved.pid}"
+        plan = plan_exec(
+            proc,
+            resolved.pid,
+            label,
+            tuple(command or ()),
+            wanted=wanted,
+            everything=all_,
+            cwd=wd,
+            cgroup_join=cgroup_join,
+        )
+        if dry_run:
+            return Outcome(plan, "exec")
+        if opts.json:
+            from nsview.errors import UsageError
+
+            raise UsageError("--json goes with --dry-run: a command's own output is not nsview's to wrap")
+        return Outcome(None, None, run_exec(proc, SysFS(opts.sys_root), plan))
 
     execute(opts, work)
 

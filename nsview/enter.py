@@ -14,13 +14,23 @@ the addresses of a network namespace (rtnetlink). docs/hardening.md, rule 3 says
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import signal
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from nsview.errors import NoSuchProcess, NotAvailable, NsviewError
+from nsview.errors import (
+    AccessDenied,
+    CommandNotFound,
+    NoSuchProcess,
+    NotAvailable,
+    NsviewError,
+    Unsupported,
+    UsageError,
+)
 from nsview.procfs import ProcFS
 
 # <sched.h> CLONE_NEW* flags: setns(fd, nstype) checks the fd really is a namespace of that type.
@@ -238,3 +248,199 @@ def _reap(child: int, deadline: float) -> None:
     except ProcessLookupError:
         pass
     os.waitpid(child, 0)
+
+
+# ---- nsview exec: run a command inside another process's namespaces ----------------------------
+#
+# Unlike a question, a command is the user's own: it may enter the mount namespace too (then it is
+# the container's binary that runs). Identity is pinned first: a pidfd (pidfd_open, Linux >= 5.3)
+# names one process and never another, and setns(pidfd, flags) (Linux >= 5.8) enters all chosen
+# namespaces of exactly that process in one call, or fails with ESRCH when it has exited. Without
+# it, every /proc/PID/ns/TYPE is opened first, and then the start time must still be the same.
+
+CLONE_NEWNS = 0x00020000
+ENTER_FLAGS: dict[str, int] = {**CLONE_FLAGS, "mnt": CLONE_NEWNS}
+
+# First byte of the child's report on the status pipe (none at all: the command was exec'ed).
+_ENTER_FAILED, _CHDIR_FAILED, _EXEC_FAILED, _JOIN_FAILED = b"S", b"C", b"E", b"J"
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """A process held still: a pidfd, or one fd per namespace type (the old-kernel way)."""
+
+    pid: int
+    pidfd: int | None
+    fds: dict[str, int]
+
+    @property
+    def method(self) -> str:
+        return "pidfd" if self.pidfd is not None else "namespace fds"
+
+    def close(self) -> None:
+        for fd in ([self.pidfd] if self.pidfd is not None else []) + list(self.fds.values()):
+            os.close(fd)
+
+
+def pidfd_setns_supported() -> bool:
+    """setns(2) takes a pidfd since Linux 5.8; Python has pidfd_open since 3.9."""
+    if not hasattr(os, "pidfd_open"):
+        return False
+    try:
+        major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (5, 8)
+
+
+def pin_process(proc: ProcFS, pid: int, starttime: int, types: tuple[str, ...], *, pidfd: bool) -> Pin:
+    """Hold ``pid`` (whose start time was ``starttime`` when TARGET was resolved) before anything
+    is entered; NoSuchProcess when it exited or its pid now belongs to another process."""
+    if pidfd:
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            raise NoSuchProcess(pid, f"process {pid} exited before it could be entered") from None
+        except OSError as err:
+            raise NotAvailable(f"pidfd of {pid}", os.strerror(err.errno or 0)) from err
+        pin = Pin(pid, fd, {})
+    else:
+        fds: dict[str, int] = {}
+        try:
+            for ns_type in types:
+                fds[ns_type] = proc.pid_open_ns(pid, ns_type)
+        except NsviewError:
+            for opened in fds.values():
+                os.close(opened)
+            raise
+        pin = Pin(pid, None, fds)
+    try:
+        _check_same_process(proc, pid, starttime)  # the pid was not reused before the pin
+    except NsviewError:
+        pin.close()
+        raise
+    return pin
+
+
+def run_inside(
+    pin: Pin,
+    types: tuple[str, ...],
+    command: tuple[str, ...],
+    *,
+    forks: bool,
+    cwd: str | None = None,
+    join_fds: tuple[int, ...] = (),
+    label: str = "TARGET",
+    in_container_root: bool = False,
+) -> int:
+    """Run ``command`` in ``types`` of the pinned process and wait for it. Returns its exit
+    code, or minus the signal that killed it. ``join_fds``: ``cgroup.procs`` files, opened for
+    writing, that the command joins before entering (--cgroup-join). The child enters; nsview
+    itself never leaves its own namespaces. Errors: NoSuchProcess, AccessDenied,
+    CommandNotFound, Unsupported."""
+    if not command:
+        raise UsageError("no COMMAND: give one after --, e.g. nsview exec web --net -- ip addr")
+    setns = _setns_function()
+    order = [t for t in ("user", "cgroup", "ipc", "uts", "net", "time", "mnt", "pid") if t in types]
+    flags = 0
+    for t in order:
+        flags |= ENTER_FLAGS[t]
+    steps = [(pin.fds[t], ENTER_FLAGS[t]) for t in order] if pin.pidfd is None else [(pin.pidfd, flags)]
+    argv = list(command)
+    env = dict(os.environ)
+    write, exit_, fork, waitpid, chdir, execvpe = (
+        os.write,
+        os._exit,
+        os.fork,
+        os.waitpid,
+        os.chdir,
+        os.execvpe,
+    )
+    getpid, kill, sig_fn, sig_dfl, sig_ign = os.getpid, os.kill, signal.signal, signal.SIG_DFL, signal.SIG_IGN
+    waitstatus = os.waitstatus_to_exitcode
+    rfd, wfd = os.pipe2(os.O_CLOEXEC)  # closed by a successful exec: EOF means the command runs
+    try:
+        child = fork()
+    except OSError as err:
+        os.close(rfd)
+        os.close(wfd)
+        raise NotAvailable("a child process", f"cannot fork: {os.strerror(err.errno or 0)}") from err
+    if child == 0:  # ---- the child: everything it calls was bound above; no imports ----
+        try:
+            os.close(rfd)
+            mine = str(getpid()).encode()
+            for fd in join_fds:
+                try:
+                    write(fd, mine)
+                except OSError as err:
+                    write(wfd, _JOIN_FAILED + str(err.errno or 0).encode())
+                    exit_(1)
+            for fd, flag in steps:
+                try:
+                    setns(fd, flag)
+                except OSError as err:
+                    write(wfd, _ENTER_FAILED + str(err.errno or 0).encode())
+                    exit_(1)
+            if cwd is not None:
+                try:
+                    chdir(cwd)
+                except OSError as err:
+                    write(wfd, _CHDIR_FAILED + str(err.errno or 0).encode())
+                    exit_(1)
+            if forks:  # pid and time namespaces are for children: the command is one
+                grandchild = fork()
+                if grandchild != 0:
+                    sig_fn(2, sig_ign)  # SIGINT, SIGQUIT: the command decides; we relay
+                    sig_fn(3, sig_ign)
+                    status = waitstatus(waitpid(grandchild, 0)[1])
+                    if status < 0:
+                        sig_fn(-status, sig_dfl)
+                        kill(getpid(), -status)
+                    exit_(status & 0xFF if status >= 0 else 128 - status)
+            try:
+                execvpe(argv[0], argv, env)
+            except OSError as err:
+                write(wfd, _EXEC_FAILED + str(err.errno or 0).encode())
+                exit_(127)
+        except BaseException:
+            exit_(1)
+    # ---- the parent: wait, relay ----
+    os.close(wfd)
+    previous = (signal.signal(signal.SIGINT, signal.SIG_IGN), signal.signal(signal.SIGQUIT, signal.SIG_IGN))
+    try:
+        report = b""
+        while True:
+            chunk = os.read(rfd, 64)
+            if not chunk:
+                break
+            report += chunk
+        status = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    finally:
+        os.close(rfd)
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGQUIT, previous[1])
+    if report:
+        raise _exec_error(report, pin.pid, label, command[0], in_container_root)
+    return status
+
+
+def _exec_error(report: bytes, pid: int, label: str, program: str, in_root: bool) -> NsviewError:
+    kind, errnum = report[:1], int(report[1:] or b"0")
+    words = os.strerror(errnum)
+    if kind == _ENTER_FAILED:
+        if errnum == errno.ESRCH:
+            return NoSuchProcess(pid, f"{label} exited before it could be entered (nothing was run)")
+        if errnum == errno.EPERM:
+            return AccessDenied(
+                f"the namespaces of {label}: entering needs root (CAP_SYS_ADMIN); a rootless "
+                "container's namespaces are owned by its user namespace: add --user"
+            )
+        return Unsupported(f"the kernel refused to enter the namespaces of {label}: {words}")
+    if kind == _JOIN_FAILED:
+        return AccessDenied(f"the cgroups of {label} (--cgroup-join): {words}")
+    if kind == _CHDIR_FAILED:
+        return UsageError(f"--wd: cannot change to that directory inside {label}: {words}")
+    where = "in the container's root (--mount)" if in_root else "on the host"
+    if errnum == errno.ENOENT:
+        return CommandNotFound(f"command not found {where}: {program}")
+    return CommandNotFound(f"cannot run {program} {where}: {words}", not_executable=True)

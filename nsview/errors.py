@@ -21,6 +21,8 @@ class ExitCode(IntEnum):
     PARTIAL = 6  # the answer was printed, but some sections could not be read
     NOT_FOUND = 7  # a container name/id that matches nothing
     AMBIGUOUS = 8  # a container prefix that matches several
+    NOT_EXECUTABLE = 126  # nsview exec: the command is there but cannot be run (as a shell says)
+    COMMAND_NOT_FOUND = 127  # nsview exec: no such command where it was looked up
 
 
 class NsviewError(Exception):
@@ -108,6 +110,15 @@ class Unsupported(NsviewError):
 
 class UsageError(NsviewError):
     exit_code = ExitCode.USAGE
+
+
+class CommandNotFound(NsviewError):
+    """`nsview exec`: the command could not be run where it was looked up (exit codes as a
+    shell gives them: 127 not found, 126 found but not executable)."""
+
+    def __init__(self, message: str, *, not_executable: bool = False) -> None:
+        super().__init__(message)
+        self.exit_code = ExitCode.NOT_EXECUTABLE if not_executable else ExitCode.COMMAND_NOT_FOUND
 
 
 class TargetNotFound(NsviewError):

@@ -84,6 +84,14 @@ class KernelFS:
                 os.close(fd)
         return b"".join(chunks)
 
+    def open_for_writing(self, rel: str) -> int:
+        """An fd to write to ``root/rel`` (a cgroup's ``cgroup.procs``, for nsview exec
+        --cgroup-join); the caller closes it. Never creates a file, never follows a FIFO."""
+        try:
+            return os.open(self.root / rel, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as err:
+            raise self._translate(err, rel) from err
+
     def readlink(self, rel: str) -> str:
         try:
             return os.readlink(self.root / rel)

@@ -187,6 +187,7 @@ JSON_SAMPLES: dict[str, tuple[str, ...]] = {
     "diff": ("diff", SELF),
     "ps": ("ps",),
     # a saved log: every kind of kill, on any machine (the live ring buffer may hold none)
+    "exec": ("exec", SELF, "--all", "--dry-run", "true"),  # a plan only: nothing is entered
     "oom": ("oom", "--log", str(REPO / "fixtures/kernel-logs/dmesg-oom.txt")),
 }
 # keys whose values are maps keyed by data (namespace type, file name, column): named, not walked
@@ -196,6 +197,7 @@ DATA_KEYED = {
     "diff": frozenset(),  # its "errors" are {"reference", "target"}: fixed keys, walked
     "ps": frozenset({"namespaces", "errors", "last_oom_kill"}),
     "oom": frozenset({"errors"}),
+    "exec": frozenset({"skipped", "namespaces"}),
 }
 
 
