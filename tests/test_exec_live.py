@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -101,3 +102,60 @@ def test_dry_run_json_names_what_would_be_entered(docker_run, nsview_cmd):
     own = live.ns_links(os.getpid())
     assert sorted(plan["enter"]) == sorted(t for t in links if links[t] != own.get(t))
     assert all(plan["namespaces"][t] == links[t] for t in plan["enter"])
+
+
+def _start_in_own_group(args: list[str]) -> subprocess.Popen:
+    # a process group of its own in the test's session (a group of a new session would be
+    # orphaned, and the kernel drops Ctrl-Z's SIGTSTP for those): the test plays the terminal
+    return subprocess.Popen(
+        [sys.executable, "-m", "nsview", "exec", *args],
+        preexec_fn=os.setpgrp,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_ctrl_c_reaches_the_command_and_nsview_dies_the_same_way(docker_run):
+    info = docker_run()
+    p = _start_in_own_group([info["Id"], "--uts", "--", "sleep", "60"])
+    try:
+        sleeper = live.wait_for(lambda: [c for c in _descendants(p.pid) if _comm(c) == "sleep"])
+        assert sleeper
+        os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+        assert p.wait(timeout=10) == -signal.SIGINT
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def test_ctrl_z_stops_and_fg_continues(docker_run):
+    info = docker_run()
+    p = _start_in_own_group([info["Id"], "--uts", "--", "sh", "-c", "sleep 1; echo done"])
+    try:
+        os.killpg(p.pid, signal.SIGTSTP)  # Ctrl-Z
+        live.wait_for(lambda: live.stat_fields(p.pid)[0] == b"T")
+        os.killpg(p.pid, signal.SIGCONT)  # fg
+        out, _ = p.communicate(timeout=20)
+        assert p.returncode == 0 and out == b"done\n"
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = live.children_of(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
