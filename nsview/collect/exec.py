@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 
 from nsview.enter import Pin, pidfd_setns_supported, pin_process, run_inside
-from nsview.errors import AccessDenied, NsviewError, UsageError
+from nsview.errors import AccessDenied, NsviewError, Unsupported, UsageError
 from nsview.model.cgroup_placement import cgroup_mounts, placement_for
 from nsview.model.entry import ENTERABLE, EntryPlan, plan_entry
 from nsview.procfs import KernelFS, ProcFS
 from nsview.read.cgroupfs import CgroupFiles, host_location, read_memberships
 from nsview.read.namespaces import read_namespaces
 from nsview.read.process import read_mountinfo, read_stat
+
+# The option that names each type, where it is not the type's own name.
+_OPTION = {"mnt": "mount"}
 
 
 def plan_exec(
@@ -39,6 +42,11 @@ def plan_exec(
     theirs, failed = read_namespaces(proc, pid)
     if failed and not theirs:
         raise AccessDenied(f"the namespaces of {label} ({'; '.join(sorted(set(failed.values())))})", pid)
+    for ns_type in wanted or ():  # asked for by name: a missing one is an error, not a skip
+        if ns_type in failed:
+            raise AccessDenied(f"the {ns_type} namespace of {label} ({failed[ns_type]})", pid)
+        if ns_type not in theirs:
+            raise Unsupported(f"this kernel has no {ns_type} namespace (--{_OPTION.get(ns_type, ns_type)})")
     own, _ = read_namespaces(proc, int(proc.readlink("self")))
     enter, skipped = plan_entry(wanted, everything, theirs, own)
     return EntryPlan(
