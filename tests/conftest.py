@@ -32,6 +32,9 @@ FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
     "docker_run": ("docker", "live"),
     "containerd_image": ("containerd", "live"),
     "ctr_run": ("containerd", "live"),
+    "podman_image": ("podman", "live"),
+    "podman_run": ("podman", "live"),
+    "lxc_run": ("lxc", "live"),
     "spawn": ("live",),
     # tests/hardening/conftest.py
     "hostile": ("live",),
@@ -204,6 +207,91 @@ def ctr_run(containerd_image):
                 break
             time.sleep(0.1)
         live.remove_empty_cgroups(namespace)
+
+
+# podman's default rlimits are refused by the sandbox ("error setting rlimit type 7"): every
+# container gets these instead (docs/testing.md).
+PODMAN_ULIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
+
+
+@pytest.fixture(scope="session")
+def podman_image(tmp_path_factory) -> str:
+    """The locally built busybox image, loaded into rootful podman (tagged localhost/...)."""
+    live.need(live.is_root(), "needs root")
+    live.need(live.podman_ok(), "needs podman (Debian podman; .ci/run installs it)")
+    tar = build_image_tar(tmp_path_factory.mktemp("pmimage") / "busybox.tar")
+    live.run("podman", "load", "-i", str(tar))
+    return f"localhost/{IMAGE_REF}"
+
+
+@pytest.fixture
+def podman_run(podman_image, tmp_path):
+    """Factory: `podman run -d --network none` (plus the sandbox's ulimits and extra args) a
+    container; returns its `podman inspect`; removed by id after, even if it never started."""
+    started: list[str] = []
+
+    def _start(*args: str, cmd: tuple[str, ...] = ("/bin/sleep", "3600")) -> dict:
+        # podman writes the id to the cidfile when it creates the container, before it starts
+        # it: a container whose start fails is still known, and removed.
+        cidfile = tmp_path / f"podman-{len(started)}.cid"
+        r = live.run(
+            "podman",
+            "run",
+            "-d",
+            "--cidfile",
+            str(cidfile),
+            "--network",
+            "none",
+            *PODMAN_ULIMITS,
+            *args,
+            podman_image,
+            *cmd,
+            check=False,
+        )
+        if cidfile.exists() and (cid := cidfile.read_text().strip()):
+            started.append(cid)
+        if r.returncode != 0:
+            raise AssertionError(f"podman run failed ({r.returncode}): {r.stderr.strip()}")
+        cid = r.stdout.strip()
+        return live.wait_for(lambda: (i := live.podman_inspect(cid))["State"]["Pid"] and i)
+
+    yield _start
+    for cid in started:
+        live.run("podman", "rm", "-f", "-t", "0", cid, check=False)  # -t 0: no 10 s SIGTERM wait
+    if started and not live.run("podman", "ps", "-aq", check=False).stdout.strip():
+        # podman's parent cgroup (conmon's below it), left behind when the last one goes
+        for cgroup in ("libpod_parent/conmon", "libpod_parent"):
+            live.remove_empty_cgroups(cgroup)
+
+
+@pytest.fixture
+def lxc_run():
+    """Factory: an LXC container from the busybox template (no download), with an empty network
+    (only `lo`), started; returns (name, init pid). Stopped and destroyed by name after."""
+    live.need(live.is_root(), "needs root")
+    live.need(
+        live.lxc_ok(),
+        "needs LXC and its busybox template (Debian lxc, busybox-static; .ci/run installs them)",
+    )
+    started: list[str] = []
+
+    def _start(name: str | None = None) -> tuple[str, int]:
+        name = name or live.unique_name("nsview-lxc")
+        started.append(name)  # before lxc-create: a half-made container is destroyed too
+        live.run("lxc-create", "-t", "busybox", "-n", name)
+        config = Path("/var/lib/lxc") / name / "config"
+        lines = [ln for ln in config.read_text().splitlines() if not ln.strip().startswith("lxc.net.0.")]
+        config.write_text("\n".join([*lines, "lxc.net.0.type = empty", ""]))
+        live.run("lxc-start", "-n", name)
+        pid = live.wait_for(lambda: live.run("lxc-info", "-n", name, "-pH", check=False).stdout.strip())
+        return name, int(pid)
+
+    yield _start
+    for name in started:
+        live.run("lxc-stop", "-k", "-n", name, check=False)
+        live.run("lxc-destroy", "-n", name, check=False)
+    if started and not live.run("lxc-ls", check=False).stdout.strip():
+        live.remove_empty_cgroups("lxc.pivot")  # made by lxc-start for its monitor, left behind
 
 
 @pytest.fixture

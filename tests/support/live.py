@@ -46,12 +46,32 @@ def containerd_ok() -> bool:
     return r.returncode == 0
 
 
+def podman_ok() -> bool:
+    """podman is installed and answers (it has no daemon: `podman info` is the whole check)."""
+    if not shutil.which("podman"):
+        return False
+    return subprocess.run(["podman", "info"], capture_output=True).returncode == 0
+
+
+LXC_BUSYBOX_TEMPLATE = Path("/usr/share/lxc/templates/lxc-busybox")
+
+
+def lxc_ok() -> bool:
+    """LXC's tools and its busybox template (which copies the host's busybox: no download)."""
+    tools = ("lxc-create", "lxc-start", "lxc-info", "lxc-stop", "lxc-destroy", "busybox")
+    return all(shutil.which(t) for t in tools) and LXC_BUSYBOX_TEMPLATE.is_file()
+
+
 def run(*args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(list(args), capture_output=True, text=True, check=check, **kw)
 
 
 def docker_inspect(cid: str) -> dict:
     return json.loads(run("docker", "inspect", cid).stdout)[0]
+
+
+def podman_inspect(cid: str) -> dict:
+    return json.loads(run("podman", "inspect", cid).stdout)[0]
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):

@@ -60,7 +60,7 @@ def _side_dict(s: Side) -> dict[str, Any]:
     return {"pid": s.pid, "name": s.comm, "role": s.role, "note": s.note}
 
 
-def _errors(ref: Reading[Any], tgt: Reading[Any]) -> dict[str, str | None]:
+def _errors(ref: Reading[T], tgt: Reading[T]) -> dict[str, str | None]:
     return {"reference": ref.error, "target": tgt.error}
 
 

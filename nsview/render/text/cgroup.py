@@ -9,7 +9,7 @@ cgroup) is "n/a" in text and ``null`` in JSON; the root cgroup, which cannot be 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -19,6 +19,8 @@ from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit, Placement
 from nsview.render.sanitize import safe
 from nsview.render.text.oom import last_kill_words
 from nsview.render.units import human_bytes, human_cpus
+
+V = TypeVar("V", int, str)
 
 
 def placement_groups(placements: tuple[Placement, ...]) -> list[list[Placement]]:
@@ -67,7 +69,7 @@ def _bytes_text(limit: Limit | None) -> Text:
     return _limit_text(limit, human_bytes)
 
 
-def _plain(value: int | str | None, fmt: Callable[[Any], str] = str) -> Text:
+def _plain(value: V | None, fmt: Callable[[V], str] = str) -> Text:
     if value is None:
         return Text("n/a", style="dim")
     return safe(fmt(value))
@@ -129,7 +131,7 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
         t.add_column(col)
     eff = report.effective
 
-    def section(name: str, rows: list[tuple[str, Any]]) -> None:
+    def section(name: str, rows: list[tuple[str, Text]]) -> None:
         for i, (label, value) in enumerate(rows):
             t.add_row(Text(name if i == 0 else "", style="bold"), Text(label), value)
         t.add_section()
@@ -145,7 +147,7 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
         usage = _plain(m.usage, human_bytes)
         if m.usage is not None and e is not None and e.limit.value:
             usage.append(f"  {100 * m.usage / e.limit.value:.1f}% of effective limit", style="dim")
-        rows: list[tuple[str, Any]] = [("limit", _bytes_text(m.limit)), ("effective limit", eff_text)]
+        rows: list[tuple[str, Text]] = [("limit", _bytes_text(m.limit)), ("effective limit", eff_text)]
         if m.soft_limit is not None:
             rows.append(("soft limit", _bytes_text(m.soft_limit)))
         if m.high is not None:
@@ -256,7 +258,7 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
             rows.append(("weight", _plain(io.weight)))
         section("io", rows)
 
-    parts: list[Any] = [head, Text(""), where, Text(""), t]
+    parts: list[RenderableType] = [head, Text(""), where, Text(""), t]
     for note in report.notes:
         parts.append(Text.assemble(("note: ", "yellow"), safe(note)))
     if report.errors:

@@ -8,7 +8,7 @@ read. Every string that came from a process, a container or a mount goes through
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import TypeAlias, TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -33,6 +33,8 @@ from nsview.render.units import limit_words
 
 # The first row of a namespace's section (render_diff.ns_row): (table, namespace type).
 NsRow: TypeAlias = Callable[[Table, str], None]
+
+T = TypeVar("T")
 
 DIFF_STYLE = "bold yellow"
 
@@ -113,7 +115,7 @@ def _table(ref_label: str, tgt_label: str, first: str = "") -> Table:
     return t
 
 
-def _na(r: Reading[Any]) -> Text:
+def _na(r: Reading[T]) -> Text:
     return Text("not available: ", style=NA_STYLE) + safe(r.error or "", NA_STYLE)
 
 
@@ -283,7 +285,7 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row: NsR
         Text(str(tgt.count)) if tgt else Text(""),
         Text(""),
     )
-    parts: list[Any] = [t]
+    parts: list[RenderableType] = [t]
     for label, v in ((ref_label, ref), (tgt_label, tgt)):
         if v is not None and v.root is not None and v.root.overlay is not None:
             o = v.root.overlay
@@ -323,7 +325,7 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row: NsR
 ONLY_LIST_MAX = 20
 
 
-def _only_parts(title: str, mounts: tuple[Mount, ...], most: int | None = None) -> list[Any]:
+def _only_parts(title: str, mounts: tuple[Mount, ...], most: int | None = None) -> list[RenderableType]:
     if not mounts:
         return [Text(f"{title}: none", style="dim")]  # never a table of headers only
     if most is not None and len(mounts) > most:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
@@ -47,7 +45,7 @@ def render_ps(scan: ContainerScan) -> RenderableType:
     return Group(PsTable(scan), *_footer(scan))
 
 
-def _cells(c: Container) -> dict[str, Any]:
+def _cells(c: Container) -> dict[str, Text]:
     cid = c.short_id if c.namespace is None else f"{c.namespace}/{c.short_id}"
     state_style = {"running": "green", "paused": "yellow", "pausing": "yellow", "zombie": "red"}
     return {
