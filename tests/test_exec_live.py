@@ -70,6 +70,28 @@ def test_containerd_namespace_id(ctr_run, nsview_cmd):
     assert r.returncode == 0 and r.stdout == _nsenter(pid, "-u", "--", "hostname")
 
 
+def test_podman_by_id_prefix_matches_nsenter(podman_run, nsview_cmd):
+    info = podman_run("--hostname", "pmexec")
+    pid = info["State"]["Pid"]
+    r = _exec(nsview_cmd, info["Id"][:12], "--uts", "--", "hostname")
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout == _nsenter(pid, "-u", "--", "hostname") == "pmexec\n"
+    r = _exec(nsview_cmd, info["Id"][:12], "--pid", "--mount", "--", "cat", "/proc/1/cmdline")
+    assert r.returncode == 0 and r.stdout == open(f"/proc/{pid}/cmdline").read()
+
+
+def test_lxc_by_name_matches_nsenter(lxc_run, nsview_cmd):
+    name, pid = lxc_run()
+    r = _exec(nsview_cmd, name, "--uts", "--", "hostname")
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout == _nsenter(pid, "-u", "--", "hostname")
+    # LXC's init is busybox init: pid 1 in the container is the pid lxc-info reports
+    r = _exec(nsview_cmd, name, "--pid", "--mount", "--", "cat", "/proc/1/cmdline")
+    assert r.returncode == 0 and r.stdout == open(f"/proc/{pid}/cmdline").read()
+    r = _exec(nsview_cmd, name, "--net", "--", "ip", "-j", "link")
+    assert [i["ifname"] for i in json.loads(r.stdout)] == ["lo"]  # lxc.net.0.type = empty
+
+
 def test_bare_unshare_group(spawn, nsview_cmd):
     live.need(live.is_root(), "unshare needs root")
     top = spawn(
