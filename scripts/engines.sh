@@ -3,10 +3,16 @@
 #   - dockerd (Debian docker.io) with its own containerd, no iptables, no bridge;
 #   - a standalone containerd for `ctr` tests, on its own socket and state dirs.
 # Idempotent: an engine that already answers is left alone. See docs/testing.md.
+# With NSVIEW_ENGINES_STARTED=FILE, `start` writes there the engines it launched itself and
+# `stop` stops only those: a run never stops an engine somebody else started.
 set -euo pipefail
 
 STATE=${NSVIEW_ENGINE_STATE:-/run/nsview-test}
 CTRD_SOCK=$STATE/containerd/containerd.sock
+
+started() {
+  [ -z "${NSVIEW_ENGINES_STARTED:-}" ] || echo "$1" >>"$NSVIEW_ENGINES_STARTED"
+}
 
 start() {
   mkdir -p "$STATE/containerd"
@@ -14,11 +20,13 @@ start() {
     setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
       >"$STATE/dockerd.log" 2>&1 </dev/null &
     echo $! >"$STATE/dockerd.pid"
+    started dockerd
   fi
   if ! ctr --address "$CTRD_SOCK" version >/dev/null 2>&1; then
     setsid containerd --root "$STATE/containerd/root" --state "$STATE/containerd/state" \
       --address "$CTRD_SOCK" >"$STATE/containerd.log" 2>&1 </dev/null &
     echo $! >"$STATE/containerd.pid"
+    started containerd
   fi
   for _ in $(seq 1 120); do
     if docker info >/dev/null 2>&1 && ctr --address "$CTRD_SOCK" version >/dev/null 2>&1; then
@@ -34,6 +42,9 @@ start() {
 
 stop() {
   for name in dockerd containerd; do
+    if [ -n "${NSVIEW_ENGINES_STARTED:-}" ] && ! grep -qx "$name" "$NSVIEW_ENGINES_STARTED" 2>/dev/null; then
+      continue
+    fi
     if [ -f "$STATE/$name.pid" ]; then
       kill "$(cat "$STATE/$name.pid")" 2>/dev/null || true
       rm -f "$STATE/$name.pid"
