@@ -49,6 +49,8 @@ DEFAULT_TIMEOUT = 5.0
 
 # First byte of the child's reply.
 _OK, _SETNS_FAILED, _RAISED = b"O", b"S", b"X"
+_TOO_LARGE = b"L"  # never sent by the child: the parent's mark for a record it dropped
+Record = tuple[bytes, bytes]  # (kind, data) as the child wrote it
 
 
 def _setns_function() -> Callable[[int, int], None]:
@@ -148,7 +150,7 @@ def _check_same_process(proc: ProcFS, pid: int, starttime: int) -> None:
 
 def _fork_and_ask(
     fds: list[int], nstype: int, question: Callable[[], bytes], timeout: float
-) -> list[tuple[bytes, bytes] | None]:
+) -> list[Record | None]:
     """One child, one record per fd on the pipe: kind (1 byte), length (4 bytes), data.
     Returns (kind, data) per fd, None where the child never answered (timeout, crash)."""
     # Everything the child touches is bound here, before the fork.
@@ -188,28 +190,21 @@ def _fork_and_ask(
     os.close(wfd)
     deadline = time.monotonic() + timeout
     try:
-        reply = _read_until_eof(rfd, deadline)
+        records = _read_records(rfd, len(fds), deadline)
     finally:
         os.close(rfd)
         _reap(child, deadline)
-    records: list[tuple[bytes, bytes] | None] = []
-    at = 0
-    data = reply or b""
-    while len(records) < len(fds) and at + 5 <= len(data):
-        size = int.from_bytes(data[at + 1 : at + 5], "big")
-        if at + 5 + size > len(data):
-            break
-        records.append((data[at : at + 1], data[at + 5 : at + 5 + size]))
-        at += 5 + size
     return records + [None] * (len(fds) - len(records))
 
 
-def _answer(record: tuple[bytes, bytes] | None, what: str, timeout: float) -> bytes | NsviewError:
+def _answer(record: Record | None, what: str, timeout: float) -> bytes | NsviewError:
     if record is None:
         return NotAvailable(what, f"no answer within {timeout:g}s")
     kind, data = record
     if kind == _OK:
         return data
+    if kind == _TOO_LARGE:
+        return NotAvailable(what, f"answer too large (over {MAX_REPLY // (1024 * 1024)} MiB)")
     if kind == _SETNS_FAILED:
         errnum = int(data or b"0")
         if errnum in (1, 13):  # EPERM, EACCES
@@ -218,23 +213,40 @@ def _answer(record: tuple[bytes, bytes] | None, what: str, timeout: float) -> by
     return NotAvailable(what, "the helper process failed inside the namespace")
 
 
-def _read_until_eof(rfd: int, deadline: float) -> bytes | None:
-    chunks: list[bytes] = []
-    total = 0
-    while True:
+def _read_records(rfd: int, wanted: int, deadline: float) -> list[Record]:
+    """The child's records as they arrive, until EOF, the deadline, or ``wanted`` of them.
+    Each record is capped on its own: one runaway answer (a huge route table) is dropped as
+    _TOO_LARGE while it streams past, and the answers before and after it still count."""
+    records: list[Record] = []
+    buf = bytearray()
+    skipping = 0  # bytes of an oversized record still to discard
+    while len(records) < wanted:
         left = deadline - time.monotonic()
         if left <= 0:
-            return None
+            break
         ready, _, _ = select.select([rfd], [], [], left)
         if not ready:
-            return None
+            break
         chunk = os.read(rfd, 65536)
         if not chunk:
-            return b"".join(chunks)
-        total += len(chunk)
-        if total > MAX_REPLY:
-            raise NotAvailable("namespace helper", "answer too large")
-        chunks.append(chunk)
+            break
+        if skipping:
+            dropped = min(skipping, len(chunk))
+            skipping -= dropped
+            chunk = chunk[dropped:]
+        buf += chunk
+        while len(records) < wanted and len(buf) >= 5 and not skipping:
+            size = int.from_bytes(buf[1:5], "big")
+            if size > MAX_REPLY:
+                records.append((_TOO_LARGE, b""))
+                skipping = max(0, size - (len(buf) - 5))
+                del buf[: 5 + size]
+            elif len(buf) >= 5 + size:
+                records.append((bytes(buf[:1]), bytes(buf[5 : 5 + size])))
+                del buf[: 5 + size]
+            else:
+                break
+    return records
 
 
 def _reap(child: int, deadline: float) -> None:
