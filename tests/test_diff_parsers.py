@@ -68,10 +68,14 @@ def test_rtnetlink_link_address_and_default_route():
     local = struct.pack("=BBBBBBBBI", socket.AF_INET, 32, 0, 0, 255, 2, 254, 2, 0) + _attr(
         1, socket.inet_aton("192.0.2.10")
     )
+    mctp = struct.pack("=BBBBI", 45, 0, 0, 0, 7) + _attr(2, bytes([8]))  # AF_MCTP: not an IP address
+    bare = struct.pack("=BBBBI", socket.AF_INET, 24, 0, 0, 7)  # no IFA_LOCAL, no IFA_ADDRESS
     done = struct.pack("=IHHII", 20, 3, 2, 3, 0) + b"\0\0\0\0"
     data = (
         _msg(16, link)
         + _msg(20, addr4, 2)
+        + _msg(20, mctp, 2)
+        + _msg(20, bare, 2)
         + _msg(20, addr6, 2)
         + _msg(24, default, 3)
         + _msg(24, local, 3)

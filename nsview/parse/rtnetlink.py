@@ -184,18 +184,14 @@ def parse_rtnetlink(data: bytes) -> NetworkInfo:
                 a = _attrs(data, body + _IFADDRMSG.size, end)
                 # IPv4: IFA_LOCAL is the interface's own address (IFA_ADDRESS the peer on ptp links).
                 raw = a.get(IFA_LOCAL, a.get(IFA_ADDRESS))
-                fam = socket.AF_INET if family == socket.AF_INET else socket.AF_INET6
-                addrs.append(
-                    (
-                        index,
-                        NetAddress(
-                            4 if family == socket.AF_INET else 6,
-                            _ip(fam, raw) or "",
-                            prefixlen,
-                            _SCOPE.get(scope, str(scope)),
-                        ),
+                # Only IP addresses are shown (as `ip addr`'s inet/inet6 lines); another family
+                # (MCTP, Phonet, ...) or a record with no address at all is not one.
+                if family in (socket.AF_INET, socket.AF_INET6) and raw is not None:
+                    version = 4 if family == socket.AF_INET else 6
+                    address = _ip(family, raw) or ""
+                    addrs.append(
+                        (index, NetAddress(version, address, prefixlen, _SCOPE.get(scope, str(scope))))
                     )
-                )
             elif msg_type == RTM_NEWROUTE:
                 fields = _RTMSG.unpack_from(data, body)
                 raw_routes.append((fields[0], _attrs(data, body + _RTMSG.size, end), fields))
