@@ -10,6 +10,7 @@ import subprocess
 import sys
 import traceback
 import types
+import uuid
 from pathlib import Path
 
 import pytest
@@ -141,13 +142,21 @@ def busybox_image(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def docker_run(busybox_image):
-    """Factory: start a detached container with extra `docker run` args; removed by id after."""
+def docker_run(busybox_image, tmp_path):
+    """Factory: start a detached container with extra `docker run` args; removed by id after,
+    even if it never started (docker writes the cidfile when it creates the container)."""
     started: list[str] = []
 
     def _start(*args: str, cmd: tuple[str, ...] = ("/bin/sleep", "3600")) -> dict:
-        cid = live.run("docker", "run", "-d", *args, busybox_image, *cmd).stdout.strip()
-        started.append(cid)
+        cidfile = tmp_path / f"docker-{len(started)}-{uuid.uuid4().hex[:8]}.cid"
+        r = live.run(
+            "docker", "run", "-d", "--cidfile", str(cidfile), *args, busybox_image, *cmd, check=False
+        )
+        if cidfile.exists() and (created := cidfile.read_text().strip()):
+            started.append(created)
+        if r.returncode != 0:
+            raise AssertionError(f"docker run failed ({r.returncode}): {r.stderr.strip()}")
+        cid = r.stdout.strip()
         info = live.wait_for(lambda: (i := live.docker_inspect(cid))["State"]["Pid"] and i)
         return info
 
@@ -172,8 +181,8 @@ def ctr_run(containerd_image):
     def _start(namespace: str, cid: str, *args: str) -> int:
         ctr = ["ctr", "--address", live.CONTAINERD_ADDRESS, "-n", namespace]
         live.run(*ctr, "image", "import", containerd_image)
+        started.append((namespace, cid))  # before run: a container whose task failed is removed too
         live.run(*ctr, "run", "-d", *args, f"docker.io/{IMAGE_REF}", cid, "/bin/sleep", "3600")
-        started.append((namespace, cid))
         out = live.wait_for(lambda: live.run(*ctr, "task", "ls", check=False).stdout)
         for line in out.splitlines()[1:]:
             parts = line.split()
