@@ -81,6 +81,11 @@ def boundary_of_self(comm: str, args: tuple[str, ...]) -> ContainerBoundary | No
     return None
 
 
+def conmon_bundle(args: tuple[str, ...]) -> str | None:
+    """``conmon -b DIR`` (``--bundle``): the OCI bundle of the container it monitors."""
+    return _flag_value(args, "-b", "--bundle")
+
+
 DEFAULT_DOCKER_ROOT = "/var/lib/docker"
 
 
