@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Write the hand-made Kubernetes (CRI) and nesting fixture trees ``fixtures/cri-*/`` and
-``fixtures/nested-*/``.
+"""Write the hand-made Kubernetes (CRI), nesting and Docker data-root fixture trees
+``fixtures/cri-*/``, ``fixtures/nested-*/`` and ``fixtures/dockerd-*/``.
 
 Each tree is a ``proc/`` (stat, cgroup, cmdline, ns/* and, for shims, the ``cwd`` symlink) and
 a ``host/`` holding what the runtimes keep on the host's disk: OCI bundle ``config.json`` files
-with the CRI annotations, the kubelet's ``/var/log/pods``, Docker's ``config.v2.json``. The
+with the CRI annotations, the kubelet's ``/var/log/pods``, Docker's ``config.v2.json`` and ``daemon.json``, ``/etc/passwd``. The
 shapes follow the runtimes' documented formats (see fixtures/README.md); nothing was captured.
 
 Run from anywhere: ``python scripts/make_cri_fixtures.py`` (rewrites the trees in place under
@@ -389,7 +389,7 @@ def scenarios() -> dict[str, dict]:
                 v2(f"/docker/{OUTER}/init"),
                 outer_ns,
             ),
-            dict(shim(113, INNER, v2(f"/docker/{OUTER}/init"), outer_ns, namespace="moby"), ppid=1),
+            dict(shim(113, INNER, v2(f"/docker/{OUTER}/init"), outer_ns, namespace="moby"), ppid=111),
             proc(
                 114, 113, "nginx", ["nginx: master process"], v2(f"/docker/{OUTER}/docker/{INNER}"), inner_ns
             ),
@@ -454,7 +454,75 @@ def scenarios() -> dict[str, dict]:
             ),
         },
     )
+
+    # Docker's data root from daemon.json (no --data-root in argv), and a rootless dockerd
+    # (uid 1000) whose containers live under ~/.local/share/docker; compose labels on both.
+    compose_a = {"com.docker.compose.project": "shop", "com.docker.compose.service": "web"}
+    compose_b = {"com.docker.compose.project": "blog", "com.docker.compose.service": "db"}
+    rootless = "/user.slice/user-1000.slice/user@1000.service"
+    rl_ns = ns_of(user=4026533500, mnt=4026533501, net=4026533502)  # rootlesskit's namespaces
+    out["dockerd-roots"] = dict(
+        procs=host_procs(v2)
+        + [
+            dict(
+                proc(
+                    100,
+                    1,
+                    "dockerd",
+                    ["/usr/bin/dockerd", "-H", "fd://"],
+                    v2("/system.slice/docker.service"),
+                    HOST_NS,
+                ),
+                uid=0,
+            ),
+            shim(110, WEB_A, v2("/system.slice/docker.service"), namespace="moby"),
+            proc(
+                111,
+                110,
+                "nginx",
+                ["nginx: master process"],
+                v2(f"/system.slice/docker-{WEB_A}.scope"),
+                container_ns(4026533400),
+            ),
+            dict(
+                proc(150, 140, "dockerd", ["dockerd"], v2(f"{rootless}/docker.service"), rl_ns),
+                uid=1000,
+            ),
+            dict(shim(160, DB_H, v2(f"{rootless}/docker.service"), rl_ns, namespace="moby"), ppid=150),
+            proc(
+                161,
+                160,
+                "postgres",
+                ["postgres"],
+                v2(f"{rootless}/user.slice/docker-{DB_H}.scope"),
+                dict(container_ns(4026533600), user=4026533500),
+            ),
+        ],
+        files={
+            "etc/docker/daemon.json": json.dumps({"data-root": "/srv/dock", "log-driver": "json-file"}),
+            "etc/passwd": "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n",
+            f"srv/dock/containers/{WEB_A}/config.v2.json": json.dumps(
+                {"ID": WEB_A, "Name": "/shop-web-1", "Config": {"Labels": compose_a}, "State": {"Pid": 111}}
+            ),
+            # a decoy under the default root: daemon.json's data-root must win
+            f"var/lib/docker/containers/{WEB_A}/config.v2.json": json.dumps(
+                {"ID": WEB_A, "Name": "/stale-decoy"}
+            ),
+            f"home/alice/.local/share/docker/containers/{DB_H}/config.v2.json": json.dumps(
+                {"ID": DB_H, "Name": "/blog-db-1", "Config": {"Labels": compose_b}, "State": {"Pid": 161}}
+            ),
+        },
+    )
     return out
+
+
+def status_text(p: dict) -> str:
+    uid = p["uid"]
+    return (
+        f"Name:\t{p['comm']}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t{p['pid']}\nPid:\t{p['pid']}\n"
+        f"PPid:\t{p['ppid']}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\nGid:\t{uid}\t{uid}\t{uid}\t{uid}\n"
+        f"NSpid:\t{p['pid']}\n"
+    )
 
 
 def write_tree(name: str, spec: dict, out: Path) -> None:
@@ -462,6 +530,8 @@ def write_tree(name: str, spec: dict, out: Path) -> None:
     for p in spec["procs"]:
         if p.get("cwd"):
             (out / name / "proc" / str(p["pid"]) / "cwd").symlink_to(p["cwd"])
+        if "uid" in p:
+            (out / name / "proc" / str(p["pid"]) / "status").write_text(status_text(p))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -471,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=HERE,
         metavar="DIR",
-        help="folder to write the cri-*/ and nested-*/ trees into (default: the repository's fixtures/)",
+        help="folder to write the cri-*/, nested-*/ and dockerd-*/ trees into (default: fixtures/)",
     )
     out = ap.parse_args(argv).out
     for fixture_name, fixture_spec in scenarios().items():

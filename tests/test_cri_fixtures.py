@@ -1,5 +1,5 @@
 """Kubernetes pods and nested containers on the hand-made trees of scripts/make_cri_fixtures.py
-(fixtures/cri-*/, fixtures/nested-*/): names from the bundles' CRI annotations, the kubelet's
+(fixtures/cri-*/, fixtures/nested-*/, and dockerd-roots for compose in the table): names from the bundles' CRI annotations, the kubelet's
 /var/log/pods as the second source, each cgroup shape of a real cluster, the chain of a
 container inside a container, pod targets, and `ps --pods` as a person sees it (golden).
 
@@ -200,6 +200,9 @@ GOLDEN_CASES = {
     "ps-cri-crio-cgroupfs": ("cri-crio-cgroupfs", ["ps"]),
     "ps-nested-kind": ("nested-kind", ["ps"]),
     "ps-pods-nested-kind": ("nested-kind", ["ps", "--pods"]),
+    "ps-nested-dind": ("nested-dind", ["ps"]),
+    "tree-nested-dind": ("nested-dind", ["tree", "114"]),
+    "ps-dockerd-roots": ("dockerd-roots", ["ps"]),
 }
 
 

@@ -23,7 +23,7 @@ SCRIPTS = REPO / "scripts"
 GENERATORS = {
     "make_cgroup_fixtures.py": ("cgroup-*",),
     "make_container_fixtures.py": ("containers-*",),
-    "make_cri_fixtures.py": ("cri-*", "nested-*"),
+    "make_cri_fixtures.py": ("cri-*", "nested-*", "dockerd-*"),
     "make_edge_fixture.py": ("edge-shapes",),
 }
 

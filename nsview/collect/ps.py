@@ -34,25 +34,26 @@ from nsview.model.attribution import (
     ProcessEvidence,
     attribute,
     bare_groups,
+    classify_cgroup_path,
     isolated_types,
     pick_cgroup_paths,
 )
 from nsview.model.cgroup import CgroupMembership, CgroupReport, EffectiveLimit
-from nsview.model.container import RUNTIMES, Container, ContainerScan, NestedRef, process_state
+from nsview.model.container import RUNTIMES, ComposeRef, Container, ContainerScan, NestedRef, process_state
 from nsview.model.mount import Mount, visible_mount
 from nsview.model.pod import PodLogDir, PodRef, agree, pod_from_logs
 from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
-from nsview.model.supervisor import ContainerBoundary, boundary_from_parent, conmon_bundle, docker_data_root
+from nsview.model.supervisor import ContainerBoundary, DockerDaemon, boundary_from_parent, conmon_bundle
 from nsview.parse.cmdline import parse_cmdline
 from nsview.parse.ns_link import parse_ns_link
 from nsview.parse.proc_cgroup import parse_proc_cgroup
 from nsview.parse.stat import parse_stat
 from nsview.procfs import KernelFS, ProcFS, host_root_for
 from nsview.read.cgroupfs import FreezerReader
-from nsview.read.engines import docker_names
+from nsview.read.engines import docker_configs, docker_daemon_of
 from nsview.read.kubernetes import containerd_bundles, crio_bundles, read_bundle_pod, read_pod_logs
 from nsview.read.namespaces import host_reference
-from nsview.read.process import read_mountinfo
+from nsview.read.process import read_mountinfo, read_status
 from nsview.read.procmount import hidepid_note, permission_hint
 
 _NS_LINKS = tuple(f"ns/{t}" for t in NAMESPACE_TYPES)
@@ -118,11 +119,12 @@ def scan_containers(
     tally = _Tally()
     pids = proc.pids()
     seen = _read_processes(proc, pids, host_raw, tally)
-    supervisors, docker_roots = _supervisors(seen)
+    engine_fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
+    supervisors, daemons = _supervisors(proc, engine_fs, seen)
+    docker_roots = [d.data_root for d in daemons]
     claims = attribute({pid: rec.evidence() for pid, rec in seen.items()}, supervisors)
     groups = _groups(seen, claims, host_raw, bool(host.namespaces), tally)
-    engine_fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
-    names = docker_names(engine_fs, docker_roots, [k.id for k in groups if k.runtime == "docker" and k.id])
+    names = docker_configs(engine_fs, docker_roots, [k.id for k in groups if k.runtime == "docker" and k.id])
     containers = [
         _container(key, members, seen, claims, names, host, host_raw) for key, members in groups.items()
     ]
@@ -171,23 +173,35 @@ def _read_processes(
     return seen
 
 
-def _supervisors(seen: dict[int, _Seen]) -> tuple[dict[int, ContainerBoundary], list[str]]:
-    """Step 2: what the supervisors' argv say (shims, conmon, LXC monitors), and dockerd's data
-    roots, where Docker keeps its containers' names."""
+def _supervisors(
+    proc: ProcFS, fs: KernelFS, seen: dict[int, _Seen]
+) -> tuple[dict[int, ContainerBoundary], list[DockerDaemon]]:
+    """Step 2: what the supervisors' argv say (shims, conmon, LXC monitors), and where each
+    dockerd keeps its containers' names (its argv, its daemon.json, the default; a rootless
+    dockerd's under its user's home)."""
     supervisors: dict[int, ContainerBoundary] = {}
-    docker_roots: list[str] = []
+    daemons: list[DockerDaemon] = []
     for rec in seen.values():
         if rec.args is None:
             continue
         if rec.comm == "dockerd" or (rec.args and rec.args[0].rsplit("/", 1)[-1] == "dockerd"):
-            root = docker_data_root(rec.args)
-            if root not in docker_roots:
-                docker_roots.append(root)
+            if any(classify_cgroup_path(path) is not None for path in rec.paths):
+                # a dockerd inside a container (dind): its paths are the container's, not the
+                # host's; a rootless dockerd (rootlesskit's namespaces, a user's cgroup) sees
+                # the host's home directories and counts
+                continue
+            try:
+                uid: int | None = read_status(proc, rec.pid).uids[0]
+            except (NsviewError, IndexError):
+                uid = None
+            daemon = docker_daemon_of(fs, rec.args, uid)
+            if daemon.data_root not in [d.data_root for d in daemons]:
+                daemons.append(daemon)
             continue
         boundary = boundary_from_parent(rec.comm, rec.args)
         if boundary is not None:
             supervisors[rec.pid] = boundary
-    return supervisors, docker_roots
+    return supervisors, daemons
 
 
 def _groups(
@@ -219,7 +233,7 @@ def _container(
     members: list[int],
     seen: dict[int, _Seen],
     claims: Attribution,
-    names: dict[str, tuple[str, str]],
+    names: dict[str, tuple[str | None, ComposeRef | None, str]],
     host: HostReference,
     host_raw: dict[str, str],
 ) -> Container:
@@ -232,8 +246,9 @@ def _container(
     if key.runtime == NAMESPACES_ONLY:
         evidence.append("namespaces differ from the host reference; no engine claims them")
     name = None
+    compose = None
     if key.runtime == "docker" and key.id in names:
-        name, where = names[key.id]
+        name, compose, where = names[key.id]
         evidence.append(f"name from {where}")
     elif key.runtime == "lxc":
         name = key.id
@@ -266,6 +281,7 @@ def _container(
         isolated=isolated,
         state=process_state(seen[init].state),
         evidence=tuple(evidence),
+        compose=compose,
     )
 
 

@@ -43,6 +43,17 @@ _HEX_ID = re.compile(rf"^{_HEX64}$")
 
 
 @dataclass(frozen=True, slots=True)
+class ComposeRef:
+    """Docker Compose's labels on a container: its project and service."""
+
+    project: str | None
+    service: str | None
+
+    def label(self) -> str:
+        return f"{self.project or '?'}/{self.service or '?'}"
+
+
+@dataclass(frozen=True, slots=True)
 class NestedRef:
     """A container another one runs inside (docker-in-docker, a kind node, Docker in LXC)."""
 
@@ -82,6 +93,7 @@ class Container:
     errors: dict[str, str] = field(default_factory=dict)  # column -> why it is empty
     pod: PodRef | None = None  # Kubernetes: its pod and its name in it, from the host's files
     nested_in: tuple[NestedRef, ...] = ()  # the containers it runs inside, outermost first
+    compose: ComposeRef | None = None  # Docker: compose project/service labels
 
     @property
     def short_id(self) -> str | None:
@@ -123,7 +135,7 @@ class ContainerScan:
     unreadable: int = 0  # could not be read (permission denied): not classified
     unreadable_why: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    docker_roots: tuple[str, ...] = ()  # dockerd data roots seen in its argv (where names live)
+    docker_roots: tuple[str, ...] = ()  # dockerd data roots (argv, daemon.json; where names live)
 
 
 # proc(5) field 3 of /proc/PID/stat -> the word `nsview ps` shows. "D" is also what a task

@@ -25,11 +25,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 # Columns the table shows only when some row has a value (most hosts have no OOM kill, no pod
 # and no container inside a container to show): (header, key, the column it follows).
 OPTIONAL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("COMPOSE", "compose"),
     ("POD", "pod"),
     ("IN", "nested_in"),
     ("LAST OOM", "last_oom_kill"),
 )
-OPTIONAL_AFTER: dict[str, str] = {"pod": "name", "nested_in": "pod", "last_oom_kill": "rootfs_type"}
+OPTIONAL_AFTER: dict[str, str] = {
+    "compose": "name",
+    "pod": "name",
+    "nested_in": "pod",
+    "last_oom_kill": "rootfs_type",
+}
 
 
 def ps_to_dict(scan: ContainerScan) -> dict[str, Any]:
@@ -69,6 +75,9 @@ def container_to_dict(c: Container) -> dict[str, Any]:
         "frozen": c.frozen,
         "last_oom_kill": kill_to_dict(c.last_oom),
         "pod": pod_to_dict(c.pod),
+        "compose": None
+        if c.compose is None
+        else {"project": c.compose.project, "service": c.compose.service},
         "nested_in": [
             {"runtime": o.runtime, "id": o.id, "short_id": o.short_id, "name": o.name} for o in c.nested_in
         ],

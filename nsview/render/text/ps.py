@@ -24,6 +24,7 @@ DROP_ORDER: tuple[str, ...] = (
     "nested_in",
     "processes",
     "state",
+    "compose",
     "pod",
 )
 
@@ -62,6 +63,7 @@ def _cells(c: Container) -> dict[str, Text]:
         "memory_limit": Text(_memory_cell(c.memory_limit), style="dim" if c.memory_limit is None else ""),
         "rootfs_type": safe(c.rootfs_type) if c.rootfs_type is not None else Text("n/a", style="dim"),
         "pod": pod_cell(c),
+        "compose": safe(c.compose.label()) if c.compose is not None else Text("-", style="dim"),
         "nested_in": safe(c.nesting() or "-", "" if c.nested_in else "dim"),
         "last_oom_kill": Text("-", style="dim")
         if c.last_oom is None
@@ -135,6 +137,8 @@ class PsTable:
             present.add("pod")
         if any(c.nested_in for c in scan.containers):
             present.add("nested_in")
+        if any(c.compose is not None for c in scan.containers):
+            present.add("compose")
         self.columns = _with_optional(present)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
