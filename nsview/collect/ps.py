@@ -338,8 +338,9 @@ def _with_pods(
             )
         elif pod is not None and log_dir is not None:
             evidence.append(f"pod also in {log_dir.path}")
-        if pod is None and c.runtime == "kubernetes" and why is not None:
-            errors.setdefault("pod", why)
+        named = pod is not None and (pod.container is not None or pod.sandbox)
+        if why is not None and not named and (c.runtime == "kubernetes" or pod is not None):
+            errors.setdefault("pod", why)  # the bundle would have named the container
         pod_uid = c.pod_uid or (pod.uid if pod is not None else None)
         out.append(replace(c, pod=pod, pod_uid=pod_uid, evidence=tuple(evidence), errors=errors))
     return out

@@ -18,7 +18,7 @@ from nsview.parse.oci_bundle import bundle_pod
 from nsview.procfs import KernelFS
 
 # A CRI bundle's config.json is some 10-40 KiB (its env and mounts); 1 MiB is generous, and a
-# bigger one is not parsed (docs/hardening.md, row 43).
+# bigger one is not parsed (docs/hardening.md, row 32).
 BUNDLE_LIMIT = 1024 * 1024
 
 CONTAINERD_TASKS = "/run/containerd/io.containerd.runtime.v2.task"
