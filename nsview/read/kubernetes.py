@@ -59,7 +59,7 @@ def read_bundle_pod(fs: KernelFS, bundles: list[str]) -> tuple[PodRef | None, st
                 raise NotAvailable(path, f"larger than {BUNDLE_LIMIT // 1024} KiB, not read")
             return bundle_pod(data, path), None
         except NsviewError as err:
-            why = why or f"{path}: {err.message}"
+            why = why or f"{path}: {err.reason}"
     return None, why
 
 
