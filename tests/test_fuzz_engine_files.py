@@ -53,7 +53,7 @@ def _only_parse_errors(parser, *args):
         pass
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(documents)
 def test_fuzz_bundle_config(data):
     _only_parse_errors(bundle_pod, data, "/x/config.json")

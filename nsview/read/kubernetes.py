@@ -30,8 +30,8 @@ POD_LOGS = "/var/log/pods"
 def containerd_bundles(namespace: str, cid: str, shim_cwd: str | None) -> list[str]:
     """Where a containerd container's bundle may be, most telling first."""
     out = []
-    if shim_cwd and shim_cwd.startswith("/") and "/" in shim_cwd.rstrip("/"):
-        out.append(f"{shim_cwd.rstrip('/').rsplit('/', 1)[0]}/{cid}")
+    if shim_cwd and shim_cwd.startswith("/") and shim_cwd.rstrip("/"):
+        out.append(f"{shim_cwd.rstrip('/').rsplit('/', 1)[0]}/{cid}")  # the sibling of its bundle
     out.append(f"{CONTAINERD_TASKS}/{namespace}/{cid}")
     return list(dict.fromkeys(out))
 

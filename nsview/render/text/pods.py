@@ -8,7 +8,7 @@ from rich.text import Text
 
 from nsview.model.container import Container, ContainerScan, group_pods
 from nsview.render.sanitize import safe
-from nsview.render.text.ps import _footer
+from nsview.render.text.ps import scan_footer
 
 
 def render_pods(scan: ContainerScan) -> RenderableType:
@@ -37,7 +37,7 @@ def render_pods(scan: ContainerScan) -> RenderableType:
         lines.append(table)
     if outside:
         lines.append(Text(f"{outside} container(s) outside any pod: see `nsview ps`", style="dim"))
-    return Group(*lines, *_footer(scan))
+    return Group(*lines, *scan_footer(scan))
 
 
 def _member(c: Container, last: bool) -> list[Text]:

@@ -44,8 +44,8 @@ def _memory_cell(m: EffectiveLimit | None) -> str:
 
 def render_ps(scan: ContainerScan) -> RenderableType:
     if not scan.containers:
-        return Group(Text("no containers found", style="dim"), *_footer(scan))
-    return Group(PsTable(scan), *_footer(scan))
+        return Group(Text("no containers found", style="dim"), *scan_footer(scan))
+    return Group(PsTable(scan), *scan_footer(scan))
 
 
 def _cells(c: Container) -> dict[str, Text]:
@@ -169,7 +169,7 @@ class PsTable:
             )
 
 
-def _footer(scan: ContainerScan) -> list[Text]:
+def scan_footer(scan: ContainerScan) -> list[Text]:
     lines = []
     if scan.vanished:
         lines.append(
