@@ -61,7 +61,9 @@ TargetArg = Annotated[
         help=(
             "A process id (3074); a Docker container name (web or /web), full id or unique id "
             "prefix (0ac949292b65); a containerd namespace/id (acme/web1) or bare id when unique; "
-            "a podman, CRI-O or Kubernetes container id or prefix; an LXC container name. "
+            "a podman, CRI-O or Kubernetes container id or prefix; a Kubernetes pod's "
+            "container as pod:NAMESPACE/POD/CONTAINER, or pod:NAMESPACE/POD when it has one "
+            "container (pod:NAMESPACE/POD/POD: its sandbox); an LXC container name. "
             "Containers resolve to their init process, from /proc and the engines' files: no "
             "daemon is asked. `nsview ps` lists them."
         ),
@@ -94,6 +96,7 @@ VIEWS: dict[str, tuple[str, str]] = {
     "tree": ("tree_to_dict", "render_tree"),
     "cgroup": ("cgroup_to_dict", "render_cgroup"),
     "ps": ("ps_to_dict", "render_ps"),
+    "pods": ("pods_to_dict", "render_pods"),
     "diff": ("diff_to_dict", "render_diff"),
     "oom": ("oom_to_dict", "render_oom"),
     "exec": ("plan_to_dict", "render_plan"),
@@ -284,6 +287,14 @@ def ps(
             "lxc, namespaces (for bare unshare groups).",
         ),
     ] = None,
+    pods: Annotated[
+        bool,
+        typer.Option(
+            "--pods",
+            help="Group Kubernetes containers by pod: one row a pod (namespace/name, uid), its "
+            "containers under it, the sandbox (pause) container first and marked.",
+        ),
+    ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
@@ -293,8 +304,11 @@ def ps(
     """List every container on the host, one row each: runtime, id, name, init pid on the
     host, state (paused when frozen), processes, namespaces it isolates from the host,
     hostname, memory limit, root fs type. Also bare `unshare` groups ("namespaces only"). No engine or daemon is asked.
+    Kubernetes containers show their pod as NAMESPACE/POD/CONTAINER (POD: the sandbox), from
+    the OCI bundle's CRI annotations or the kubelet's /var/log/pods; a container inside another
+    (docker-in-docker, a kind node) shows the chain it runs in (IN).
 
-    Example: nsview ps --runtime docker
+    Example: nsview ps --runtime docker    nsview ps --pods
     """
     opts = Options(json_, no_color, debug, proc_root, sys_root)
 
@@ -309,7 +323,7 @@ def ps(
         scan = scan_containers(ProcFS(opts.proc_root), SysFS(opts.sys_root))
         if wanted:
             scan = replace(scan, containers=tuple(c for c in scan.containers if c.runtime in wanted))
-        return Outcome(scan, "ps")
+        return Outcome(scan, "pods" if pods else "ps")
 
     execute(opts, work)
 

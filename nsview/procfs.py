@@ -40,10 +40,11 @@ class KernelFS:
     def path(self, rel: str) -> Path:
         return self.root / rel
 
-    def read_bytes(self, rel: str, limit: int = MAX_READ) -> bytes:
-        """Read a file below the root. Raises NotAvailable / AccessDenied, never OSError."""
+    def read_bytes(self, rel: str, limit: int = MAX_READ, *, nofollow: bool = False) -> bytes:
+        """Read a file below the root. Raises NotAvailable / AccessDenied, never OSError.
+        ``nofollow``: a symlink in the last component is refused (ELOOP), not followed."""
         try:
-            return _read_capped(self.root / rel, limit)
+            return _read_capped(self.root / rel, limit, nofollow)
         except OSError as err:
             raise self._translate(err, rel) from err
 
@@ -244,9 +245,10 @@ class SysFS(KernelFS):
         super().__init__(root)
 
 
-def _read_capped(path: str | Path, limit: int) -> bytes:
+def _read_capped(path: str | Path, limit: int, nofollow: bool = False) -> bytes:
     # O_NONBLOCK: a FIFO planted where a regular file is expected must not hang us.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if nofollow else 0)
+    fd = os.open(path, flags)
     try:
         chunks: list[bytes] = []
         total = 0

@@ -8,6 +8,8 @@ Every command takes the same targets:
   acme/web1  web1             a containerd ``namespace/id`` (as ``ctr -n acme`` shows it), or the
                               bare id when only one namespace has it
   mylxc                       an LXC container name
+  pod:default/web-0/web       a Kubernetes pod's container (pod:NS/POD when it has only one;
+                              pod:NS/POD/POD its sandbox), from the bundles' CRI annotations
 A container resolves to its init process on the host. Nothing asks an engine: the evidence is
 /proc (cgroup paths, the shims' and conmon's argv) and the engines' files (see
 nsview.collect.ps). Digits are always a pid (pids never start with "0", so "0ac9" is
@@ -74,7 +76,8 @@ def resolve(
         count = sum(1 for c in scan.containers if c.id is not None)
         raise TargetNotFound(
             f"no process or running container matches {target!r} "
-            f"(TARGET is a pid, a container name, id, id prefix or containerd namespace/id; "
+            f"(TARGET is a pid, a container name, id, id prefix, containerd namespace/id or "
+            f"pod:NAMESPACE/POD[/CONTAINER]; "
             f"{count} container(s) found on this host: see `nsview ps`)"
         )
     if len(found) > 1:

@@ -220,6 +220,22 @@ def test_cgroup_mounts_read_controllers_from_super_options():
             "v2",
             id="named-v1-only-is-not-hybrid",
         ),
+        pytest.param(
+            # RHEL/Fedora: SELinux adds "seclabel" to every labelled mount, a name-only v1
+            # hierarchy too; it is no controller, so this pure v2 host is not hybrid
+            b"40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,seclabel,name=systemd\n"
+            b"41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,seclabel,nsdelegate\n",
+            None,
+            "v2",
+            id="seclabel-is-not-a-controller",
+        ),
+        pytest.param(
+            b"35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,seclabel,memory\n"
+            b"41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,seclabel\n",
+            TMPFS_MAGIC,
+            "hybrid",
+            id="seclabel-beside-a-real-controller-still-hybrid",
+        ),
         pytest.param(b"", None, "none", id="no-cgroup-mounts"),
     ],
 )
@@ -324,3 +340,8 @@ def test_value_parsers_fuzz(text):
 def test_model_imports_no_rich():
     code = "import sys, nsview.model.cgroup, nsview.collect.cgroup; assert 'rich' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_seclabel_is_not_listed_as_a_controller():
+    line = b"40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,seclabel,xattr,name=systemd\n"
+    assert cgroup_mounts(parse_mountinfo(line))[0].controllers == ("name=systemd",)

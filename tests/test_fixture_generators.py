@@ -19,11 +19,12 @@ from tests.support.trees import assert_same_tree
 
 SCRIPTS = REPO / "scripts"
 
-# generator -> the committed folders it owns (a glob over fixtures/)
+# generator -> the committed folders it owns (globs over fixtures/)
 GENERATORS = {
-    "make_cgroup_fixtures.py": "cgroup-*",
-    "make_container_fixtures.py": "containers-*",
-    "make_edge_fixture.py": "edge-shapes",
+    "make_cgroup_fixtures.py": ("cgroup-*",),
+    "make_container_fixtures.py": ("containers-*",),
+    "make_cri_fixtures.py": ("cri-*", "nested-*", "dockerd-*"),
+    "make_edge_fixture.py": ("edge-shapes",),
 }
 
 
@@ -37,7 +38,7 @@ def test_generator_reproduces_the_committed_trees(script, tmp_path):
         check=True,
         capture_output=True,
     )
-    committed = sorted(p.name for p in FIXTURES.glob(GENERATORS[script]) if p.is_dir())
+    committed = sorted(p.name for glob in GENERATORS[script] for p in FIXTURES.glob(glob) if p.is_dir())
     written = sorted(p.name for p in out.iterdir())
     assert committed, f"no committed fixtures/{GENERATORS[script]}"
     assert written == committed, f"{script} writes {written}, fixtures/ holds {committed}"

@@ -10,6 +10,8 @@ from nsview.model.container import Container, match_target
 H = "0ac949292b65" + "a1b2c3d4" * 6 + "a1b2"  # 64 hex
 assert len(H) == 64
 UID = "1b6f0d52-3a4e-4c2f-9f7a-0123456789ab"
+STATIC = "1864dd0546310be9937c37cf88024cb8"  # a static pod's uid (kubelet: hash of the manifest)
+OUT = "5eed9175" + "63583925" * 7  # an outer container
 
 
 @pytest.mark.parametrize(
@@ -47,6 +49,45 @@ UID = "1b6f0d52-3a4e-4c2f-9f7a-0123456789ab"
         ),
         (f"/kubepods/burstable/pod{UID}/{H}", "kubernetes", H, None, UID),
         (f"/kubepods/pod{UID}/{H}", "kubernetes", H, None, UID),  # guaranteed QoS: no class dir
+        # a static pod: the kubelet's 32-hex hash of the manifest, not a UUID
+        (f"/kubepods/burstable/pod{STATIC}/{H}", "kubernetes", H, None, STATIC),
+        (
+            f"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{STATIC}.slice/crio-{H}.scope",
+            "kubernetes",
+            H,
+            "cri-o",
+            STATIC,
+        ),
+        # CRI-O on the cgroupfs driver: crio-<id>, no .scope (guaranteed and burstable pods)
+        (f"/kubepods/pod{UID}/crio-{H}", "kubernetes", H, "cri-o", UID),
+        (f"/kubepods/burstable/pod{UID}/crio-{H}", "kubernetes", H, "cri-o", UID),
+        # containerd 1.4 era: runc's "slice:prefix:id" taken literally, at the root or under
+        # containerd's own service cgroup
+        (
+            "/kubepods-besteffort-pod" + UID.replace("-", "_") + f".slice:cri-containerd:{H}",
+            "kubernetes",
+            H,
+            "containerd",
+            UID,
+        ),
+        (
+            "/system.slice/containerd.service/kubepods-burstable-pod"
+            + UID.replace("-", "_")
+            + f".slice:cri-containerd:{H}",
+            "kubernetes",
+            H,
+            "containerd",
+            UID,
+        ),
+        # kind's kubelet cgroup root ("kubelet-" prefix), here at the top
+        (
+            "/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/"
+            "kubelet-kubepods-besteffort-pod" + UID.replace("-", "_") + f".slice/cri-containerd-{H}.scope",
+            "kubernetes",
+            H,
+            "containerd",
+            UID,
+        ),
         ("/lxc.payload.web1", "lxc", "web1", None, None),
         ("/lxc.payload.web1/system.slice/ssh.service", "lxc", "web1", None, None),
         ("/lxc.payload/web1", "lxc", "web1", None, None),
@@ -74,10 +115,45 @@ def test_engine_cgroup_shapes(path, runtime, cid, engine, pod):
         f"/system.slice/cri-containerd-{H}.scope",  # CRI scope outside kubepods
         f"/system.slice/docker-{H.upper()}.scope",
         "/acme/web1",  # plain containerd needs a shim to confirm it
+        f"/kubepods/pod{STATIC[:31]}/{H}",  # neither a UUID nor 32 hex digits
+        f"/kubepods/pod{UID}/crio-conmon-{H}",  # CRI-O's monitor on the cgroupfs driver
+        f"/pod{UID}/{H}",  # a pod directory outside kubepods says nothing
+        f"/kubepods-pod{UID.replace('-', '_')}.slice:podman:{H}",  # not a CRI prefix
+        f"/system.slice/containerd.service/kubepods-pod{UID.replace('-', '_')}.slice:cri-containerd:{H[:12]}",
     ],
 )
 def test_not_a_container(path):
     assert classify_cgroup_path(path) is None
+
+
+@pytest.mark.parametrize(
+    "path, runtime, cid, outer",
+    [
+        (f"/docker/{OUT}/docker/{H}", "docker", H, (("docker", OUT),)),  # docker-in-docker
+        (f"/docker/{OUT}/docker/{H}/init.scope", "docker", H, (("docker", OUT),)),
+        (f"/docker/{OUT}/init", "docker", OUT, ()),  # dind moves its own processes to /init
+        (f"/system.slice/docker-{OUT}.scope/docker/{H}", "docker", H, (("docker", OUT),)),
+        # a kind node (a Docker container) and the pods its kubelet runs, both drivers
+        (
+            f"/system.slice/docker-{OUT}.scope/kubelet.slice/kubelet-kubepods.slice/"
+            "kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod"
+            + UID.replace("-", "_")
+            + f".slice/cri-containerd-{H}.scope",
+            "kubernetes",
+            H,
+            (("docker", OUT),),
+        ),
+        (f"/docker/{OUT}/kubepods/besteffort/pod{UID}/{H}", "kubernetes", H, (("docker", OUT),)),
+        # Docker inside an LXC container
+        (f"/lxc.payload.web1/system.slice/docker-{H}.scope", "docker", H, (("lxc", "web1"),)),
+        # three deep: dind inside a dind
+        (f"/docker/{OUT}/docker/{H}/docker/{OUT}", "docker", OUT, (("docker", OUT), ("docker", H))),
+    ],
+)
+def test_nested_containers_belong_to_the_innermost(path, runtime, cid, outer):
+    m = classify_cgroup_path(path)
+    assert m is not None, path
+    assert (m.runtime, m.id, m.outer) == (runtime, cid, outer)
 
 
 def test_containerd_path_shape():

@@ -34,23 +34,26 @@ from nsview.model.attribution import (
     ProcessEvidence,
     attribute,
     bare_groups,
+    classify_cgroup_path,
     isolated_types,
     pick_cgroup_paths,
 )
 from nsview.model.cgroup import CgroupMembership, CgroupReport, EffectiveLimit
-from nsview.model.container import RUNTIMES, Container, ContainerScan, process_state
+from nsview.model.container import RUNTIMES, ComposeRef, Container, ContainerScan, NestedRef, process_state
 from nsview.model.mount import Mount, visible_mount
+from nsview.model.pod import PodLogDir, PodRef, agree, pod_from_logs
 from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
-from nsview.model.supervisor import ContainerBoundary, boundary_from_parent, docker_data_root
+from nsview.model.supervisor import ContainerBoundary, DockerDaemon, boundary_from_parent, conmon_bundle
 from nsview.parse.cmdline import parse_cmdline
 from nsview.parse.ns_link import parse_ns_link
 from nsview.parse.proc_cgroup import parse_proc_cgroup
 from nsview.parse.stat import parse_stat
 from nsview.procfs import KernelFS, ProcFS, host_root_for
 from nsview.read.cgroupfs import FreezerReader
-from nsview.read.engines import docker_names
+from nsview.read.engines import docker_configs, docker_daemon_of
+from nsview.read.kubernetes import containerd_bundles, crio_bundles, read_bundle_pod, read_pod_logs
 from nsview.read.namespaces import host_reference
-from nsview.read.process import read_mountinfo
+from nsview.read.process import read_mountinfo, read_status
 from nsview.read.procmount import hidepid_note, permission_hint
 
 _NS_LINKS = tuple(f"ns/{t}" for t in NAMESPACE_TYPES)
@@ -116,14 +119,17 @@ def scan_containers(
     tally = _Tally()
     pids = proc.pids()
     seen = _read_processes(proc, pids, host_raw, tally)
-    supervisors, docker_roots = _supervisors(seen)
+    engine_fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
+    supervisors, daemons = _supervisors(proc, engine_fs, seen)
+    docker_roots = [d.data_root for d in daemons]
     claims = attribute({pid: rec.evidence() for pid, rec in seen.items()}, supervisors)
     groups = _groups(seen, claims, host_raw, bool(host.namespaces), tally)
-    engine_fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
-    names = docker_names(engine_fs, docker_roots, [k.id for k in groups if k.runtime == "docker" and k.id])
+    names = docker_configs(engine_fs, docker_roots, [k.id for k in groups if k.runtime == "docker" and k.id])
     containers = [
         _container(key, members, seen, claims, names, host, host_raw) for key, members in groups.items()
     ]
+    containers = _with_pods(proc, engine_fs, containers, seen, supervisors, host_raw)
+    containers = _with_nesting(containers, claims)
     if details:
         containers = _with_details(proc, sys, containers, seen, tally)
     containers.sort(key=_sort_key)
@@ -167,23 +173,35 @@ def _read_processes(
     return seen
 
 
-def _supervisors(seen: dict[int, _Seen]) -> tuple[dict[int, ContainerBoundary], list[str]]:
-    """Step 2: what the supervisors' argv say (shims, conmon, LXC monitors), and dockerd's data
-    roots, where Docker keeps its containers' names."""
+def _supervisors(
+    proc: ProcFS, fs: KernelFS, seen: dict[int, _Seen]
+) -> tuple[dict[int, ContainerBoundary], list[DockerDaemon]]:
+    """Step 2: what the supervisors' argv say (shims, conmon, LXC monitors), and where each
+    dockerd keeps its containers' names (its argv, its daemon.json, the default; a rootless
+    dockerd's under its user's home)."""
     supervisors: dict[int, ContainerBoundary] = {}
-    docker_roots: list[str] = []
+    daemons: list[DockerDaemon] = []
     for rec in seen.values():
         if rec.args is None:
             continue
         if rec.comm == "dockerd" or (rec.args and rec.args[0].rsplit("/", 1)[-1] == "dockerd"):
-            root = docker_data_root(rec.args)
-            if root not in docker_roots:
-                docker_roots.append(root)
+            if any(classify_cgroup_path(path) is not None for path in rec.paths):
+                # a dockerd inside a container (dind): its paths are the container's, not the
+                # host's; a rootless dockerd (rootlesskit's namespaces, a user's cgroup) sees
+                # the host's home directories and counts
+                continue
+            try:
+                uid: int | None = read_status(proc, rec.pid).uids[0]
+            except (NsviewError, IndexError):
+                uid = None
+            daemon = docker_daemon_of(fs, rec.args, uid)
+            if daemon.data_root not in [d.data_root for d in daemons]:
+                daemons.append(daemon)
             continue
         boundary = boundary_from_parent(rec.comm, rec.args)
         if boundary is not None:
             supervisors[rec.pid] = boundary
-    return supervisors, docker_roots
+    return supervisors, daemons
 
 
 def _groups(
@@ -215,7 +233,7 @@ def _container(
     members: list[int],
     seen: dict[int, _Seen],
     claims: Attribution,
-    names: dict[str, tuple[str, str]],
+    names: dict[str, tuple[str | None, ComposeRef | None, str]],
     host: HostReference,
     host_raw: dict[str, str],
 ) -> Container:
@@ -228,8 +246,9 @@ def _container(
     if key.runtime == NAMESPACES_ONLY:
         evidence.append("namespaces differ from the host reference; no engine claims them")
     name = None
+    compose = None
     if key.runtime == "docker" and key.id in names:
-        name, where = names[key.id]
+        name, compose, where = names[key.id]
         evidence.append(f"name from {where}")
     elif key.runtime == "lxc":
         name = key.id
@@ -262,7 +281,127 @@ def _container(
         isolated=isolated,
         state=process_state(seen[init].state),
         evidence=tuple(evidence),
+        compose=compose,
     )
+
+
+_POD_RUNTIMES = ("kubernetes", "containerd", "cri-o")
+
+
+def _with_pods(
+    proc: ProcFS,
+    fs: KernelFS,
+    containers: list[Container],
+    seen: dict[int, _Seen],
+    supervisors: dict[int, ContainerBoundary],
+    host_raw: dict[str, str],
+) -> list[Container]:
+    """Step 4b: the pod of each CRI container, from its OCI bundle's annotations (found through
+    its shim's cwd or conmon's -b, else the runtimes' default state directories), checked
+    against the kubelet's /var/log/pods and the pod uid of its cgroup path."""
+    logs: dict[str, PodLogDir] | None = None
+    out: list[Container] = []
+    for c in containers:
+        if c.runtime not in _POD_RUNTIMES or c.id is None:
+            out.append(c)
+            continue
+        bundles, why_not = _bundle_dirs(proc, c, seen, supervisors, host_raw)
+        pod, why = read_bundle_pod(fs, bundles) if bundles else (None, why_not)
+        uid = (pod.uid if pod is not None else None) or c.pod_uid
+        if logs is None and (uid is not None or c.runtime == "kubernetes"):
+            logs = read_pod_logs(fs)
+        log_dir = (logs or {}).get(uid) if uid is not None else None
+        evidence = list(c.evidence)
+        errors = dict(c.errors)
+        if pod is not None:
+            conflict = agree(pod, log_dir, c.pod_uid)
+            if conflict is not None:
+                errors["pod"] = conflict
+                pod = None
+            else:
+                evidence.append(f"pod from {pod.source}")
+        sandbox = _is_sandbox(c, seen, supervisors)
+        if pod is None and log_dir is not None:
+            pod = replace(pod_from_logs(log_dir), sandbox=True if sandbox else None)
+            evidence.append(f"pod from {log_dir.path}")
+        elif pod is None and sandbox:
+            # the names are nowhere to be read, but the shim still tells the sandbox apart
+            pod = PodRef(
+                None,
+                None,
+                c.pod_uid,
+                None,
+                True,
+                c.id,
+                None,
+                "containerd-shim -id (a CRI shim's id is its sandbox's)",
+            )
+        elif pod is not None and log_dir is not None:
+            evidence.append(f"pod also in {log_dir.path}")
+        named = pod is not None and (pod.container is not None or pod.sandbox)
+        if why is not None and not named and (c.runtime == "kubernetes" or pod is not None):
+            errors.setdefault("pod", why)  # the bundle would have named the container
+        pod_uid = c.pod_uid or (pod.uid if pod is not None else None)
+        out.append(replace(c, pod=pod, pod_uid=pod_uid, evidence=tuple(evidence), errors=errors))
+    return out
+
+
+def _bundle_dirs(
+    proc: ProcFS,
+    c: Container,
+    seen: dict[int, _Seen],
+    supervisors: dict[int, ContainerBoundary],
+    host_raw: dict[str, str],
+) -> tuple[list[str], str | None]:
+    """Where the container's bundle may be on the host, and why nowhere."""
+    assert c.id is not None
+    ppid = seen[c.init_pid].ppid
+    boundary = supervisors.get(ppid)
+    parent = seen.get(ppid)
+    if boundary is not None and parent is not None:
+        if parent.links.get("ns/mnt", host_raw.get("ns/mnt")) != host_raw.get("ns/mnt"):
+            # a nested engine's shim (a kind node's): its files are in the outer's filesystem
+            return (
+                [],
+                f"its {parent.comm} (pid {ppid}) runs in another mount namespace: its bundle is not on the host",
+            )
+        if boundary.runtime == "containerd":
+            try:
+                cwd: str | None = proc.pid_readlink(ppid, "cwd")
+            except NsviewError:
+                cwd = None
+            return containerd_bundles(boundary.namespace or "k8s.io", c.id, cwd), None
+        if boundary.runtime in ("cri-o", "conmon", "podman"):
+            return crio_bundles(c.id, conmon_bundle(parent.args or ())), None
+    if c.engine == "cri-o" or c.runtime == "cri-o":
+        return crio_bundles(c.id, None), None
+    if c.engine == "containerd" or c.runtime == "containerd":
+        return containerd_bundles(c.namespace or "k8s.io", c.id, None), None
+    return [], "no shim or conmon names its bundle"
+
+
+def _is_sandbox(c: Container, seen: dict[int, _Seen], supervisors: dict[int, ContainerBoundary]) -> bool:
+    """With CRI, containerd runs one shim per pod whose -id is the sandbox's id."""
+    boundary = supervisors.get(seen[c.init_pid].ppid)
+    return (
+        c.runtime == "kubernetes"
+        and boundary is not None
+        and boundary.runtime == "containerd"
+        and boundary.id == c.id
+    )
+
+
+def _with_nesting(containers: list[Container], claims: Attribution) -> list[Container]:
+    """Step 4c: the chain of a container inside another, with the outers' names."""
+    names = {(c.runtime, c.id): c.name for c in containers}
+    out = []
+    for c in containers:
+        outer = claims.outer.get(ContainerKey(c.runtime, c.id, c.namespace)) if c.id else None
+        if outer:
+            chain = tuple(NestedRef(k.runtime, k.id or "", names.get((k.runtime, k.id))) for k in outer)
+            c = replace(c, nested_in=chain)  # the cgroup path in its evidence shows the chain
+        out.append(c)
+    return out
 
 
 def _with_details(
@@ -364,7 +503,7 @@ def _finish(
 ) -> Container | None:
     """The per-container extras, read once from the init process. None when every process of
     the container has exited meanwhile (it stopped while we scanned: no phantom row)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict(c.errors)  # what earlier steps could not read (the pod)
     rootfs = None
     try:
         root = visible_mount(read_mountinfo(proc, c.init_pid), "/")
@@ -446,6 +585,7 @@ def _hostnames(
     return out
 
 
-def _sort_key(c: Container) -> tuple[int, str, str, str, int]:
+def _sort_key(c: Container) -> tuple[int, str, str, str, str, int]:
     order = RUNTIMES.index(c.runtime) if c.runtime in RUNTIMES else len(RUNTIMES)
-    return (order, c.namespace or "", c.name or "", c.id or "", c.init_pid)
+    pod = (c.pod.label() if c.pod is not None else None) or c.pod_uid or ""
+    return (order, c.namespace or "", pod, c.name or "", c.id or "", c.init_pid)

@@ -4,12 +4,15 @@ kernel can tell us a process's children directly."""
 from __future__ import annotations
 
 from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
+from nsview.model.attribution import classify_cgroup_path, pick_cgroup_paths
+from nsview.model.container import NestedRef
 from nsview.model.process import NamespaceRef, Process
 from nsview.model.supervisor import boundary_from_parent, boundary_of_self
-from nsview.model.tree import ProcessTree, TreeNode, entered_namespaces, known_namespaces
-from nsview.procfs import ProcFS
+from nsview.model.tree import ProcessTree, TargetContainer, TreeNode, entered_namespaces, known_namespaces
+from nsview.procfs import KernelFS, ProcFS, host_root_for
+from nsview.read.engines import docker_names, docker_roots_on_disk
 from nsview.read.namespaces import host_reference
-from nsview.read.process import read_process, read_stat
+from nsview.read.process import read_proc_cgroup, read_process, read_stat
 from nsview.read.procmount import hidepid_note, permission_hint
 
 
@@ -127,7 +130,42 @@ def collect_tree(proc: ProcFS, pid: int, depth: int | None = None) -> ProcessTre
             + permission_hint()
             + "); see docs/troubleshooting.md"
         )
-    return ProcessTree(target=pid, root=node, lineage=tree.lineage, notes=tuple(notes))
+    return ProcessTree(
+        target=pid,
+        root=node,
+        lineage=tree.lineage,
+        notes=tuple(notes),
+        container=_target_container(proc, pid),
+    )
+
+
+def _target_container(proc: ProcFS, pid: int) -> TargetContainer | None:
+    """The container the target's cgroup path names, with the chain it is nested in; Docker
+    names from config.v2.json under the data roots the host's files name (no scan)."""
+    try:
+        memberships = read_proc_cgroup(proc, pid)
+    except NsviewError:
+        return None
+    for path in pick_cgroup_paths(memberships):
+        m = classify_cgroup_path(path)
+        if m is None:
+            continue
+        fs = KernelFS(host_root_for(proc.root))
+        ids = [cid for rt, cid in ((m.runtime, m.id), *m.outer) if rt == "docker"]
+        names = docker_names(fs, docker_roots_on_disk(fs), ids) if ids else {}
+        outer = tuple(
+            NestedRef(
+                rt, cid, names.get(cid, (None, ""))[0] if rt == "docker" else (cid if rt == "lxc" else None)
+            )
+            for rt, cid in m.outer
+        )
+        own = (
+            names.get(m.id, (None, ""))[0]
+            if m.runtime == "docker"
+            else (m.id if m.runtime == "lxc" else None)
+        )
+        return TargetContainer(m.runtime, m.id, own, m.pod_uid, outer, m.evidence)
+    return None
 
 
 def _descendants(

@@ -12,9 +12,19 @@ paths (each one the path a process of the container shows in /proc/PID/cgroup):
                                                                  kubernetes + containerd, systemd driver
   .../kubepods-pod<uid>.slice/crio-<64 hex>.scope                kubernetes + CRI-O, systemd driver
   /kubepods/burstable/pod<uid>/<64 hex>                          kubernetes, cgroupfs driver
+  /kubepods/pod<uid>/crio-<64 hex>                               kubernetes + CRI-O, cgroupfs driver
+  /kubepods-besteffort-pod<uid>.slice:cri-containerd:<64 hex>    containerd 1.4 era: runc's systemd
+                                                                 "slice:prefix:id" taken literally
+  (pod<uid>: a UUID, or a static pod's 32 hex digits: the kubelet's hash of its manifest)
   /machine.slice/crio-<64 hex>.scope                             CRI-O outside Kubernetes
   /<containerd namespace>/<id>                                   plain containerd (only with a shim to confirm it)
   /lxc.payload.<name>  /lxc.payload/<name>  /lxc/<name>          LXC (4.x, 3.x, 2.x)
+
+A container inside a container continues its outer's path with its own engine's convention:
+  /docker/<outer>/docker/<inner>                                 docker-in-docker
+  /system.slice/docker-<node>.scope/kubelet.slice/kubelet-kubepods.slice/.../cri-containerd-<id>.scope
+                                                                 a kind node's pods
+The innermost one is the process's container; the others are its chain.
 
 ``crio-conmon-<id>.scope`` and ``libpod-conmon-<id>.scope`` hold the *monitor* (conmon), not the
 container, and are not matched.
@@ -24,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nsview.model.cgroup import CgroupMembership
 from nsview.model.process import NamespaceRef
@@ -39,10 +49,32 @@ _SCOPE = re.compile(rf"^(docker|libpod|crio|cri-containerd)-({_HEX64})\.scope$")
 _HEX_ID = re.compile(rf"^{_HEX64}$")
 
 
-_POD_SLICE = re.compile(r"^kubepods(?:-[a-z]+)?-pod([0-9a-f_]{36})\.slice$")
+# A pod uid: the API server's UUID (36 characters; systemd slice names write "_" for "-"), or
+# a static pod's 32 hex digits (the kubelet hashes the manifest: no UUID, no dashes).
+_UID = r"[0-9a-f]{8}(?:[-_][0-9a-f]{4}){3}[-_][0-9a-f]{12}|[0-9a-f]{32}"
 
 
-_POD_DIR = re.compile(r"^pod([0-9a-f-]{36})$")
+# kubepods-burstable-pod<uid>.slice, and kind's "kubelet-" prefixed cgroup root.
+_POD_SLICE = re.compile(rf"^(?:[a-z0-9]+-)*kubepods(?:-[a-z]+)?-pod({_UID})\.slice$")
+
+
+_POD_DIR = re.compile(rf"^pod({_UID})$")
+
+
+# The kubelet's cgroup root: kubepods (cgroupfs), kubepods.slice, kind's kubelet-kubepods.slice.
+_KUBEPODS = re.compile(r"^(?:[a-z0-9]+-)*kubepods(?:\.slice)?$")
+
+
+# containerd 1.4-era (and any CRI runtime left on the cgroupfs driver while the kubelet used the
+# systemd one): runc's "slice:prefix:name" cgroupsPath written unexpanded, as one directory,
+# e.g. /kubepods-besteffort-pod<uid>.slice:cri-containerd:<id> (containerd/runwasi#821).
+_SYSTEMD_TRIPLE = re.compile(
+    rf"^(?:[a-z0-9]+-)*kubepods(?:-[a-z]+)?-pod({_UID})\.slice:(cri-containerd|crio|docker):({_HEX64})$"
+)
+
+
+# The CRI-O cgroupfs driver names the container's directory crio-<id>, with no .scope.
+_CRIO_DIR = re.compile(rf"^crio-({_HEX64})$")
 
 
 _LXC_PAYLOAD = re.compile(r"^lxc\.payload[.](.+)$")
@@ -58,47 +90,92 @@ class CgroupMatch:
     runtime: str  # one of RUNTIMES
     id: str  # the engine's id (LXC: the container name)
     engine: str | None = None  # for kubernetes: the CRI runtime ("containerd", "cri-o", "docker")
-    pod_uid: str | None = None  # kubernetes pod uid, with dashes
+    pod_uid: str | None = None  # kubernetes pod uid, with dashes (a static pod's: 32 hex digits)
     evidence: str = ""
+    outer: tuple[tuple[str, str], ...] = ()  # the containers it is nested in, outermost first
 
 
 def classify_cgroup_path(path: str) -> CgroupMatch | None:
-    """The container a cgroup path names, or None. Works on whole path components only, so a
-    directory merely *containing* "docker-" or "/.." cannot be mistaken for one."""
+    """The innermost container a cgroup path names, or None. Works on whole path components
+    only, so a directory merely *containing* "docker-" or "/.." cannot be mistaken for one.
+    A container inside a container (docker-in-docker, a kind node's pods, Docker inside LXC)
+    shows as the outer's path continued by the inner engine's own convention; the match is
+    the innermost one and ``outer`` names the others."""
+    chain = cgroup_chain(path)
+    if not chain:
+        return None
+    inner = chain[-1]
+    outer = tuple((m.runtime, m.id) for m in chain[:-1])
+    return CgroupMatch(inner.runtime, inner.id, inner.engine, inner.pod_uid, f"cgroup {path}", outer)
+
+
+def cgroup_chain(path: str) -> tuple[CgroupMatch, ...]:
+    """Every container a cgroup path names, outermost first. After a container's component,
+    the rest of the path is read as a new cgroup root: what a nested engine sees as its "/"."""
     parts = [p for p in path.split("/") if p]
     if not parts or ".." in parts:
-        return None  # outside our cgroup namespace: the path says nothing we can trust
-    kube = parts[0] in ("kubepods", "kubepods.slice")
-    pod_uid = None
-    for i, part in enumerate(parts):
-        if kube and pod_uid is None:
-            m = _POD_SLICE.match(part) or _POD_DIR.match(part)
+        return ()  # outside our cgroup namespace: the path says nothing we can trust
+    chain: list[CgroupMatch] = []
+    base = 0
+    while base < len(parts):
+        found = _first_match(parts, base)
+        if found is None:
+            break
+        match, end = found
+        chain.append(match)
+        base = end
+    return tuple(chain)
+
+
+def _first_match(parts: list[str], base: int) -> tuple[CgroupMatch, int] | None:
+    """The first container named at or below ``parts[base]`` (read as a cgroup root), and the
+    index just past the component that named it."""
+    kube = False
+    pod_uid: str | None = None
+    for i in range(base, len(parts)):
+        part = parts[i]
+        top = i == base
+        m = _SYSTEMD_TRIPLE.match(part)
+        if m:
+            uid = m.group(1).replace("_", "-")
+            engine = _SCOPE_RUNTIME[m.group(2)]
+            return CgroupMatch("kubernetes", m.group(3), engine, uid), i + 1
+        if _KUBEPODS.match(part):
+            kube = True
+            continue
+        if pod_uid is None:
+            m = _POD_SLICE.match(part) or (_POD_DIR.match(part) if kube else None)
             if m:
+                kube = True
                 pod_uid = m.group(1).replace("_", "-")
                 continue
         m = _SCOPE.match(part)
         if m:
             engine = _SCOPE_RUNTIME[m.group(1)]
             if kube:
-                return CgroupMatch("kubernetes", m.group(2), engine, pod_uid, f"cgroup {path}")
+                return CgroupMatch("kubernetes", m.group(2), engine, pod_uid), i + 1
             if engine == "containerd":
                 return None  # cri-containerd scopes outside kubepods: no pod, nothing sure
-            return CgroupMatch(engine, m.group(2), None, None, f"cgroup {path}")
-        if kube and pod_uid is not None and _HEX_ID.match(part):
-            # cgroupfs driver: the engine is not in the path; a shim or conmon may tell later
-            return CgroupMatch("kubernetes", part, None, pod_uid, f"cgroup {path}")
-        if i == 0 and part == "docker" and len(parts) > 1 and _HEX_ID.match(parts[1]):
-            return CgroupMatch("docker", parts[1], None, None, f"cgroup {path}")
-        if i == 0 and part == "libpod_parent" and len(parts) > 1 and parts[1].startswith("libpod-"):
-            cid = parts[1][len("libpod-") :]
-            if _HEX_ID.match(cid):
-                return CgroupMatch("podman", cid, None, None, f"cgroup {path}")
-        if i == 0:
-            m = _LXC_PAYLOAD.match(part)
+            return CgroupMatch(engine, m.group(2)), i + 1
+        if kube and pod_uid is not None:
+            m = _CRIO_DIR.match(part)
             if m:
-                return CgroupMatch("lxc", m.group(1), None, None, f"cgroup {path}")
-            if part in ("lxc.payload", "lxc") and len(parts) > 1:
-                return CgroupMatch("lxc", parts[1], None, None, f"cgroup {path}")
+                return CgroupMatch("kubernetes", m.group(1), "cri-o", pod_uid), i + 1
+            if _HEX_ID.match(part):
+                # cgroupfs driver: the engine is not in the path; a shim or conmon may tell later
+                return CgroupMatch("kubernetes", part, None, pod_uid), i + 1
+        if not top:
+            continue
+        nxt = parts[i + 1] if i + 1 < len(parts) else ""
+        if part == "docker" and _HEX_ID.match(nxt):
+            return CgroupMatch("docker", nxt), i + 2
+        if part == "libpod_parent" and nxt.startswith("libpod-") and _HEX_ID.match(nxt[len("libpod-") :]):
+            return CgroupMatch("podman", nxt[len("libpod-") :]), i + 2
+        m = _LXC_PAYLOAD.match(part)
+        if m:
+            return CgroupMatch("lxc", m.group(1)), i + 1
+        if part in ("lxc.payload", "lxc") and nxt:
+            return CgroupMatch("lxc", nxt), i + 2
     return None
 
 
@@ -200,6 +277,8 @@ class Attribution:
     evidence: dict[ContainerKey, tuple[str, ...]]  # at most EVIDENCE_MAX items each
     pod_uid: dict[ContainerKey, str]  # kubernetes
     engine: dict[ContainerKey, str]  # kubernetes: the CRI runtime, when known
+    outer: dict[ContainerKey, tuple[ContainerKey, ...]] = field(default_factory=dict)
+    # a nested container -> the containers it runs inside, outermost first
 
 
 EVIDENCE_MAX = 8
@@ -238,6 +317,7 @@ def attribute(
     evidence: dict[ContainerKey, list[str]] = {}
     pod_uid: dict[ContainerKey, str] = {}
     engine: dict[ContainerKey, str] = {}
+    outer: dict[ContainerKey, tuple[ContainerKey, ...]] = {}
 
     def note(key: ContainerKey, text: str) -> None:
         items = evidence.setdefault(key, [])
@@ -259,6 +339,8 @@ def attribute(
             if match is not None:
                 key = _key_of_match(match, parent, pod_uid, engine)
                 note(key, match.evidence)
+                if match.outer:
+                    outer.setdefault(key, tuple(ContainerKey(rt, cid) for rt, cid in match.outer))
                 if parent is not None and parent.id == match.id:
                     note(key, parent.evidence)
                 return key
@@ -296,6 +378,7 @@ def attribute(
         evidence={key: tuple(items) for key, items in evidence.items()},
         pod_uid=pod_uid,
         engine=engine,
+        outer=outer,
     )
 
 
@@ -313,6 +396,8 @@ def _key_of_match(
     found = m.engine
     if found is None and parent is not None:
         found = {"containerd": "containerd", "cri-o": "cri-o"}.get(parent.runtime)
+        if found == "containerd" and parent.namespace == "moby":
+            found = "docker"  # dockershim / cri-dockerd: Docker's containerd namespace
         if found is None and parent.runtime in ("podman", "conmon"):
             found = "cri-o"  # conmon under kubepods is CRI-O's
     if found is not None:

@@ -52,9 +52,11 @@ def _join(parts: tuple[str, ...]) -> str:
 def cgroup_mounts(mounts: tuple[Mount, ...]) -> tuple[CgroupMount, ...]:
     """The cgroup filesystems among the reader's mounts. For v1, the super options after
     "rw"/"ro" name the controllers of the hierarchy ("rw,cpu,cpuacct", "rw,name=systemd");
-    options with "=" other than name= (release_agent=...) and flags are not controllers."""
+    options with "=" other than name= (release_agent=...) and flags are not controllers. Nor is
+    ``seclabel``: SELinux appends it to every filesystem that supports labels (RHEL, Fedora), so
+    a name-only hierarchy ("rw,seclabel,name=systemd") must not count as a controller mount."""
     out: list[CgroupMount] = []
-    flags = {"rw", "ro", "noprefix", "xattr", "clone_children", "cpuset_v2_mode", "favordynmods"}
+    flags = {"rw", "ro", "noprefix", "xattr", "clone_children", "cpuset_v2_mode", "favordynmods", "seclabel"}
     for m in mounts:
         if m.fstype == "cgroup2":
             out.append(CgroupMount(2, m.target, m.root, ()))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from nsview.errors import UsageError
 from nsview.model.cgroup import EffectiveLimit
 from nsview.model.oom import OomKill
+from nsview.model.pod import SANDBOX_NAME, PodRef, parse_pod_target
 from nsview.model.process import HostReference, NamespaceRef
 
 # Display order for `nsview ps` and the vocabulary of --runtime.
@@ -42,6 +43,33 @@ _HEX_ID = re.compile(rf"^{_HEX64}$")
 
 
 @dataclass(frozen=True, slots=True)
+class ComposeRef:
+    """Docker Compose's labels on a container: its project and service."""
+
+    project: str | None
+    service: str | None
+
+    def label(self) -> str:
+        return f"{self.project or '?'}/{self.service or '?'}"
+
+
+@dataclass(frozen=True, slots=True)
+class NestedRef:
+    """A container another one runs inside (docker-in-docker, a kind node, Docker in LXC)."""
+
+    runtime: str
+    id: str
+    name: str | None = None  # when the outer is a container of this scan with a name
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12] if _HEX_ID.match(self.id) else self.id
+
+    def label(self) -> str:
+        return f"{self.runtime} {self.short_id}" + (f" ({self.name})" if self.name else "")
+
+
+@dataclass(frozen=True, slots=True)
 class Container:
     """One container as the host sees it. ``evidence`` says what identified it."""
 
@@ -63,6 +91,9 @@ class Container:
     evidence: tuple[str, ...] = ()
     last_oom: OomKill | None = None  # the newest OOM kill in its memory cgroup, if logged
     errors: dict[str, str] = field(default_factory=dict)  # column -> why it is empty
+    pod: PodRef | None = None  # Kubernetes: its pod and its name in it, from the host's files
+    nested_in: tuple[NestedRef, ...] = ()  # the containers it runs inside, outermost first
+    compose: ComposeRef | None = None  # Docker: compose project/service labels
 
     @property
     def short_id(self) -> str | None:
@@ -84,7 +115,15 @@ class Container:
         parts = [self.runtime, cid or f"pid {self.init_pid}"]
         if self.name:
             parts.append(f"({self.name})")
+        if self.pod is not None:
+            parts.append(f"(pod:{self.pod.label()})")
         return " ".join(parts)
+
+    def nesting(self) -> str | None:
+        """``in docker 5eed91756358 (node)``, innermost outer first, or None when not nested."""
+        if not self.nested_in:
+            return None
+        return "in " + " in ".join(o.label() for o in reversed(self.nested_in))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +135,7 @@ class ContainerScan:
     unreadable: int = 0  # could not be read (permission denied): not classified
     unreadable_why: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    docker_roots: tuple[str, ...] = ()  # dockerd data roots seen in its argv (where names live)
+    docker_roots: tuple[str, ...] = ()  # dockerd data roots (argv, daemon.json; where names live)
 
 
 # proc(5) field 3 of /proc/PID/stat -> the word `nsview ps` shows. "D" is also what a task
@@ -131,10 +170,23 @@ def process_state(letter: str | None, freezer: str | None = None) -> str | None:
 
 def match_target(containers: tuple[Container, ...] | list[Container], target: str) -> list[Container]:
     """Containers ``target`` names, by the rules users know from docker and ctr: an exact full
-    id, then an exact name, then ``namespace/id``, then a unique prefix of a hex id.
+    id, then an exact name, then ``namespace/id``, then a unique prefix of a hex id; and
+    ``pod:NAMESPACE/POD[/CONTAINER]`` for a Kubernetes pod's container (``/POD``: its sandbox).
     Returns every candidate (the caller decides: none is not found, several is ambiguous)."""
     text = target.strip()
     with_id = [c for c in containers if c.id is not None]
+    wanted = parse_pod_target(text)
+    if wanted is not None:
+        in_pod = [
+            c
+            for c in with_id
+            if c.pod is not None and (c.pod.namespace, c.pod.name) == (wanted.namespace, wanted.name)
+        ]
+        if wanted.container is None:  # the pod's container: one, or several to choose from
+            return [c for c in in_pod if not (c.pod and c.pod.sandbox)]
+        if wanted.container == SANDBOX_NAME:
+            return [c for c in in_pod if c.pod and c.pod.sandbox]
+        return [c for c in in_pod if c.pod and c.pod.container == wanted.container]
     if text.startswith("/"):
         # Docker writes names with a leading "/" (inspect, config.v2.json): a name, nothing else
         return [c for c in with_id if c.name == text[1:]]
@@ -148,3 +200,43 @@ def match_target(containers: tuple[Container, ...] | list[Container], target: st
     if not lowered or not all(ch in "0123456789abcdef" for ch in lowered):
         return []
     return [c for c in with_id if c.id is not None and _HEX_ID.match(c.id) and c.id.startswith(lowered)]
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    """One pod of a scan: the containers whose files name it, sandbox first."""
+
+    namespace: str | None
+    name: str | None
+    uid: str | None
+    containers: tuple[Container, ...]
+
+    def label(self) -> str:
+        return f"{self.namespace or '?'}/{self.name or '?'}"
+
+
+def group_pods(containers: tuple[Container, ...] | list[Container]) -> tuple[Pod, ...]:
+    """The pods of a scan, one per pod uid (or namespace/name when no uid is known), sorted by
+    namespace and name; a container with only a pod uid (from its cgroup path) is in a pod
+    whose name is unknown."""
+    groups: dict[tuple[str | None, ...], list[Container]] = {}
+    for c in containers:
+        uid = c.pod.uid if c.pod is not None and c.pod.uid else c.pod_uid
+        if c.pod is None and uid is None:
+            continue
+        key: tuple[str | None, ...] = (
+            (uid,) if uid else ("", c.pod.namespace if c.pod else None, c.pod.name if c.pod else None)
+        )
+        groups.setdefault(key, []).append(c)
+    pods = []
+    for members in groups.values():
+        named = next((c.pod for c in members if c.pod is not None and c.pod.name), None)
+        uid = next((c.pod.uid if c.pod and c.pod.uid else c.pod_uid for c in members), None)
+        members.sort(
+            key=lambda c: (not (c.pod and c.pod.sandbox), (c.pod and c.pod.container) or "", c.init_pid)
+        )
+        pods.append(
+            Pod(named.namespace if named else None, named.name if named else None, uid, tuple(members))
+        )
+    pods.sort(key=lambda p: (p.namespace is None, p.namespace or "", p.name or "", p.uid or ""))
+    return tuple(pods)

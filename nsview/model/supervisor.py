@@ -81,16 +81,55 @@ def boundary_of_self(comm: str, args: tuple[str, ...]) -> ContainerBoundary | No
     return None
 
 
+def conmon_bundle(args: tuple[str, ...]) -> str | None:
+    """``conmon -b DIR`` (``--bundle``): the OCI bundle of the container it monitors."""
+    return _flag_value(args, "-b", "--bundle")
+
+
 DEFAULT_DOCKER_ROOT = "/var/lib/docker"
+DEFAULT_DOCKER_CONFIG = "/etc/docker/daemon.json"
+# Rootless Docker (dockerd-rootless.sh): $XDG_DATA_HOME/docker and $XDG_CONFIG_HOME/docker,
+# which default to these below the user's home directory.
+ROOTLESS_DOCKER_ROOT = ".local/share/docker"
+ROOTLESS_DOCKER_CONFIG = ".config/docker/daemon.json"
 
 
-def docker_data_root(args: tuple[str, ...]) -> str:
-    """``dockerd --data-root DIR`` (or ``-g``/``--graph``, the old spellings); with none, the
-    config file's "data-root" is not consulted here, and the default applies."""
+def docker_data_root(args: tuple[str, ...]) -> str | None:
+    """``dockerd --data-root DIR`` (or ``-g``/``--graph``, the old spellings); None when argv
+    does not say (then daemon.json's "data-root", else the default, decides)."""
     for i, arg in enumerate(args):
         for flag in ("--data-root", "-g", "--graph"):
             if arg == flag and i + 1 < len(args):
                 return args[i + 1]
             if arg.startswith(flag + "="):
                 return arg[len(flag) + 1 :]
-    return DEFAULT_DOCKER_ROOT
+    return None
+
+
+def docker_config_file(args: tuple[str, ...]) -> str | None:
+    """``dockerd --config-file FILE``: the daemon.json it reads instead of the default."""
+    return _flag_value(args, "--config-file")
+
+
+@dataclass(frozen=True, slots=True)
+class DockerDaemon:
+    """Where one dockerd keeps its containers, and what said so."""
+
+    data_root: str
+    source: str  # "dockerd --data-root", "/etc/docker/daemon.json data-root", "default", ...
+    rootless_home: str | None = None  # rootless Docker: the user's home directory
+
+
+def docker_daemon(
+    args: tuple[str, ...], config_root: str | None, config_path: str, home: str | None
+) -> DockerDaemon:
+    """dockerd's data root: its argv first, then its daemon.json (``config_root``, read from
+    ``config_path`` by the caller), then the default (a rootless daemon's is under ``home``)."""
+    root = docker_data_root(args)
+    if root is not None:
+        return DockerDaemon(root, "dockerd --data-root", home)
+    if config_root is not None:
+        return DockerDaemon(config_root, f"{config_path} data-root", home)
+    if home is not None:
+        return DockerDaemon(f"{home.rstrip('/')}/{ROOTLESS_DOCKER_ROOT}", "rootless default", home)
+    return DockerDaemon(DEFAULT_DOCKER_ROOT, "default", None)

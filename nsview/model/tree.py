@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from nsview.model.container import NestedRef
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
 from nsview.model.supervisor import ContainerBoundary
 
@@ -23,11 +24,30 @@ class TreeNode:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetContainer:
+    """The container the target's own cgroup path names (the innermost, when nested), and the
+    containers it runs inside."""
+
+    runtime: str
+    id: str
+    name: str | None
+    pod_uid: str | None
+    nested_in: tuple[NestedRef, ...]  # outermost first
+    evidence: str
+
+    def describe(self) -> str:
+        inner = NestedRef(self.runtime, self.id, self.name).label()
+        chain = " in ".join(o.label() for o in reversed(self.nested_in))
+        return f"{inner} in {chain}" if chain else inner
+
+
+@dataclass(frozen=True, slots=True)
 class ProcessTree:
     target: int
     root: TreeNode
     lineage: tuple[int, ...]  # pids from the root down to the target
     notes: tuple[str, ...] = ()  # honest remarks about partial data (one line each)
+    container: TargetContainer | None = None  # from the target's cgroup path
 
     def walk(self) -> Iterator[TreeNode]:
         """Every node, pre-order: a parent before its children, children in order."""

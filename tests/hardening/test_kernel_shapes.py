@@ -559,3 +559,16 @@ def test_row25_no_proc_is_one_line_and_exit_unsupported(command, tmp_path, nsvie
     assert r.stderr.count("\n") == 1 and "is this Linux with /proc mounted" in r.stderr
     j = util.load_json(nsview_run(*argv, "--proc-root", str(tmp_path), "--json"))
     assert j["error"]["exit_code"] == 5 and j["error"]["type"] == "Unsupported"
+
+
+# ---- row 34: SELinux's seclabel on a name-only cgroup v1 hierarchy ---------------------------
+
+
+def test_row34_seclabel_is_not_a_controller(nsview_run):
+    root = FIXTURES / "cgroup-v2-selinux"
+    mounts = (root / "proc" / "self" / "mountinfo").read_text()
+    v1 = [ln for ln in mounts.splitlines() if " - cgroup cgroup " in ln]
+    assert v1 and all("seclabel" in ln and "name=systemd" in ln for ln in v1)  # the shape is there
+    data = util.load_json(nsview_run("cgroup", "4242", *tree_roots(root), "--json"))
+    assert data["mode"] == "v2"  # a pure unified host, not "hybrid"
+    assert data["effective"]["memory"]["bytes"] == 64 * 1024 * 1024  # its podman scope's -m 64m

@@ -6,6 +6,7 @@ from typing import Any
 
 from nsview.model.cgroup import EffectiveLimit
 from nsview.model.container import Container, ContainerScan
+from nsview.model.pod import PodRef
 from nsview.render.json.oom import kill_to_dict
 
 # The column registry: (header, JSON key it shows). The table and docs follow this order.
@@ -21,8 +22,20 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("MEMORY", "memory_limit"),
     ("ROOTFS", "rootfs_type"),
 )
-# Columns the table shows only when some row has a value (most hosts have no OOM kill to show).
-OPTIONAL_COLUMNS: tuple[tuple[str, str], ...] = (("LAST OOM", "last_oom_kill"),)
+# Columns the table shows only when some row has a value (most hosts have no OOM kill, no pod
+# and no container inside a container to show): (header, key, the column it follows).
+OPTIONAL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("COMPOSE", "compose"),
+    ("POD", "pod"),
+    ("IN", "nested_in"),
+    ("LAST OOM", "last_oom_kill"),
+)
+OPTIONAL_AFTER: dict[str, str] = {
+    "compose": "name",
+    "pod": "name",
+    "nested_in": "pod",
+    "last_oom_kill": "rootfs_type",
+}
 
 
 def ps_to_dict(scan: ContainerScan) -> dict[str, Any]:
@@ -61,6 +74,13 @@ def container_to_dict(c: Container) -> dict[str, Any]:
         "state": c.state,
         "frozen": c.frozen,
         "last_oom_kill": kill_to_dict(c.last_oom),
+        "pod": pod_to_dict(c.pod),
+        "compose": None
+        if c.compose is None
+        else {"project": c.compose.project, "service": c.compose.service},
+        "nested_in": [
+            {"runtime": o.runtime, "id": o.id, "short_id": o.short_id, "name": o.name} for o in c.nested_in
+        ],
         "evidence": list(c.evidence),
         "errors": dict(c.errors),
     }
@@ -70,3 +90,18 @@ def _memory_dict(m: EffectiveLimit | None) -> dict[str, Any] | None:
     if m is None:
         return None
     return {"bytes": m.limit.value, "unlimited": m.limit.unlimited, "source": m.cgroup}
+
+
+def pod_to_dict(p: PodRef | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {
+        "namespace": p.namespace,
+        "name": p.name,
+        "uid": p.uid,
+        "container": p.container,
+        "sandbox": p.sandbox,
+        "sandbox_id": p.sandbox_id,
+        "engine": p.engine,
+        "source": p.source,
+    }

@@ -12,7 +12,24 @@ def tree_to_dict(tree: ProcessTree) -> dict[str, Any]:
         "target": tree.target,
         "lineage": list(tree.lineage),
         "tree": _node_dict(tree.root),
+        "container": _container_dict(tree),
         "notes": list(tree.notes),
+    }
+
+
+def _container_dict(tree: ProcessTree) -> dict[str, Any] | None:
+    c = tree.container
+    if c is None:
+        return None
+    return {
+        "runtime": c.runtime,
+        "id": c.id,
+        "name": c.name,
+        "pod_uid": c.pod_uid,
+        "nested_in": [
+            {"runtime": o.runtime, "id": o.id, "short_id": o.short_id, "name": o.name} for o in c.nested_in
+        ],
+        "evidence": c.evidence,
     }
 
 

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from nsview.model.cgroup import EffectiveLimit
 from nsview.model.container import Container, ContainerScan
-from nsview.render.json.ps import COLUMNS, OPTIONAL_COLUMNS
+from nsview.render.json.ps import COLUMNS, OPTIONAL_AFTER, OPTIONAL_COLUMNS
 from nsview.render.sanitize import safe
 from nsview.render.text.oom import when
 from nsview.render.units import limit_words
@@ -21,8 +21,11 @@ DROP_ORDER: tuple[str, ...] = (
     "hostname",
     "isolated",
     "memory_limit",
+    "nested_in",
     "processes",
     "state",
+    "compose",
+    "pod",
 )
 
 
@@ -41,8 +44,8 @@ def _memory_cell(m: EffectiveLimit | None) -> str:
 
 def render_ps(scan: ContainerScan) -> RenderableType:
     if not scan.containers:
-        return Group(Text("no containers found", style="dim"), *_footer(scan))
-    return Group(PsTable(scan), *_footer(scan))
+        return Group(Text("no containers found", style="dim"), *scan_footer(scan))
+    return Group(PsTable(scan), *scan_footer(scan))
 
 
 def _cells(c: Container) -> dict[str, Text]:
@@ -59,10 +62,37 @@ def _cells(c: Container) -> dict[str, Text]:
         "hostname": safe(c.hostname) if c.hostname is not None else Text("n/a", style="dim"),
         "memory_limit": Text(_memory_cell(c.memory_limit), style="dim" if c.memory_limit is None else ""),
         "rootfs_type": safe(c.rootfs_type) if c.rootfs_type is not None else Text("n/a", style="dim"),
+        "pod": pod_cell(c),
+        "compose": safe(c.compose.label()) if c.compose is not None else Text("-", style="dim"),
+        "nested_in": safe(c.nesting() or "-", "" if c.nested_in else "dim"),
         "last_oom_kill": Text("-", style="dim")
         if c.last_oom is None
         else Text.assemble((when(c.last_oom), "red"), " ", safe(c.last_oom.comm)),
     }
+
+
+def pod_cell(c: Container) -> Text:
+    """``namespace/pod/container`` (``/POD`` for the sandbox); ``pod <uid>`` when only the
+    cgroup path's uid is known; ``-`` outside Kubernetes."""
+    if c.pod is not None:
+        return safe(c.pod.label())
+    if c.pod_uid is not None:
+        return Text.assemble(("uid ", "dim"), safe(c.pod_uid))
+    return Text("-", style="dim")
+
+
+def _with_optional(present: set[str]) -> list[tuple[str, str]]:
+    """COLUMNS with the optional columns that have a value, each after the column it follows."""
+    columns = list(COLUMNS)
+    for header, key in OPTIONAL_COLUMNS:
+        if key in present:
+            keys = [k for _, k in columns]
+            after = OPTIONAL_AFTER[key]
+            if after not in keys:
+                after = OPTIONAL_AFTER.get(after, "")  # the column it follows is not shown either
+            at = keys.index(after) + 1 if after in keys else len(columns)
+            columns.insert(at, (header, key))
+    return columns
 
 
 def fit_columns(natural: dict[str, int], width: int) -> tuple[dict[str, int], tuple[str, ...]]:
@@ -100,8 +130,16 @@ class PsTable:
 
     def __init__(self, scan: ContainerScan) -> None:
         self.rows = [_cells(c) for c in scan.containers]
-        any_oom = any(c.last_oom is not None for c in scan.containers)
-        self.columns = [*COLUMNS, *(OPTIONAL_COLUMNS if any_oom else ())]
+        present = set()
+        if any(c.last_oom is not None for c in scan.containers):
+            present.add("last_oom_kill")
+        if any(c.pod is not None or c.pod_uid is not None for c in scan.containers):
+            present.add("pod")
+        if any(c.nested_in for c in scan.containers):
+            present.add("nested_in")
+        if any(c.compose is not None for c in scan.containers):
+            present.add("compose")
+        self.columns = _with_optional(present)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         natural = {
@@ -131,7 +169,7 @@ class PsTable:
             )
 
 
-def _footer(scan: ContainerScan) -> list[Text]:
+def scan_footer(scan: ContainerScan) -> list[Text]:
     lines = []
     if scan.vanished:
         lines.append(

@@ -23,6 +23,9 @@ def render_tree(tree: ProcessTree) -> RenderableType:
             stack.append((child, branch.add(_label(child))))
 
     parts: list[RenderableType] = [root]
+    if tree.container is not None and tree.container.nested_in:
+        # the chain the cgroup path shows: no single shim in the lineage says all of it
+        parts.append(Text.assemble(("nested: ", "bold green"), safe(tree.container.describe())))
     for note in tree.notes:
         parts.append(Text("note: ", style="yellow") + safe(note))
     return Group(*parts)
