@@ -24,6 +24,7 @@ GENERATORS = {
     "make_cgroup_fixtures.py": "cgroup-*",
     "make_container_fixtures.py": "containers-*",
     "make_edge_fixture.py": "edge-shapes",
+    "make_mounts_fixture.py": "mounts-shapes",
 }
 
 

@@ -72,8 +72,10 @@ def _host(n: MountNode) -> Text:
     h = n.host
     if h is None:
         return Text("n/a (host mount table not read)", style="dim")
-    if h.path is None:
-        return safe(h.note or "not visible from the host", "dim")
+    if h.path is None:  # --json has the whole note
+        m = n.mount
+        why = "" if m.major == 0 else f" (device {m.major}:{m.minor} is not mounted there)"
+        return Text(f"not visible from the host{why}", style="dim")
     cell = safe(h.path)
     if h.note:
         cell.append(" (")
@@ -85,8 +87,9 @@ def _host(n: MountNode) -> Text:
 def _hidden(n: MountNode) -> Text:
     if n.hidden is None:
         return Text("")
-    how = "under " if n.hidden.how == COVERED else "over-mounted by "
-    cell = Text(how, style="yellow")
+    if n.hidden.how != COVERED:  # the mount on top is on the same path: its id says which
+        return Text.assemble(("over-mounted", "yellow"), (f" (by #{n.hidden.by_id})", "dim"))
+    cell = Text("under ", style="yellow")
     cell.append_text(safe(n.hidden.by_target, "yellow"))
     cell.append(f" (#{n.hidden.by_id})", style="dim")
     return cell
