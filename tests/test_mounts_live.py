@@ -5,72 +5,15 @@ path walk (stat through /proc/PID/root); `--holding` with the namespaces the tes
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from tests.support import live
+from tests.support.mounts import assert_same_as_findmnt, findmnt, flat, mounts_json
 
 pytestmark = pytest.mark.live
-
-# findmnt's columns that `nsview mounts --json` spells the same (with "_" for "-" and ":")
-FINDMNT_COLUMNS = (
-    "ID,PARENT,MAJ:MIN,FSROOT,TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS,OPT-FIELDS,PROPAGATION"
-)
-
-
-def _key(column: str) -> str:
-    return column.lower().replace("-", "_").replace(":", "_")
-
-
-def findmnt(*args: str) -> list[dict]:
-    live.need(shutil.which("findmnt") is not None, "needs findmnt (util-linux)")
-    out = live.run("findmnt", "-J", *args).stdout
-    return json.loads(out)["filesystems"] if out.strip() else []
-
-
-def _flat(nodes: list[dict]) -> list[dict]:
-    out, stack = [], list(nodes)
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(node.get("children", []))
-    return out
-
-
-def mounts_json(nsview_cmd, *args: str) -> dict:
-    r = nsview_cmd("mounts", "--json", *args)
-    assert r.returncode in (0, 6), r.stderr
-    return json.loads(r.stdout)
-
-
-def assert_same_as_findmnt(nsview_cmd, pid: int) -> dict[int, dict]:
-    """Every mount findmnt lists, with every shared column equal; the same tree; and no other
-    mount. Returns nsview's mounts by id."""
-    theirs = findmnt("--list", "-N", str(pid), "-o", FINDMNT_COLUMNS)
-    doc = mounts_json(nsview_cmd, str(pid))
-    mine = {m["id"]: m for m in doc["mounts"]}
-    assert sorted(mine) == sorted(f["id"] for f in theirs)
-    assert len(doc["mounts"]) == len(theirs) == doc["count"]
-    diffs = [
-        (f["id"], col, f[col], mine[f["id"]][_key(col)])
-        for f in theirs
-        for col in f
-        if mine[f["id"]][_key(col)] != f[col]
-    ]
-    assert diffs == []
-    # the tree: findmnt's nesting is nsview's children
-    stack = findmnt("-N", str(pid), "-o", "ID,TARGET")
-    while stack:
-        node = stack.pop()
-        kids = node.get("children", [])
-        assert sorted(mine[node["id"]]["children"]) == sorted(k["id"] for k in kids)
-        stack.extend(kids)
-    return mine
 
 
 def test_docker_volume_and_spaced_bind_match_findmnt_and_docker_inspect(nsview_cmd, docker_run, tmp_path):
@@ -172,7 +115,7 @@ def test_shadowed_matches_findmnt_and_the_kernels_path_walk(nsview_cmd, spawn, t
     # mode: util-linux 2.38 ignores --shadowed together with --list.
     overmounted = sorted(m["id"] for m in doc["mounts"] if m["hidden"]["how"] == "overmounted")
     assert overmounted == sorted(
-        f["id"] for f in _flat(findmnt("--shadowed", "-N", str(pid), "-o", "ID,TARGET"))
+        f["id"] for f in flat(findmnt("--shadowed", "-N", str(pid), "-o", "ID,TARGET"))
     )
     # the kernel's walk: a tmpfs is reachable when its path, looked up in that namespace, is on its device
     for m in mounts_json(nsview_cmd, str(pid))["mounts"]:
@@ -184,32 +127,6 @@ def test_shadowed_matches_findmnt_and_the_kernels_path_walk(nsview_cmd, spawn, t
         except FileNotFoundError:
             reachable = False
         assert reachable is (m["hidden"] is None), m
-
-
-@pytest.fixture
-def bound_mount_namespace(tmp_path):
-    """Factory: a mount namespace no process is in, held by an nsfs bind mount under a private
-    directory of /run (as `ip netns` and Docker keep theirs), made by `unshare --mount=FILE`;
-    unmounted and removed after."""
-    live.need(live.is_root(), "needs root")
-    holder = Path("/run") / live.unique_name("nsview-test-netns")
-    made: list[Path] = []
-
-    def _make(script: str) -> tuple[Path, int]:
-        holder.mkdir()
-        made.append(holder)
-        live.run("mount", "--bind", str(holder), str(holder))
-        live.run("mount", "--make-private", str(holder))
-        file = holder / "mnt"
-        file.touch()
-        live.run("unshare", f"--mount={file}", "--propagation", "private", "sh", "-c", script)
-        return file, os.stat(file).st_ino
-
-    yield _make
-    for d in made:
-        live.run("umount", str(d / "mnt"), check=False)
-        live.run("umount", str(d), check=False)
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_holding_finds_two_containers_and_a_bound_namespace_and_nothing_else(

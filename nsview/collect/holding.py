@@ -19,7 +19,7 @@ import posixpath
 import re
 
 from nsview.collect.mounts import with_sources
-from nsview.errors import NoSuchProcess, NsviewError, UsageError
+from nsview.errors import FileMissing, NoSuchProcess, NsviewError, UsageError
 from nsview.model.mount import Mount
 from nsview.model.mount_tree import MountTree, build_tree
 from nsview.model.mounts import HeldMount, Holder, HoldingReport, holds
@@ -55,7 +55,8 @@ def collect_holding(
     host_tree = build_tree(host_mounts)
     host_ns = ref.namespaces.get("mnt")
 
-    members, errors, vanished = _namespaces(proc)
+    members, errors, exited = _namespaces(proc)
+    vanished = 0
     labels, inits = _containers(proc, sys, fs_root)
     notes: list[str] = []
     if ref.pid != 1:
@@ -114,8 +115,12 @@ def collect_holding(
         held = _held(table, host_tree, host, host_mounts, path)
         if held:
             holders.append(Holder(ns, "bind mount", None, None, None, tuple(where), held))
+    if exited:
+        notes.append(f"{exited} process(es) exited during the scan")
     if vanished:
-        notes.append(f"{vanished} mount namespace(s) vanished while being scanned")
+        notes.append(
+            f"{vanished} mount namespace(s) vanished while being scanned (every process in it exited)"
+        )
     return HoldingReport(
         path=path,
         holders=tuple(holders),
@@ -141,18 +146,21 @@ def _namespaces(proc: ProcFS) -> tuple[dict[int, list[int]], dict[str, str], int
     """mnt namespace inode -> its processes (lowest pid first); unreadable pids by reason."""
     members: dict[int, list[int]] = {}
     denied: dict[str, int] = {}
-    vanished = 0
+    exited = 0
     for pid in proc.pids():
         try:
             ref = parse_ns_link(proc.pid_readlink(pid, "ns/mnt"))
         except NoSuchProcess:
+            exited += 1
             continue
+        except FileMissing:
+            continue  # a zombie: its mount namespace went with its mm
         except NsviewError as err:
             denied[err.reason] = denied.get(err.reason, 0) + 1
             continue
         members.setdefault(ref.inode, []).append(pid)
     errors = {f"ns/mnt of {n} process(es)": why for why, n in denied.items()}
-    return members, errors, vanished
+    return members, errors, exited
 
 
 def _containers(proc: ProcFS, sys: SysFS, fs_root: str | None) -> tuple[dict[int, str], dict[int, int]]:

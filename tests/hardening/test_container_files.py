@@ -3,6 +3,7 @@ semantics, never block, never run away; namespaces are entered only in a throw-a
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -174,3 +175,47 @@ def test_rule3_namespace_entry_in_forked_child(spawn, tmp_path):
     assert parent in pids  # the recorder works...
     assert pids <= {parent}, f"imports from the child: {log.read_text()}"  # ...and saw no child
     assert read_uts(proc, p.pid).hostname == "rule3-target"
+
+
+# ---- row 32: a mount namespace no process is in ----------------------------------------------
+
+
+def test_row32_a_namespace_file_that_is_not_the_one_listed_is_refused(tmp_path):
+    """The host's table named mnt:[N] at a path; the file there now is something else: refused
+    before any child is made (the inode names the namespace)."""
+    from nsview.read.namespaces import read_bound_mountinfo
+
+    other = tmp_path / "netns"
+    other.write_text("")
+    with pytest.raises(NotAvailable, match="now holds namespace"):
+        read_bound_mountinfo(ProcFS("/proc"), KernelFS(tmp_path), "/netns", os.stat(other).st_ino + 1)
+    with pytest.raises(NotAvailable):  # gone since the table was read
+        read_bound_mountinfo(ProcFS("/proc"), KernelFS(tmp_path), "/missing", 1)
+
+
+def test_row32_bound_namespace_read_from_outside_agrees_with_nsenter(
+    nsview_cmd, bound_mount_namespace, tmp_path
+):
+    """No process is in it: nsview reads its table through a child that only joins it (rule 3);
+    `nsenter --mount=FILE findmnt` inside it is the second source. nsview's own namespace and
+    the host's table are untouched."""
+    held = tmp_path / "held dir"
+    held.mkdir()
+    file, inode = bound_mount_namespace(f"mkdir -p /mnt/in; mount --bind '{held}' /mnt/in")
+    before = os.readlink("/proc/self/ns/mnt"), Path("/proc/self/mountinfo").read_bytes()
+    r = nsview_cmd("mounts", "--holding", str(held), "--json")
+    util.no_traceback(r)
+    assert r.returncode in (0, 6), r.stderr
+    (holder,) = util.load_json(r)["holders"]
+    assert (holder["namespace"], holder["kind"], holder["bind_mounts"]) == (
+        f"mnt:[{inode}]",
+        "bind mount",
+        [str(file)],
+    )
+    inside = live.run(
+        "nsenter", f"--mount={file}", "findmnt", "-J", "--list", "-o", "ID,TARGET,FSROOT"
+    ).stdout
+    fm = {f["id"]: f for f in json.loads(inside)["filesystems"]}
+    (m,) = holder["mounts"]
+    assert fm[m["id"]]["target"] == m["target"] == "/mnt/in" and fm[m["id"]]["fsroot"] == str(held)
+    assert (os.readlink("/proc/self/ns/mnt"), Path("/proc/self/mountinfo").read_bytes()) == before
