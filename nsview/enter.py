@@ -5,7 +5,8 @@ the addresses of a network namespace (rtnetlink). docs/hardening.md, rule 3 says
 - pin the namespace first: open ``/proc/PID/ns/TYPE`` (an fd names that namespace for as long
   as it is open, whatever happens to the pid), then check the pid still is the same process
   (start time, rule 4) so a reused pid cannot swap the namespace under us;
-- fork; the child setns()es into exactly that one namespace (never the mount namespace), runs a
+- fork; the child setns()es into exactly that one namespace (never the mount namespace; the one
+  exception, ``read_mount_table``, joins one and then runs nothing at all), runs a
   function that was fully prepared *before* the fork (no import, no attribute or name lookup that
   could load code after entering), writes raw bytes to a pipe and ``os._exit``s;
 - the parent reads the pipe with a deadline, reaps the child (killing it if late) and parses the
@@ -257,7 +258,7 @@ def _reap(child: int, deadline: float) -> None:
 # is read from outside: a child setns()es into it and then runs nothing at all (it blocks in
 # read() on a pipe, bound before the fork), while the parent reads /proc/CHILD/mountinfo, from the
 # host, and then closes the pipe. Nothing runs inside the namespace; no path in it is resolved
-# (docs/hardening.md, rule 3).
+# (docs/hardening.md, rule 3 and row 32).
 
 
 def read_mount_table(proc: ProcFS, fd: int, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
