@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nsview.errors import NsviewError
+from nsview.errors import NsviewError, ZombieProcess
 from nsview.model.mount import Mount
 from nsview.model.mount_tree import MountNode, MountTree, build_tree, host_source
 from nsview.model.mounts import MountFilter, MountsReport, select
@@ -39,6 +39,8 @@ def collect_mounts(
         host = KernelFS(host_root_for(proc.root))
     wanted = wanted or MountFilter()
     p = read_process(proc, target, namespaces=False)  # strict: NoSuchProcess propagates
+    if p.zombie:  # its mount namespace went with its mm: mountinfo says EINVAL (docs/hardening.md, row 2)
+        raise ZombieProcess(target)
     errors: dict[str, str] = {}
     namespace = None
     try:

@@ -50,6 +50,11 @@ def test_row02_zombie_shows_defunct_and_na_namespaces(nsview_cmd, spawn):
     c = nsview_cmd("cgroup", str(zombie), "--json")
     util.no_traceback(c)
     assert c.returncode in (0, 3, 6), c.stderr
+    m = nsview_cmd("mounts", str(zombie))  # a zombie has no mount table left: one line, exit 3
+    assert m.returncode == 3 and m.stderr == f"nsview: process {zombie} is a zombie (<defunct>)\n"
+    held = nsview_cmd("mounts", "--holding", "/", "--json")  # and a scan passes over it
+    util.no_traceback(held)
+    assert held.returncode in (0, 6) and zombie not in [h["pid"] for h in util.load_json(held)["holders"]]
     util.no_traceback(nsview_cmd("ps"))
 
 
