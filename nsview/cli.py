@@ -424,7 +424,8 @@ def mounts(
             "--type",
             "-t",
             metavar="TYPES",
-            help="Only these filesystem types (comma list or repeated), e.g. -t tmpfs,overlay.",
+            help="Only these filesystem types (comma list or repeated), e.g. -t tmpfs,overlay; "
+            "a list starting with no excludes them all, as in findmnt: -t nocgroup,proc.",
         ),
     ] = None,
     source: Annotated[
@@ -473,7 +474,7 @@ def mounts(
 
     def work() -> Outcome:
         from nsview.errors import UsageError
-        from nsview.model.mounts import MountFilter
+        from nsview.model.mounts import MountFilter, type_filter
         from nsview.procfs import ProcFS, SysFS
 
         proc = ProcFS(opts.proc_root)
@@ -489,8 +490,10 @@ def mounts(
         from nsview.collect.mounts import collect_mounts
         from nsview.targets import resolve
 
+        wanted_types, exclude = type_filter(types)
         wanted = MountFilter(
-            types=tuple(t.strip() for item in types or () for t in item.split(",") if t.strip()),
+            types=wanted_types,
+            exclude_types=exclude,
             source=source,
             mountpoint=mountpoint.rstrip("/") or "/" if mountpoint is not None else None,
             shadowed=shadowed,

@@ -82,6 +82,7 @@ def test_mounts_json_fields_on_the_shapes(nsview_run):
         (("--shadowed",), ["t1", "t2", "t3", "early"]),
         (("-t", "xfs,ext4"), ["/dev/vdb", "/dev/vda1"]),
         (("--type", "nsfs"), ["nsfs"]),
+        (("-t", "notmpfs,proc"), ["/dev/vdb", "/dev/vda1", "nsfs", "overlay"]),  # mount(8)'s "no"
         (("--source", "/srv/exports/a b"), ["/dev/vdb"]),  # a host path
         (("--source", "[bold]src"), ["[bold]src"]),
         (("/mnt/a/",), ["t1", "t3", "t4"]),  # a mountpoint: every mount stacked on it

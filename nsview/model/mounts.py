@@ -14,6 +14,7 @@ class MountFilter:
     """findmnt's selectors: ``-t`` types, ``--source``, a MOUNTPOINT, ``--shadowed``."""
 
     types: tuple[str, ...] = ()
+    exclude_types: bool = False  # `-t nocgroup,proc`: every type but these (mount(8)'s "no")
     source: str | None = None
     mountpoint: str | None = None
     shadowed: bool = False
@@ -24,7 +25,7 @@ class MountFilter:
 
     def keeps(self, node: MountNode) -> bool:
         m = node.mount
-        if self.types and m.fstype not in self.types:
+        if self.types and (m.fstype in self.types) is self.exclude_types:
             return False
         if (
             self.source is not None
@@ -113,3 +114,12 @@ def holds(node: MountNode, path: str) -> str | None:
         if any(layer.path and is_within(layer.path, path) for layer in ov.lower):
             return "overlay lower layer inside"
     return None
+
+
+def type_filter(values: list[str] | None) -> tuple[tuple[str, ...], bool]:
+    """``-t`` values (comma lists, repeatable) -> (types, exclude). As mount(8) and findmnt read
+    it, a list whose first type starts with "no" excludes them all (``-t nocgroup,proc``)."""
+    items = [t.strip() for v in values or () for t in v.split(",") if t.strip()]
+    if not items or not items[0].startswith("no"):
+        return tuple(items), False
+    return tuple(t[2:] if t.startswith("no") else t for t in items), True

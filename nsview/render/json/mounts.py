@@ -25,6 +25,7 @@ def mounts_to_dict(r: MountsReport | HoldingReport) -> dict[str, Any]:
         "host_reference": {"pid": r.host_pid, "source": r.host_source},
         "filter": {
             "types": list(f.types),
+            "exclude_types": f.exclude_types,
             "source": f.source,
             "mountpoint": f.mountpoint,
             "shadowed": f.shadowed,
