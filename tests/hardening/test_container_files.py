@@ -221,3 +221,30 @@ def test_row32_bound_namespace_read_from_outside_agrees_with_nsenter(
     # (the rest of the host's table is the machine's: engines and other tests change it)
     assert os.readlink("/proc/self/ns/mnt") == before
     assert b" /mnt/in " not in Path("/proc/self/mountinfo").read_bytes()
+
+
+def test_row32_the_child_that_joins_a_bound_namespace_imports_nothing(bound_mount_namespace, tmp_path):
+    """Rule 3's import recorder, for read_mount_table: the child joins the namespace and runs
+    nothing (no import attempt from its pid), and the table it lets the parent read is that
+    namespace's (the bind made inside it is there, and nsview's own namespace has none)."""
+    file, inode = bound_mount_namespace("mkdir -p /mnt/rule3; mount -t tmpfs rule3-inside /mnt/rule3")
+    log = tmp_path / "imports.log"
+    code = _RECORD_IMPORTS + (
+        "from nsview.read.namespaces import read_bound_mountinfo\nfrom nsview.procfs import KernelFS, ProcFS\n"
+        f"data = read_bound_mountinfo(ProcFS('/proc'), KernelFS('/'), {str(file)!r}, {inode})\n"
+        "print(int(b' /mnt/rule3 ' in data and b'rule3-inside' in data), os.getpid())\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, NSVIEW_IMPORT_LOG=str(log)),
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    found, parent = r.stdout.split()
+    assert found == "1"
+    assert b"rule3-inside" not in Path("/proc/self/mountinfo").read_bytes()
+    pids = {ln.split()[0] for ln in log.read_text().splitlines()}
+    assert parent in pids  # the recorder works...
+    assert pids <= {parent}, f"imports from the child: {log.read_text()}"  # ...and saw no child
