@@ -258,7 +258,7 @@ def _reap(child: int, deadline: float) -> None:
 # is read from outside: a child setns()es into it and then runs nothing at all (it blocks in
 # read() on a pipe, bound before the fork), while the parent reads /proc/CHILD/mountinfo, from the
 # host, and then closes the pipe. Nothing runs inside the namespace; no path in it is resolved
-# (docs/hardening.md, rule 3 and row 32).
+# (docs/hardening.md, rule 3 and row 36).
 
 
 def read_mount_table(proc: ProcFS, fd: int, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:

@@ -81,7 +81,7 @@ def collect_holding(
             except NsviewError as err:
                 errors[str(ns)] = err.reason
                 break
-        if table is None or reader is None:  # docs/hardening.md, row 31: gone, not an error
+        if table is None or reader is None:  # docs/hardening.md, row 35: gone, not an error
             if str(ns) not in errors:
                 vanished += 1
             continue

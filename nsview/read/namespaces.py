@@ -83,7 +83,7 @@ def host_reference(proc: ProcFS) -> HostReference:
 def read_bound_mountinfo(proc: ProcFS, host: KernelFS, path: str, inode: int) -> bytes:
     """The mountinfo of the mount namespace ``mnt:[inode]`` that the nsfs bind mount at host
     ``path`` holds (no process needs to be in it): read from outside, by enter.read_mount_table.
-    The inode check refuses a file swapped since the host's table was read (docs/hardening.md, row 32)."""
+    The inode check refuses a file swapped since the host's table was read (docs/hardening.md, row 36)."""
     from nsview.enter import read_mount_table
 
     fd, found = host.open_namespace_file(path.lstrip("/"))

@@ -177,10 +177,10 @@ def test_rule3_namespace_entry_in_forked_child(spawn, tmp_path):
     assert read_uts(proc, p.pid).hostname == "rule3-target"
 
 
-# ---- row 32: a mount namespace no process is in ----------------------------------------------
+# ---- row 36: a mount namespace no process is in ----------------------------------------------
 
 
-def test_row32_a_namespace_file_that_is_not_the_one_listed_is_refused(tmp_path):
+def test_row36_a_namespace_file_that_is_not_the_one_listed_is_refused(tmp_path):
     """The host's table named mnt:[N] at a path; the file there now is something else: refused
     before any child is made (the inode names the namespace)."""
     from nsview.read.namespaces import read_bound_mountinfo
@@ -193,7 +193,7 @@ def test_row32_a_namespace_file_that_is_not_the_one_listed_is_refused(tmp_path):
         read_bound_mountinfo(ProcFS("/proc"), KernelFS(tmp_path), "/missing", 1)
 
 
-def test_row32_bound_namespace_read_from_outside_agrees_with_nsenter(
+def test_row36_bound_namespace_read_from_outside_agrees_with_nsenter(
     nsview_cmd, bound_mount_namespace, tmp_path
 ):
     """No process is in it: nsview reads its table through a child that only joins it (rule 3);
@@ -223,7 +223,7 @@ def test_row32_bound_namespace_read_from_outside_agrees_with_nsenter(
     assert b" /mnt/in " not in Path("/proc/self/mountinfo").read_bytes()
 
 
-def test_row32_the_child_that_joins_a_bound_namespace_imports_nothing(bound_mount_namespace, tmp_path):
+def test_row36_the_child_that_joins_a_bound_namespace_imports_nothing(bound_mount_namespace, tmp_path):
     """Rule 3's import recorder, for read_mount_table: the child joins the namespace and runs
     nothing (no import attempt from its pid), and the table it lets the parent read is that
     namespace's (the bind made inside it is there, and nsview's own namespace has none)."""

@@ -160,7 +160,7 @@ def _forks_since_boot() -> int:
     return 0
 
 
-def test_row31_a_mount_namespace_vanishes_while_holding_scans(tmp_path):
+def test_row35_a_mount_namespace_vanishes_while_holding_scans(tmp_path):
     """The only process of a namespace exits between the scan's list and its mountinfo read: the
     namespace is skipped and counted, never an error; an explicit TARGET that exits is "gone"."""
     from nsview.collect.holding import collect_holding
@@ -187,7 +187,7 @@ def test_row31_a_mount_namespace_vanishes_while_holding_scans(tmp_path):
 
 
 @pytest.mark.live
-def test_row31_holding_during_namespace_churn(nsview_cmd, spawn, tmp_path):
+def test_row35_holding_during_namespace_churn(nsview_cmd, spawn, tmp_path):
     """Hundreds of short-lived mount namespaces come and go while --holding scans."""
     live.need(live.is_root(), "needs root (unshare --mount)")
     churn = spawn(
