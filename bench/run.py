@@ -545,7 +545,7 @@ class Bench:
         self.launcher_name = args.launcher if args.launcher in launchers else "module"
         self.nsview = launchers[self.launcher_name]
         self.launchers = launchers
-        self.available = {c: has_command(self.nsview, c) for c in ("tree", "ps", "diff", "cgroup")}
+        self.available = {c: has_command(self.nsview, c) for c in ("tree", "ps", "diff", "cgroup", "mounts")}
         self.result: dict = {
             "machine": {
                 "kernel": platform.release(),
@@ -664,6 +664,15 @@ class Bench:
             )
             self.pair("diff", "diff", ["diff", pid], ["sh", "-c", chain])
             self.pair("cgroup", "cgroup", ["cgroup", pid], ["cat", *files] if files else None)
+            self.pair("mounts", "mounts", ["mounts", pid, "--json"], ["findmnt", "-J", "-N", pid])
+            # who holds a path: the classic answer greps every process's mount table
+            held = "/var/lib/docker"
+            self.pair(
+                "holding",
+                "mounts",
+                ["mounts", "--holding", held, "--json"],
+                ["sh", "-c", f"grep -l ' {held}' /proc/[0-9]*/mountinfo; true"],
+            )
             loaded, base = self.result["pairs"].get("tree"), idle.get("tree_idle")
             if loaded and base:
                 self.result["pairs"]["tree_growth"] = {
@@ -823,6 +832,8 @@ def report(r: dict) -> str:
         )
     pair_lines("nsview diff PID vs seed chain", "diff", pairs.get("diff"), "chain")
     pair_lines("nsview cgroup PID vs cat limits", "cgroup", pairs.get("cgroup"), "cat")
+    pair_lines("nsview mounts PID --json vs findmnt", "mounts", pairs.get("mounts"), "findmnt")
+    pair_lines("mounts --holding vs grep mountinfo", "holding", pairs.get("holding"), "grep")
     L.append(
         f"  (limit files: {len(t.get('limit_files', []))}; "
         f"chain = pstree; nsenter -u hostname; nsenter -n ip addr; findmnt -N; cat memory limit)"

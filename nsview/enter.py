@@ -5,7 +5,8 @@ the addresses of a network namespace (rtnetlink). docs/hardening.md, rule 3 says
 - pin the namespace first: open ``/proc/PID/ns/TYPE`` (an fd names that namespace for as long
   as it is open, whatever happens to the pid), then check the pid still is the same process
   (start time, rule 4) so a reused pid cannot swap the namespace under us;
-- fork; the child setns()es into exactly that one namespace (never the mount namespace), runs a
+- fork; the child setns()es into exactly that one namespace (never the mount namespace; the one
+  exception, ``read_mount_table``, joins one and then runs nothing at all), runs a
   function that was fully prepared *before* the fork (no import, no attribute or name lookup that
   could load code after entering), writes raw bytes to a pipe and ``os._exit``s;
 - the parent reads the pipe with a deadline, reaps the child (killing it if late) and parses the
@@ -260,6 +261,83 @@ def _reap(child: int, deadline: float) -> None:
     except ProcessLookupError:
         pass
     os.waitpid(child, 0)
+
+
+# ---- a mount namespace no process is in ---------------------------------------------------------
+#
+# A mount namespace kept alive only by an nsfs bind mount (`unshare --mount=FILE`, a leaked
+# namespace under /run/netns or /run/docker/netns) has no /proc/PID/mountinfo to read. Its table
+# is read from outside: a child setns()es into it and then runs nothing at all (it blocks in
+# read() on a pipe, bound before the fork), while the parent reads /proc/CHILD/mountinfo, from the
+# host, and then closes the pipe. Nothing runs inside the namespace; no path in it is resolved
+# (docs/hardening.md, rule 3 and row 36).
+
+
+def read_mount_table(proc: ProcFS, fd: int, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """The mountinfo of the mount namespace the nsfs file ``fd`` names. Errors: NotAvailable."""
+    read, write, close, exit_, setns = os.read, os.write, os.close, os._exit, _setns_function()
+    ok, failed, newns = _OK, _SETNS_FAILED, CLONE_NEWNS
+    try:
+        status_r, status_w = os.pipe()
+    except OSError as err:
+        raise NotAvailable("a pipe to the helper process", os.strerror(err.errno or 0)) from err
+    try:
+        hold_r, hold_w = os.pipe()
+    except OSError as err:
+        os.close(status_r)
+        os.close(status_w)
+        raise NotAvailable("a pipe to the helper process", os.strerror(err.errno or 0)) from err
+    try:
+        child = os.fork()
+    except OSError as err:
+        for p in (status_r, status_w, hold_r, hold_w):
+            os.close(p)
+        raise NotAvailable("the helper process", f"cannot fork: {os.strerror(err.errno or 0)}") from err
+    if child == 0:  # ---- the child: setns, then nothing but a blocking read ----
+        code = 0
+        try:
+            close(status_r)
+            close(hold_w)
+            try:
+                setns(fd, newns)
+            except OSError as err:
+                write(status_w, failed + str(err.errno or 0).encode())
+                exit_(1)
+            write(status_w, ok)
+            read(hold_r, 1)  # until the parent has read our mountinfo and closes its end
+        except BaseException:
+            code = 1
+        exit_(code)
+    # ---- the parent ----
+    os.close(status_w)
+    os.close(hold_r)
+    deadline = time.monotonic() + timeout
+    try:
+        status = _first_record(status_r, deadline)
+        if status is None:
+            raise NotAvailable("the bound mount namespace", f"no answer within {timeout:g}s")
+        if status[:1] == _SETNS_FAILED:
+            errnum = int(status[1:] or b"0")
+            why = "permission denied" if errnum in (1, 13) else os.strerror(errnum)
+            raise NotAvailable("the bound mount namespace", f"cannot enter: {why}")
+        if status[:1] != _OK:
+            raise NotAvailable("the bound mount namespace", "the helper process failed")
+        return proc.pid_read(child, "mountinfo")
+    finally:
+        os.close(status_r)
+        os.close(hold_w)
+        _reap(child, deadline)
+
+
+def _first_record(rfd: int, deadline: float) -> bytes | None:
+    """The first record on a status pipe: up to 32 bytes, or None by the deadline."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None
+    ready, _, _ = select.select([rfd], [], [], left)
+    if not ready:
+        return None
+    return os.read(rfd, 32)
 
 
 # ---- nsview exec: run a command inside another process's namespaces ----------------------------

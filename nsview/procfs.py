@@ -93,6 +93,20 @@ class KernelFS:
         except OSError as err:
             raise self._translate(err, rel) from err
 
+    def open_namespace_file(self, rel: str) -> tuple[int, int]:
+        """(fd, inode) of a namespace file: an nsfs bind mount such as ``run/netns/NAME``, read
+        from the host's own mount table. The caller closes the fd; the inode names the namespace
+        (``mnt:[INODE]``), so a file swapped since the table was read is noticed."""
+        try:
+            fd = os.open(self.root / rel, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError as err:
+            raise self._translate(err, rel) from err
+        try:
+            return fd, os.fstat(fd).st_ino
+        except OSError as err:
+            os.close(fd)
+            raise self._translate(err, rel) from err
+
     def readlink(self, rel: str) -> str:
         try:
             return os.readlink(self.root / rel)

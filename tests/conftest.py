@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import locale
 import os
+import shutil
 import subprocess
 import sys
 import traceback
@@ -37,6 +38,7 @@ FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
     "podman_run": ("podman", "live"),
     "lxc_run": ("lxc", "live"),
     "spawn": ("live",),
+    "bound_mount_namespace": ("live",),
     # tests/hardening/conftest.py
     "hostile": ("live",),
     "helper": ("live",),
@@ -316,3 +318,29 @@ def spawn():
     yield _spawn
     for p in procs:
         live.kill_tree(p)
+
+
+@pytest.fixture
+def bound_mount_namespace():
+    """Factory: a mount namespace no process is in, held by an nsfs bind mount under a private
+    directory of /run (as `ip netns` and Docker keep theirs), made by `unshare --mount=FILE`;
+    unmounted and removed after."""
+    live.need(live.is_root(), "needs root")
+    holder = Path("/run") / live.unique_name("nsview-test-netns")
+    made: list[Path] = []
+
+    def _make(script: str) -> tuple[Path, int]:
+        holder.mkdir()
+        made.append(holder)
+        live.run("mount", "--bind", str(holder), str(holder))
+        live.run("mount", "--make-private", str(holder))
+        file = holder / "mnt"
+        file.touch()
+        live.run("unshare", f"--mount={file}", "--propagation", "private", "sh", "-c", script)
+        return file, os.stat(file).st_ino
+
+    yield _make
+    for d in made:
+        live.run("umount", str(d / "mnt"), check=False)
+        live.run("umount", str(d), check=False)
+        shutil.rmtree(d, ignore_errors=True)

@@ -189,6 +189,7 @@ JSON_SAMPLES: dict[str, tuple[str, ...]] = {
     # a saved log: every kind of kill, on any machine (the live ring buffer may hold none)
     "exec": ("exec", SELF, "--all", "--dry-run", "true"),  # a plan only: nothing is entered
     "oom": ("oom", "--log", str(REPO / "fixtures/kernel-logs/dmesg-oom.txt")),
+    "mounts": ("mounts", SELF),
 }
 # keys whose values are maps keyed by data (namespace type, file name, column): named, not walked
 DATA_KEYED = {
@@ -198,6 +199,7 @@ DATA_KEYED = {
     "ps": frozenset({"namespaces", "errors", "last_oom_kill"}),
     "oom": frozenset({"errors"}),
     "exec": frozenset({"skipped", "namespaces"}),
+    "mounts": frozenset({"errors"}),
 }
 
 

@@ -25,6 +25,7 @@ GENERATORS = {
     "make_container_fixtures.py": ("containers-*",),
     "make_cri_fixtures.py": ("cri-*", "nested-*", "dockerd-*"),
     "make_edge_fixture.py": ("edge-shapes",),
+    "make_mounts_fixture.py": ("mounts-shapes",),
 }
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from nsview.errors import FileMissing, NoSuchProcess, NsviewError
+import os
+
+from nsview.errors import FileMissing, NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
 from nsview.parse.ns_link import parse_ns_link
-from nsview.procfs import ProcFS
+from nsview.procfs import KernelFS, ProcFS
 
 
 def read_namespaces(proc: ProcFS, pid: int) -> tuple[dict[str, NamespaceRef], dict[str, str]]:
@@ -76,3 +78,18 @@ def host_reference(proc: ProcFS) -> HostReference:
         return HostReference(own, f"nsview itself (pid 1 unreadable: {why})", found)
     except (NsviewError, ValueError):
         return HostReference(None, f"none (pid 1 unreadable: {why}; no {proc.root}/self)", {})
+
+
+def read_bound_mountinfo(proc: ProcFS, host: KernelFS, path: str, inode: int) -> bytes:
+    """The mountinfo of the mount namespace ``mnt:[inode]`` that the nsfs bind mount at host
+    ``path`` holds (no process needs to be in it): read from outside, by enter.read_mount_table.
+    The inode check refuses a file swapped since the host's table was read (docs/hardening.md, row 36)."""
+    from nsview.enter import read_mount_table
+
+    fd, found = host.open_namespace_file(path.lstrip("/"))
+    try:
+        if found != inode:
+            raise NotAvailable(path, f"now holds namespace {found}, not mnt:[{inode}]")
+        return read_mount_table(proc, fd)
+    finally:
+        os.close(fd)

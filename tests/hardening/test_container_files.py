@@ -3,6 +3,7 @@ semantics, never block, never run away; namespaces are entered only in a throw-a
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -174,3 +175,76 @@ def test_rule3_namespace_entry_in_forked_child(spawn, tmp_path):
     assert parent in pids  # the recorder works...
     assert pids <= {parent}, f"imports from the child: {log.read_text()}"  # ...and saw no child
     assert read_uts(proc, p.pid).hostname == "rule3-target"
+
+
+# ---- row 36: a mount namespace no process is in ----------------------------------------------
+
+
+def test_row36_a_namespace_file_that_is_not_the_one_listed_is_refused(tmp_path):
+    """The host's table named mnt:[N] at a path; the file there now is something else: refused
+    before any child is made (the inode names the namespace)."""
+    from nsview.read.namespaces import read_bound_mountinfo
+
+    other = tmp_path / "netns"
+    other.write_text("")
+    with pytest.raises(NotAvailable, match="now holds namespace"):
+        read_bound_mountinfo(ProcFS("/proc"), KernelFS(tmp_path), "/netns", os.stat(other).st_ino + 1)
+    with pytest.raises(NotAvailable):  # gone since the table was read
+        read_bound_mountinfo(ProcFS("/proc"), KernelFS(tmp_path), "/missing", 1)
+
+
+def test_row36_bound_namespace_read_from_outside_agrees_with_nsenter(
+    nsview_cmd, bound_mount_namespace, tmp_path
+):
+    """No process is in it: nsview reads its table through a child that only joins it (rule 3);
+    `nsenter --mount=FILE findmnt` inside it is the second source. Nothing of it shows on the host."""
+    held = tmp_path / "held dir"
+    held.mkdir()
+    file, inode = bound_mount_namespace(f"mkdir -p /mnt/in; mount --bind '{held}' /mnt/in")
+    before = os.readlink("/proc/self/ns/mnt")
+    r = nsview_cmd("mounts", "--holding", str(held), "--json")
+    util.no_traceback(r)
+    assert r.returncode in (0, 6), r.stderr
+    (holder,) = util.load_json(r)["holders"]
+    assert (holder["namespace"], holder["kind"], holder["bind_mounts"]) == (
+        f"mnt:[{inode}]",
+        "bind mount",
+        [str(file)],
+    )
+    inside = live.run(
+        "nsenter", f"--mount={file}", "findmnt", "-J", "--list", "-o", "ID,TARGET,FSROOT"
+    ).stdout
+    fm = {f["id"]: f for f in json.loads(inside)["filesystems"]}
+    (m,) = holder["mounts"]
+    assert fm[m["id"]]["target"] == m["target"] == "/mnt/in" and fm[m["id"]]["fsroot"] == str(held)
+    # nothing leaked out: the same namespace here, and the host's table does not have its mount
+    # (the rest of the host's table is the machine's: engines and other tests change it)
+    assert os.readlink("/proc/self/ns/mnt") == before
+    assert b" /mnt/in " not in Path("/proc/self/mountinfo").read_bytes()
+
+
+def test_row36_the_child_that_joins_a_bound_namespace_imports_nothing(bound_mount_namespace, tmp_path):
+    """Rule 3's import recorder, for read_mount_table: the child joins the namespace and runs
+    nothing (no import attempt from its pid), and the table it lets the parent read is that
+    namespace's (the bind made inside it is there, and nsview's own namespace has none)."""
+    file, inode = bound_mount_namespace("mkdir -p /mnt/rule3; mount -t tmpfs rule3-inside /mnt/rule3")
+    log = tmp_path / "imports.log"
+    code = _RECORD_IMPORTS + (
+        "from nsview.read.namespaces import read_bound_mountinfo\nfrom nsview.procfs import KernelFS, ProcFS\n"
+        f"data = read_bound_mountinfo(ProcFS('/proc'), KernelFS('/'), {str(file)!r}, {inode})\n"
+        "print(int(b' /mnt/rule3 ' in data and b'rule3-inside' in data), os.getpid())\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, NSVIEW_IMPORT_LOG=str(log)),
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    found, parent = r.stdout.split()
+    assert found == "1"
+    assert b"rule3-inside" not in Path("/proc/self/mountinfo").read_bytes()
+    pids = {ln.split()[0] for ln in log.read_text().splitlines()}
+    assert parent in pids  # the recorder works...
+    assert pids <= {parent}, f"imports from the child: {log.read_text()}"  # ...and saw no child

@@ -14,6 +14,7 @@ import pytest
 from tests.hardening import util
 from tests.hardening.conftest import ARGS, HOSTNAME
 from tests.support import live
+from tests.support.mounts import findmnt
 
 CGROUP_MARKUP = ("[red]x", "[link=evil]", ":smile:")  # what a cgroup name can carry
 _raw = lambda b: b.decode("utf-8", "backslashreplace")  # noqa: E731  how nsview decodes kernel bytes
@@ -48,6 +49,15 @@ def test_row21_hostile_names_print_inert_in_every_command(command, hostile, nsvi
         assert data["sections"]["uts"]["target"]["hostname"] == _raw(HOSTNAME)
         assert util.json_contains(data, hostile.mount_path)
         assert util.json_contains(data, hostile.mount_source)
+    elif command == "mounts":
+        (m,) = [m for m in data["mounts"] if m["target"] == hostile.mount_path]
+        assert m["mount_source"] == hostile.mount_source
+        (fm,) = [
+            f
+            for f in findmnt("--list", "-N", str(hostile.pid), "-o", "TARGET,SOURCE")
+            if f["source"] == m["source"]
+        ]
+        assert fm["target"] == hostile.mount_path  # findmnt decodes the same path
     else:
         rows = [c for c in data["containers"] if c["init_pid"] == hostile.pid]
         assert len(rows) == 1 and rows[0]["hostname"] == _raw(HOSTNAME)

@@ -18,6 +18,7 @@ import pytest
 from nsview.model.process import PF_KTHREAD
 from tests.hardening import util
 from tests.support import live
+from tests.support.mounts import assert_same_as_findmnt
 from tests.support.output import tree_nodes
 from tests.support.paths import FIXTURES, tree_roots
 
@@ -49,6 +50,11 @@ def test_row02_zombie_shows_defunct_and_na_namespaces(nsview_cmd, spawn):
     c = nsview_cmd("cgroup", str(zombie), "--json")
     util.no_traceback(c)
     assert c.returncode in (0, 3, 6), c.stderr
+    m = nsview_cmd("mounts", str(zombie))  # a zombie has no mount table left: one line, exit 3
+    assert m.returncode == 3 and m.stderr == f"nsview: process {zombie} is a zombie (<defunct>)\n"
+    held = nsview_cmd("mounts", "--holding", "/", "--json")  # and a scan passes over it
+    util.no_traceback(held)
+    assert held.returncode in (0, 6) and zombie not in [h["pid"] for h in util.load_json(held)["holders"]]
     util.no_traceback(nsview_cmd("ps"))
 
 
@@ -304,6 +310,50 @@ def test_row15_docker_many_layers_match_docker_inspect(docker_run, nsview_cmd):
     assert root["overlay"]["graphdriver"]["UpperDir"] == gd["UpperDir"]
 
 
+@pytest.mark.live
+def test_row12_mounts_decodes_escapes_once_like_findmnt(mount_zoo, nsview_cmd):
+    pid, base = mount_zoo
+    mine = assert_same_as_findmnt(nsview_cmd, pid)  # every column, every mount
+    targets = {m["target"] for m in mine.values()}
+    for name in ("\\040x", "a b", "t\tab", "nl\nx", "back\\slash"):
+        assert str(base / name) in targets, name
+    for mode, r in util.run_modes(nsview_cmd, ["mounts", str(pid)]):
+        util.assert_inert(r.stdout, forced=mode == "forced")
+        assert "nl\\x0ax" in r.stdout, mode
+
+
+@pytest.mark.live
+def test_row13_mounts_propagation_and_peer_groups_like_findmnt(mount_zoo, nsview_cmd):
+    pid, base = mount_zoo
+    mine = assert_same_as_findmnt(nsview_cmd, pid)
+    by_target = {m["target"]: m for m in mine.values()}
+    shared, unbind = by_target[str(base / "shared")], by_target[str(base / "unbind")]
+    assert shared["peer_group"] is not None and shared["opt_fields"] == f"shared:{shared['peer_group']}"
+    assert unbind["unbindable"] is True and unbind["propagation"].endswith(",unbindable")
+
+
+@pytest.mark.live
+def test_row14_mounts_empty_source_like_findmnt(mount_zoo, nsview_cmd):
+    pid, base = mount_zoo
+    mine = assert_same_as_findmnt(nsview_cmd, pid)
+    (empty,) = [m for m in mine.values() if m["target"] == str(base / "empty")]
+    assert empty["source"] is None and empty["mount_source"] == ""  # findmnt: null
+    r = nsview_cmd("mounts", str(pid), str(base / "empty"), "--no-color")
+    assert r.returncode in (0, 6) and " none " in r.stdout
+
+
+@pytest.mark.live
+def test_row15_mounts_overlay_escaped_lowerdir(mount_zoo, nsview_cmd):
+    pid, base = mount_zoo
+    mine = assert_same_as_findmnt(nsview_cmd, pid)
+    (ov,) = [m for m in mine.values() if m["target"] == str(base / "ov" / "merged")]
+    assert [layer["path"] for layer in ov["overlay"]["lower"]] == [
+        str(base / "ov" / "lo:wer,1"),
+        str(base / "ov" / "lower2"),
+    ]
+    assert "lowerdir=" in ov["fs_options"] and ov["host"]["path"] is None  # the zoo's own overlay
+
+
 # ---- row 16: messy mountinfo -----------------------------------------------------------------
 
 _MESSY = b"""\
@@ -339,6 +389,21 @@ def test_row16_messy_mountinfo_last_mount_on_a_path_is_visible(tmp_path, nsview_
     assert d.returncode in (0, 6)
     root = util.load_json(d)["sections"]["mounts"]["target"]["root"]
     assert root["fstype"] == "overlay" and root["id"] == 44
+    # nsview mounts builds a tree of the mess: every line once, each root says why it is one
+    m = nsview_run("mounts", "9391", "--proc-root", str(proc), "--sys-root", str(tmp_path / "sys"), "--json")
+    util.no_traceback(m)
+    assert m.returncode in (0, 6), m.stderr
+    shown = util.load_json(m)["mounts"]
+    assert [x["id"] for x in shown] == [35, 40, 43, 43, 44, 41, 42]  # tree order: root, children, orphans
+    orphan = {x["target"]: x["orphan"] for x in shown}
+    assert (
+        orphan["/orphan"] == "parent 99 is not in this table" and orphan["/self-parent"] == "its own parent"
+    )
+    hidden = {(x["target"], x["mount_source"]): x["hidden"] for x in shown}
+    assert hidden[("/", "/dev/vda")]["how"] == "overmounted" and hidden[("/", "/dev/vda")]["by_id"] == 44
+    assert hidden[("/proc", "proc")]["how"] == "covered"  # below the over-mounted root
+    # both /stacked mounts hang below the over-mounted root: covered by it, whichever is on top
+    assert {hidden[("/stacked", s)]["by_id"] for s in ("first", "reused-id")} == {44}
 
 
 # ---- row 17: cgroup v1, v2, hybrid, odd mount places -----------------------------------------

@@ -39,7 +39,7 @@ ODD_TARGETS = [
 
 
 @pytest.mark.live  # a target that is not a pid is looked up in the live /proc (its containers)
-@pytest.mark.parametrize("command", ["tree", "cgroup", "diff"])
+@pytest.mark.parametrize("command", ["tree", "cgroup", "diff", "mounts"])
 @pytest.mark.parametrize("target", ODD_TARGETS, ids=lambda t: repr(t)[:20])
 def test_odd_targets_never_traceback(command, target, nsview_cmd):
     r = nsview_cmd(command, "--", target)
@@ -76,6 +76,14 @@ _LIVE = pytest.mark.live
         pytest.param(("diff", "1", "--against", "-5"), marks=_LIVE),
         pytest.param(("diff", "1", "--against", "99999999"), marks=_LIVE),
         pytest.param(("diff", "1", "--sys-root", "/nonexistent"), marks=_LIVE),
+        pytest.param(("mounts", "1", "-t", ""), marks=_LIVE),
+        pytest.param(("mounts", "1", "--source", "\x1b[2J"), marks=_LIVE),
+        pytest.param(("mounts", "1", "no/such/point"), marks=_LIVE),
+        pytest.param(("mounts", "--holding", "/"), marks=_LIVE),
+        pytest.param(("mounts", "--holding", "/../..//x/./"), marks=_LIVE),
+        ("mounts", "--holding", ""),
+        ("mounts", "--holding", "\x00"),
+        ("mounts", "--proc-root", "/dev/null", "1"),
         ("nope",),
         ("tree",),
     ],

@@ -50,6 +50,13 @@ def test_row08_non_root_user(command, spawn, run_as_nobody, unprivileged):
         rows = data["sections"]["namespaces"]["rows"]
         assert any(row["errors"]["target"] == "permission denied" for row in rows)
         assert "permission denied" in r.stdout
+    elif command == "mounts":
+        # mountinfo is world-readable, the ns/mnt link is not: the tree, and the link's reason
+        setpriv = unprivileged[0][: unprivileged[0].index("--clear-groups") + 1]
+        cat = subprocess.run([*setpriv, "cat", f"/proc/{p.pid}/mountinfo"], capture_output=True, text=True)
+        assert r.returncode == 6 and data["count"] == len(cat.stdout.splitlines()) > 0
+        assert data["namespace"] is None and data["errors"]["namespace"] == "permission denied"
+        assert "could not read namespace: permission denied" in r.stdout
     elif command == "ps":
         assert r.returncode == 0
         assert data["unreadable"] > 0 and any("permission denied" in w for w in data["unreadable_reasons"])
@@ -190,3 +197,22 @@ def test_rule5_cgroup_paths_stay_inside_the_mount(tmp_path, nsview_run):
     assert cgroup_components("/a/b/../c") == ("a", "c")
     with pytest.raises(NotAvailable):
         host_location("/../../etc", SysFS(root / "sys"))
+
+
+def test_row08_non_root_mounts_holding(run_as_nobody, bound_mount_namespace, tmp_path):
+    """As nobody, --holding reads what it may (its own namespace, mountinfo is world-readable)
+    and says what it may not: root's ns/mnt links, and the bound namespace it cannot join."""
+    held = tmp_path / "held"
+    held.mkdir()
+    _file, inode = bound_mount_namespace(f"mkdir -p /mnt/in; mount --bind '{held}' /mnt/in")
+    r = run_as_nobody("mounts", "--holding", str(held), "--no-color")
+    util.no_traceback(r)
+    assert r.returncode == 6, r.stderr
+    j = run_as_nobody("mounts", "--holding", str(held), "--json")
+    data = util.load_json(j)
+    assert j.returncode == 6 and data["holders"] == []  # nothing it could read holds it
+    errors = data["errors"]
+    assert any(k.startswith("ns/mnt of") and v == "permission denied" for k, v in errors.items())
+    (why,) = [v for k, v in errors.items() if f"mnt:[{inode}]" in k]
+    assert "permission denied" in why
+    assert "could not read" in r.stdout and "permission denied" in r.stdout

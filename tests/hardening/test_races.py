@@ -10,7 +10,7 @@ import signal
 import pytest
 
 from nsview.errors import NoSuchProcess
-from nsview.procfs import ProcFS
+from nsview.procfs import MAX_READ, ProcFS
 from tests.hardening import util
 from tests.support import live
 from tests.support.paths import FIXTURES
@@ -158,3 +158,46 @@ def _forks_since_boot() -> int:
         if line.startswith("processes "):
             return int(line.split()[1])
     return 0
+
+
+def test_row35_a_mount_namespace_vanishes_while_holding_scans(tmp_path):
+    """The only process of a namespace exits between the scan's list and its mountinfo read: the
+    namespace is skipped and counted, never an error; an explicit TARGET that exits is "gone"."""
+    from nsview.collect.holding import collect_holding
+    from nsview.collect.mounts import collect_mounts
+    from nsview.procfs import SysFS
+
+    fixture = FIXTURES / "mounts-shapes" / "proc"
+
+    class Vanishing(ProcFS):
+        def pid_read(self, pid, name, limit=MAX_READ):
+            if pid == 4242 and name == "mountinfo":
+                raise NoSuchProcess(pid)
+            return super().pid_read(pid, name, limit)
+
+    sys_ = SysFS(tmp_path / "sys")
+    report = collect_holding(Vanishing(fixture), sys_, "/var/lib/docker")
+    assert [h.pid for h in report.holders] == [1]  # the host still holds it; 4242 is gone
+    assert any("1 mount namespace(s) vanished" in n for n in report.notes)
+    assert not any("4026532900" in k for k in (report.errors or {}))
+    whole = collect_holding(ProcFS(fixture), sys_, "/var/lib/docker")
+    assert [h.pid for h in whole.holders] == [1, 4242]  # the same scan, nothing vanishing
+    with pytest.raises(NoSuchProcess):
+        collect_mounts(Vanishing(fixture), 4242)
+
+
+@pytest.mark.live
+def test_row35_holding_during_namespace_churn(nsview_cmd, spawn, tmp_path):
+    """Hundreds of short-lived mount namespaces come and go while --holding scans."""
+    live.need(live.is_root(), "needs root (unshare --mount)")
+    churn = spawn(
+        ["sh", "-c", "while :; do for i in 1 2 3 4 5 6 7 8; do unshare --mount true & done; wait; done"]
+    )
+    try:
+        for _ in range(5):
+            for argv in (("mounts", "--holding", str(tmp_path)), ("mounts", "--holding", "/", "--json")):
+                r = nsview_cmd(*argv)
+                util.no_traceback(r)
+                assert r.returncode in (0, 6), r.stderr
+    finally:
+        live.kill_tree(churn)

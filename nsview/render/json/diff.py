@@ -135,7 +135,7 @@ def mount_dict(m: Mount) -> dict[str, Any]:
     }
 
 
-def _overlay(o: OverlayRoot) -> dict[str, Any]:
+def overlay_dict(o: OverlayRoot) -> dict[str, Any]:
     return {
         "driver": o.driver,
         "data_root": o.data_root,
@@ -166,7 +166,7 @@ def _mount_view(v: MountView) -> dict[str, Any]:
         if v.root is None
         else {
             **mount_dict(v.root.mount),
-            "overlay": None if v.root.overlay is None else _overlay(v.root.overlay),
+            "overlay": None if v.root.overlay is None else overlay_dict(v.root.overlay),
         },
         "count": v.count,
         "only_here": [mount_dict(m) for m in v.only_here],

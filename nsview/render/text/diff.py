@@ -28,6 +28,7 @@ from nsview.model.diff import (
 )
 from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
+from nsview.model.overlay import OverlayRoot
 from nsview.render.sanitize import safe
 from nsview.render.units import limit_words
 
@@ -292,32 +293,39 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row: NsR
             parts.append(
                 Text.assemble((f"overlay layers of the {label} root", "bold"), (f"  ({o.driver})", "dim"))
             )
-            lt = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
-            lt.add_column(style="bold", no_wrap=True)
-            lt.add_column(overflow="fold")  # paths are shown whole, never cut with an ellipsis
-            for n, layer in enumerate(o.lower, 1):
-                cell = safe(layer.path) if layer.path else _na(Reading(error=layer.error))
-                if layer.spec != layer.path:
-                    # the short form the mount options carry: "l/<26 chars>" or a relative path
-                    short = (
-                        layer.spec
-                        if not o.data_root or not layer.spec.startswith(o.data_root + "/")
-                        else layer.spec[len(o.data_root) + 1 :]
-                    )
-                    cell.append("  ← ", style="dim")
-                    cell.append_text(safe(short, "dim"))
-                if layer.data_only:
-                    cell.append(" (data-only)", style="dim")
-                lt.add_row(Text(f"lower {n}"), cell)
-            for name, value in (("upper", o.upper), ("work", o.work), ("merged", o.merged)):
-                lt.add_row(Text(name), safe(value) if value else Text("unknown", style="dim"))
-            parts.append(lt)
-            for note in o.notes:
-                parts.append(Text("  note: ", style="dim") + safe(note, "dim"))
+            parts += overlay_layers(o)
     if tgt is not None and ref is not None:
         parts += _only_parts(f"mounts only the {tgt_label} has", tgt.only_here)
         who = "the host" if ref_label == "host" else ref_label
         parts += _only_parts(f"mounts only {who} has", ref.only_here, ONLY_LIST_MAX)
+    return parts
+
+
+def overlay_layers(o: OverlayRoot) -> list[RenderableType]:
+    """An overlay's layers, one row each (lower 1 on top), then upper, work and merged."""
+    parts: list[RenderableType] = []
+    lt = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+    lt.add_column(style="bold", no_wrap=True)
+    lt.add_column(overflow="fold")  # paths are shown whole, never cut with an ellipsis
+    for n, layer in enumerate(o.lower, 1):
+        cell = safe(layer.path) if layer.path else _na(Reading(error=layer.error))
+        if layer.spec != layer.path:
+            # the short form the mount options carry: "l/<26 chars>" or a relative path
+            short = (
+                layer.spec
+                if not o.data_root or not layer.spec.startswith(o.data_root + "/")
+                else layer.spec[len(o.data_root) + 1 :]
+            )
+            cell.append("  ← ", style="dim")
+            cell.append_text(safe(short, "dim"))
+        if layer.data_only:
+            cell.append(" (data-only)", style="dim")
+        lt.add_row(Text(f"lower {n}"), cell)
+    for name, value in (("upper", o.upper), ("work", o.work), ("merged", o.merged)):
+        lt.add_row(Text(name), safe(value) if value else Text("unknown", style="dim"))
+    parts.append(lt)
+    for note in o.notes:
+        parts.append(Text("  note: ", style="dim") + safe(note, "dim"))
     return parts
 
 
