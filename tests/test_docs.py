@@ -189,6 +189,8 @@ JSON_SAMPLES: dict[str, tuple[str, ...]] = {
     # a saved log: every kind of kill, on any machine (the live ring buffer may hold none)
     "exec": ("exec", SELF, "--all", "--dry-run", "true"),  # a plan only: nothing is entered
     "oom": ("oom", "--log", str(REPO / "fixtures/kernel-logs/dmesg-oom.txt")),
+    # an overlay root whose layers are plain directories (scripts/make_changes_fixture.py)
+    "changes": ("changes", "4242", "--proc-root", str(REPO / "fixtures/changes-overlay/proc")),
 }
 # keys whose values are maps keyed by data (namespace type, file name, column): named, not walked
 DATA_KEYED = {
@@ -198,6 +200,7 @@ DATA_KEYED = {
     "ps": frozenset({"namespaces", "errors", "last_oom_kill"}),
     "oom": frozenset({"errors"}),
     "exec": frozenset({"skipped", "namespaces"}),
+    "changes": frozenset(),
 }
 
 
