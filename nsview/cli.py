@@ -182,9 +182,15 @@ def _write(opts: Options, rendered: Any) -> None:
     if not isinstance(rendered, Lines):
         _console(opts).print(rendered)
         return
-    write = sys.stdout.write
+    # In chunks: one write per line would be a system call per line under PYTHONUNBUFFERED.
+    chunk: list[str] = []
     for line in rendered.out:
-        write(line + "\n")
+        chunk.append(line)
+        if len(chunk) >= 512:
+            sys.stdout.write("\n".join(chunk) + "\n")
+            chunk.clear()
+    if chunk:
+        sys.stdout.write("\n".join(chunk) + "\n")
     sys.stdout.flush()
     for note in rendered.notes():
         sys.stderr.write(f"nsview: {note}\n")

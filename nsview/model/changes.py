@@ -349,16 +349,18 @@ class ChangeWalk:
             yield from self._emit(Change("D", text_path((*path, name))))
 
     def _added(self, path: Path) -> Iterator[Change]:
-        """Everything below a new directory is new (whiteouts in it hide nothing)."""
+        """Everything below a new directory is new (whiteouts in it hide nothing). Its
+        parents are listed already: the hot path of a big new tree, kept lean."""
         nodes = self._list(path)
         if nodes is None:
             return
+        base = text_path(path).rstrip("/") + "/"
         for node in nodes:
             if node.char_whiteout:
                 continue
-            child = (*path, node.name)
-            yield from self._emit(Change("A", text_path(child), node.type, node.size))
+            yield Change("A", base + node.name.decode("utf-8", "backslashreplace"), node.type, node.size)
             if node.is_dir:
+                child = (*path, node.name)
                 self._frames.append(_Frame(child, True))
                 yield from self._added(child)
                 self._frames.pop()

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "cgroup": ("cgroup", "{pid}"),
     "diff": ("diff", "{pid}"),
     "ps": ("ps",),
+    "changes": ("changes", "{pid}"),
 }
 
 # The markup rich would interpret if data ever reached it as a markup string, and the escapes a
