@@ -60,3 +60,18 @@ def test_changes_json_and_limit(nsview_run):
 def test_changes_usage_errors_are_one_line(nsview_run):
     r = nsview_run("changes", "4242", "--like", "lxc", *ROOTS)
     assert r.returncode == 2 and "choose docker or podman" in r.stderr
+
+
+def test_a_fuse_overlayfs_or_plain_root_is_one_line_exit_5(nsview_run, tmp_path):
+    import shutil
+
+    tree = tmp_path / "t"
+    shutil.copytree(TREE, tree, symlinks=True)
+    mountinfo = tree / "proc" / "4242" / "mountinfo"
+    for fstype, words in (
+        ("fuse.fuse-overlayfs fuse-overlayfs rw,user_id=0", "its layers are not in the mount table"),
+        ("ext4 /dev/vda rw", "not an overlay"),
+    ):
+        mountinfo.write_text(f"101 90 0:52 / / rw,relatime - {fstype}\n")
+        r = nsview_run("changes", "4242", "--proc-root", str(tree / "proc"))
+        assert r.returncode == 5 and r.stdout == "" and r.stderr.count("\n") == 1 and words in r.stderr

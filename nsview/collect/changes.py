@@ -35,6 +35,13 @@ def collect_changes(
     host = KernelFS(host_root_for(proc.root))
     label = container.label() if container is not None else f"process {pid}"
     root = visible_mount(read_mountinfo(proc, pid), "/")  # strict: a gone target is exit 3
+    if root is not None and root.fstype.startswith("fuse.") and "overlay" in root.fstype:
+        # rootless podman on old kernels: the layers live in fuse-overlayfs' own options, which
+        # the kernel's mount table does not show
+        raise Unsupported(
+            f"the root of {label} is {root.fstype}: its layers are not in the mount table, "
+            "so nsview cannot find them (use `podman diff`)"
+        )
     if root is None or root.fstype != "overlay":
         what = root.fstype if root is not None else "not a mount nsview can see"
         raise Unsupported(
