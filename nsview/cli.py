@@ -559,8 +559,8 @@ def changes(
 ) -> None:
     """List what TARGET changed in its filesystem, one `A /path` (added), `C /path` (changed)
     or `D /path` (deleted) line each, exactly as `docker diff` prints them, computed from the
-    layers of its overlay root as the host sees them: no engine is asked, so it also works for
-    containerd, CRI-O and Kubernetes containers, and for Docker's containerd image store. A
+    layers of its overlay root as the host sees them: no engine is asked, so it works for any
+    container whose root is an overlay (containerd's, CRI-O's, Kubernetes' too). A
     directory holding a change is listed (C) before it. Nothing inside the container is opened
     or followed. Exit code 6 when part of the upper layer could not be read or decoded (said on
     stderr); 5 when the root is not an overlay.

@@ -429,7 +429,7 @@ class ChangeWalk:
 # ---- the summary -------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TopCount:
     """The changes below one top-level directory (``/etc``), or at the root for a file there."""
 
@@ -450,27 +450,20 @@ class Summary:
 
 
 def summarize(changes: Iterable[Change]) -> Summary:
-    tops: dict[str, TopCount] = {}
+    counts: dict[str, list[int]] = {}  # top -> [added, changed, deleted, bytes]
+    column = {"A": 0, "C": 1, "D": 2}
     for c in changes:
-        top = "/" + c.path.split("/", 2)[1]
-        count = tops.get(top)
-        if count is None:
-            count = tops[top] = TopCount(top)
-        if c.kind == "A":
-            count.added += 1
-        elif c.kind == "C":
-            count.changed += 1
-        else:
-            count.deleted += 1
+        row = counts.setdefault("/" + c.path.split("/", 2)[1], [0, 0, 0, 0])
+        row[column[c.kind]] += 1
         if c.kind in ("A", "C") and c.size is not None and c.type in ("file", "symlink"):
-            count.bytes_added += c.size
-    ordered = tuple(tops[k] for k in sorted(tops))
+            row[3] += c.size
+    tops = tuple(TopCount(top, *counts[top]) for top in sorted(counts))
     return Summary(
-        tops=ordered,
-        added=sum(t.added for t in ordered),
-        changed=sum(t.changed for t in ordered),
-        deleted=sum(t.deleted for t in ordered),
-        bytes_added=sum(t.bytes_added for t in ordered),
+        tops=tops,
+        added=sum(t.added for t in tops),
+        changed=sum(t.changed for t in tops),
+        deleted=sum(t.deleted for t in tops),
+        bytes_added=sum(t.bytes_added for t in tops),
     )
 
 
@@ -484,7 +477,7 @@ class LayerInfo:
     options: tuple[str, ...] = ()  # the overlay options that matter here (userxattr, metacopy ...)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangeReport:
     """`nsview changes TARGET`: ``changes`` is the lazy walk (iterate once); ``limit`` stops it."""
 
