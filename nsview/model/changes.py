@@ -329,9 +329,12 @@ class ChangeWalk:
                 continue
             diffs = differences(node, old)
             if not diffs and S_ISREG(node.mode) and S_ISREG(old.mode):
-                upper_cap = self.source.capability(None, path, node.name)
-                if upper_cap != self.source.capability(old_layer, path, node.name):
-                    diffs = ("capability",)
+                try:
+                    upper_cap = self.source.capability(None, path, node.name)
+                    if upper_cap != self.source.capability(old_layer, path, node.name):
+                        diffs = ("capability",)
+                except NsviewError as err:
+                    self.problems.append(Problem(text_path(child), f"security.capability: {err.reason}"))
             if diffs:
                 yield from self._emit(Change("C", text_path(child), node.type, node.size, diffs))
             if node.is_dir:
@@ -379,7 +382,7 @@ class ChangeWalk:
         for node in nodes:
             child = (*path, node.name)
             try:
-                kind, below, skip = self._podman_kind(path, node, hidden)
+                kind, below, skip, old = self._podman_kind(path, node, hidden)
             except NsviewError as err:
                 self.problems.append(Problem(text_path(child), err.reason))
                 continue
@@ -390,6 +393,7 @@ class ChangeWalk:
                     text_path(child),
                     None if kind == "D" else node.type,
                     None if kind == "D" else node.size,
+                    differences(node, old) if kind == "C" and old is not None else (),
                 )
                 if kind == "C":
                     yield change
@@ -402,17 +406,18 @@ class ChangeWalk:
 
     def _podman_kind(
         self, path: Path, node: Node, hidden: tuple[bool, ...]
-    ) -> tuple[str, tuple[bool, ...], bool]:
-        """(kind, the hidden flags for its contents, skipped as an unchanged directory)."""
+    ) -> tuple[str, tuple[bool, ...], bool, Node | None]:
+        """(kind, the hidden flags for its contents, skipped as an unchanged directory, the
+        lower entry a C was found as)."""
         found = [self.source.lower_node(layer, path, node.name) for layer in range(len(hidden))]
         below = tuple(h or (n is not None and n.char_whiteout) for h, n in zip(hidden, found, strict=True))
         if node.char_whiteout:
-            return "D", below, False
+            return "D", below, False, None
         if node.is_dir and node.opaque == b"y":
             for h, n in zip(hidden, found, strict=True):
                 if n is not None:
                     if not n.char_whiteout:
-                        return "D", below, False
+                        return "D", below, False, None
                     break
                 if h:
                     break
@@ -421,9 +426,9 @@ class ChangeWalk:
                 break
             if n is not None:
                 if n.is_dir and node.is_dir and _podman_dir_unchanged(node, n):
-                    return "C", below, True
-                return "C", below, False
-        return "A", below, False
+                    return "C", below, True, n
+                return "C", below, False, n
+        return "A", below, False, None
 
 
 # ---- the summary -------------------------------------------------------------------------

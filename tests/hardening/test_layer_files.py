@@ -245,3 +245,23 @@ def test_row08_non_root_changes_is_one_line_permission_denied(overlay, run_as_no
     r = run_as_nobody("changes", str(o.pid))
     assert r.returncode in (3, 4), r.stdout + r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_row29_a_capability_alone_is_a_change_and_a_no_op_copy_up_is_none(overlay, nsview_cmd):
+    """setcap changes only an xattr (and ctime): docker lists it (C, "capability"), as the naive
+    diff does; a chmod to the mode a file had copies it up and changes nothing: not listed."""
+    o = overlay()
+    # struct vfs_cap_data, revision 2: magic|effective, then permitted/inheritable of the two
+    # 32-bit halves: cap_net_raw (13)
+    cap = (0x02000001).to_bytes(4, "little") + (1 << 13).to_bytes(4, "little") + bytes(12)
+    os.setxattr(o.merged / "bin" / "busybox", "security.capability", cap)
+    os.chmod(o.merged / "etc" / "keep", 0o644)
+    assert (o.upper / "etc" / "keep").exists() and os.getxattr(
+        o.upper / "bin" / "busybox", "security.capability"
+    ) == cap
+    mine = _lines(nsview_cmd("changes", str(o.pid)))
+    assert sorted(mine) == sorted(naive_changes(str(o.merged), str(o.lower))) == ["C /bin", "C /bin/busybox"]
+    data = json.loads(nsview_cmd("changes", str(o.pid), "--json").stdout)
+    assert data["changes"][1]["differs"] == ["capability"]
+    podman = _lines(nsview_cmd("changes", str(o.pid), "--like", "podman"))
+    assert "C /etc/keep" in podman and "C /bin/busybox" in podman  # podman lists every copy-up
