@@ -88,6 +88,8 @@ class Outcome:
     value: Any
     view: str | None  # a key of VIEWS; None: nothing to print (nsview exec ran a command)
     exit_code: int = ExitCode.OK  # nsview exec: the command's own status
+    # Known only once the output is written (nsview changes streams its walk): overrides exit_code.
+    final_code: Callable[[], int] | None = None
 
 
 # command -> (its JSON builder in nsview.render.json.<view>, its text renderer in
@@ -101,6 +103,7 @@ VIEWS: dict[str, tuple[str, str]] = {
     "oom": ("oom_to_dict", "render_oom"),
     "exec": ("plan_to_dict", "render_plan"),
     "mounts": ("mounts_to_dict", "render_mounts"),
+    "changes": ("changes_to_dict", "render_changes"),
 }
 
 
@@ -141,8 +144,12 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
         elif opts.json:
             sys.stdout.write(json.dumps(_view("json", outcome), indent=2, ensure_ascii=True) + "\n")
         else:
-            _console(opts).print(_view("text", outcome))
+            _write(opts, _view("text", outcome))
         sys.stdout.flush()
+        if outcome.final_code is not None:
+            from dataclasses import replace
+
+            outcome = replace(outcome, exit_code=outcome.final_code())
     except NsviewError as err:
         _report(opts, type(err).__name__, err.message, err.exit_code)
     except KeyboardInterrupt:
@@ -170,6 +177,27 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
         os.kill(os.getpid(), -outcome.exit_code)
         raise typer.Exit(128 - outcome.exit_code)
     raise typer.Exit(int(outcome.exit_code))
+
+
+def _write(opts: Options, rendered: Any) -> None:
+    """A rich renderable, or (render/lines.Lines) lines written as they come, notes after."""
+    from nsview.render.lines import Lines
+
+    if not isinstance(rendered, Lines):
+        _console(opts).print(rendered)
+        return
+    # In chunks: one write per line would be a system call per line under PYTHONUNBUFFERED.
+    chunk: list[str] = []
+    for line in rendered.out:
+        chunk.append(line)
+        if len(chunk) >= 512:
+            sys.stdout.write("\n".join(chunk) + "\n")
+            chunk.clear()
+    if chunk:
+        sys.stdout.write("\n".join(chunk) + "\n")
+    sys.stdout.flush()
+    for note in rendered.notes():
+        sys.stderr.write(f"nsview: {note}\n")
 
 
 def _silence_stdout() -> None:
@@ -619,6 +647,73 @@ def exec_(
 
             raise UsageError("--json goes with --dry-run: a command's own output is not nsview's to wrap")
         return Outcome(None, None, run_exec(proc, SysFS(opts.sys_root), plan))
+
+    execute(opts, work)
+
+
+@app.command(short_help="What TARGET changed in its filesystem, like docker diff, from its overlay layers.")
+def changes(
+    target: TargetArg,
+    like: Annotated[
+        str | None,
+        typer.Option(
+            "--like",
+            metavar="ENGINE",
+            help="Whose rules: docker (docker diff) or podman (podman diff: an opaque directory is D, "
+            "its contents A; podman's own files left out). Default: podman's for a podman container, "
+            "docker's for any other.",
+        ),
+    ] = None,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary", help="Counts of A, C, D and bytes added per top-level directory, not the list."
+        ),
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", metavar="N", min=0, help="Stop after N changes (the walk stops there too)."),
+    ] = None,
+    json_: JsonOpt = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    proc_root: ProcRootOpt = Path("/proc"),
+    sys_root: SysRootOpt = Path("/sys"),
+) -> None:
+    """List what TARGET changed in its filesystem, one `A /path` (added), `C /path` (changed)
+    or `D /path` (deleted) line each, exactly as `docker diff` prints them, computed from the
+    layers of its overlay root as the host sees them: no engine is asked, so it works for any
+    container whose root is an overlay (containerd's, CRI-O's, Kubernetes' too). A
+    directory holding a change is listed (C) before it. Nothing inside the container is opened
+    or followed. Exit code 6 when part of the upper layer could not be read or decoded (said on
+    stderr); 5 when the root is not an overlay.
+
+    Example: nsview changes web    nsview changes web --summary    nsview changes acme/web1 --json
+    """
+    opts = Options(json_, no_color, debug, proc_root, sys_root)
+
+    def work() -> Outcome:
+        from nsview.collect.changes import collect_changes
+        from nsview.errors import UsageError
+        from nsview.procfs import ProcFS, SysFS
+        from nsview.targets import resolve
+
+        style = like.strip().lower() if like is not None else None
+        if style is not None and style not in ("docker", "podman"):
+            raise UsageError(f"unknown --like {like!r}; choose docker or podman")
+        resolved = resolve(opts.proc_root, target, sys_root=opts.sys_root)
+        report = collect_changes(
+            ProcFS(opts.proc_root),
+            SysFS(opts.sys_root),
+            resolved.pid,
+            container=resolved.container,
+            style=style,
+            limit=limit,
+            summary_only=summary,
+        )
+        return Outcome(
+            report, "changes", final_code=lambda: ExitCode.PARTIAL if report.problems else ExitCode.OK
+        )
 
     execute(opts, work)
 

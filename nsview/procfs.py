@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from stat import S_ISCHR
+from stat import S_ISCHR, S_ISDIR, S_ISREG
 
 from nsview.errors import AccessDenied, FileMissing, NoSuchProcess, NotAvailable, Unsupported
 
@@ -275,3 +275,117 @@ def _read_capped(path: str | Path, limit: int, nofollow: bool = False) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+# ---- overlay layers: directories walked by fd, never by path ---------------------------------
+#
+# `nsview changes` reads the layer directories of a container's overlay root (docs/hardening.md,
+# rule 2 and row 29). A layer is the container's own data: any name in it may be a symlink
+# planted to point at the host, a FIFO, a device node. So below a layer's root nothing is ever
+# resolved as a path: each step opens one name relative to its parent's fd with O_NOFOLLOW (a
+# symlink fails with ELOOP instead of being followed), entries are lstat'ed through the parent
+# fd (fstatat with AT_SYMLINK_NOFOLLOW), and no file in a layer is ever opened for reading.
+
+_DIR_OPEN = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_NO_XATTR = (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP)
+
+
+class LayerDir:
+    """One directory inside an overlay layer, held by an fd (see the comment above)."""
+
+    __slots__ = ("fd", "where")
+
+    def __init__(self, fd: int, where: str) -> None:
+        self.fd = fd
+        self.where = where  # for messages only: never opened by this name
+
+    @classmethod
+    def open(cls, root: KernelFS, path: str) -> LayerDir:
+        """A layer's root directory, ``path`` as the host's mount options name it (below
+        ``root``, the host filesystem). Its last component is not followed if it is a link."""
+        try:
+            return cls(os.open(root.path(path.lstrip("/")), _DIR_OPEN), path)
+        except OSError as err:
+            raise _layer_error(err, path) from err
+
+    def child(self, name: bytes) -> LayerDir:
+        """The sub-directory ``name``; a symlink or a non-directory there is NotAvailable."""
+        where = f"{self.where}/{os.fsdecode(name)}"
+        try:
+            return LayerDir(os.open(name, _DIR_OPEN, dir_fd=self.fd), where)
+        except OSError as err:
+            raise _layer_error(err, where) from err
+
+    def names(self) -> list[bytes]:
+        """Every name in the directory, in the order the filesystem returns them."""
+        try:
+            return [os.fsencode(n) for n in os.listdir(self.fd)]
+        except OSError as err:
+            raise _layer_error(err, self.where) from err
+
+    def lstat(self, name: bytes) -> os.stat_result | None:
+        """lstat of ``name`` in this directory; None when it is not there (or went away)."""
+        try:
+            return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except OSError as err:
+            if err.errno in (errno.ENOENT, errno.ENOTDIR):
+                return None
+            raise _layer_error(err, f"{self.where}/{os.fsdecode(name)}") from err
+
+    def xattrs(self, attrs: tuple[str, ...], name: bytes | None = None) -> dict[str, bytes]:
+        """The values of those of ``attrs`` that are set, on this directory or on its entry
+        ``name``. An entry must be a regular file or a directory, checked on the fd that is
+        read (a name swapped for a link or a FIFO meanwhile is not read): otherwise {}."""
+        if name is None:
+            return self._read_xattrs(self.fd, attrs, self.where)
+        where = f"{self.where}/{os.fsdecode(name)}"
+        try:
+            fd = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self.fd)
+        except OSError as err:
+            if err.errno in (errno.ENOENT, errno.ENOTDIR):
+                return {}
+            raise _layer_error(err, where) from err
+        try:
+            mode = os.fstat(fd).st_mode
+            if not (S_ISREG(mode) or S_ISDIR(mode)):
+                return {}
+            # An O_PATH fd has no fgetxattr; its /proc/self/fd link reaches exactly the inode
+            # the fd holds (nsview's own fd table, not a path of the layer or the container).
+            return self._read_xattrs(f"/proc/self/fd/{fd}", attrs, where)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _read_xattrs(target: int | str, attrs: tuple[str, ...], where: str) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for attr in attrs:
+            try:
+                found[attr] = os.getxattr(target, attr)
+            except OSError as err:
+                if err.errno in _NO_XATTR or err.errno == errno.ENOENT:
+                    continue
+                raise _layer_error(err, where) from err
+        return found
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> LayerDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _layer_error(err: OSError, where: str) -> Exception:
+    if err.errno in _DENIED:
+        return AccessDenied(where)
+    if err.errno in _GONE:
+        return FileMissing(where)
+    if err.errno == errno.ELOOP:
+        return NotAvailable(where, "a symlink, not followed")
+    if err.errno == errno.ENOTDIR:
+        return NotAvailable(where, "not a directory")
+    return NotAvailable(where, os.strerror(err.errno or 0) or type(err).__name__)

@@ -149,10 +149,10 @@ def docker_run(busybox_image, tmp_path):
     even if it never started (docker writes the cidfile when it creates the container)."""
     started: list[str] = []
 
-    def _start(*args: str, cmd: tuple[str, ...] = ("/bin/sleep", "3600")) -> dict:
+    def _start(*args: str, cmd: tuple[str, ...] = ("/bin/sleep", "3600"), image: str | None = None) -> dict:
         cidfile = tmp_path / f"docker-{len(started)}-{uuid.uuid4().hex[:8]}.cid"
         r = live.run(
-            "docker", "run", "-d", "--cidfile", str(cidfile), *args, busybox_image, *cmd, check=False
+            "docker", "run", "-d", "--cidfile", str(cidfile), *args, image or busybox_image, *cmd, check=False
         )
         if cidfile.exists() and (created := cidfile.read_text().strip()):
             started.append(created)
@@ -179,12 +179,16 @@ def containerd_image(tmp_path_factory) -> str:
 def ctr_run(containerd_image):
     """Factory: `ctr -n NS run -d` a container; task killed and container removed after."""
     started: list[tuple[str, str]] = []
+    refs: set[tuple[str, str]] = set()
 
-    def _start(namespace: str, cid: str, *args: str) -> int:
+    def _start(namespace: str, cid: str, *args: str, image: tuple[str, str] | None = None) -> int:
+        """``image``: (a `docker load` tar, its ref) instead of the busybox image."""
         ctr = ["ctr", "--address", live.CONTAINERD_ADDRESS, "-n", namespace]
-        live.run(*ctr, "image", "import", containerd_image)
+        tar, ref = image or (containerd_image, IMAGE_REF)
+        live.run(*ctr, "image", "import", tar)
+        refs.add((namespace, ref))
         started.append((namespace, cid))  # before run: a container whose task failed is removed too
-        live.run(*ctr, "run", "-d", *args, f"docker.io/{IMAGE_REF}", cid, "/bin/sleep", "3600")
+        live.run(*ctr, "run", "-d", *args, f"docker.io/{ref}", cid, "/bin/sleep", "3600")
         out = live.wait_for(lambda: live.run(*ctr, "task", "ls", check=False).stdout)
         for line in out.splitlines()[1:]:
             parts = line.split()
@@ -207,7 +211,8 @@ def ctr_run(containerd_image):
         ctr = ["ctr", "--address", live.CONTAINERD_ADDRESS, "-n", namespace]
         if live.run(*ctr, "container", "ls", "-q", check=False).stdout.strip():
             continue  # someone else's containers live there: leave the namespace alone
-        live.run(*ctr, "image", "rm", f"docker.io/{IMAGE_REF}", check=False)
+        for ref in sorted({r for ns, r in refs if ns == namespace} | {IMAGE_REF}):
+            live.run(*ctr, "image", "rm", f"docker.io/{ref}", check=False)
         for _ in range(100):  # containerd frees the image's content a moment after `image rm`
             if (
                 live.run(
@@ -241,7 +246,7 @@ def podman_run(podman_image, tmp_path):
     container; returns its `podman inspect`; removed by id after, even if it never started."""
     started: list[str] = []
 
-    def _start(*args: str, cmd: tuple[str, ...] = ("/bin/sleep", "3600")) -> dict:
+    def _start(*args: str, cmd: tuple[str, ...] = ("/bin/sleep", "3600"), image: str | None = None) -> dict:
         # podman writes the id to the cidfile when it creates the container, before it starts
         # it: a container whose start fails is still known, and removed.
         cidfile = tmp_path / f"podman-{len(started)}.cid"
@@ -255,7 +260,7 @@ def podman_run(podman_image, tmp_path):
             "none",
             *PODMAN_ULIMITS,
             *args,
-            podman_image,
+            image or podman_image,
             *cmd,
             check=False,
         )

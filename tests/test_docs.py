@@ -190,6 +190,8 @@ JSON_SAMPLES: dict[str, tuple[str, ...]] = {
     "exec": ("exec", SELF, "--all", "--dry-run", "true"),  # a plan only: nothing is entered
     "oom": ("oom", "--log", str(REPO / "fixtures/kernel-logs/dmesg-oom.txt")),
     "mounts": ("mounts", SELF),
+    # an overlay root whose layers are plain directories (scripts/make_changes_fixture.py)
+    "changes": ("changes", "4242", "--proc-root", str(REPO / "fixtures/changes-overlay/proc")),
 }
 # keys whose values are maps keyed by data (namespace type, file name, column): named, not walked
 DATA_KEYED = {
@@ -200,6 +202,7 @@ DATA_KEYED = {
     "oom": frozenset({"errors"}),
     "exec": frozenset({"skipped", "namespaces"}),
     "mounts": frozenset({"errors"}),
+    "changes": frozenset(),
 }
 
 

@@ -22,6 +22,7 @@ SCRIPTS = REPO / "scripts"
 # generator -> the committed folders it owns (globs over fixtures/)
 GENERATORS = {
     "make_cgroup_fixtures.py": ("cgroup-*",),
+    "make_changes_fixture.py": ("changes-overlay",),
     "make_container_fixtures.py": ("containers-*",),
     "make_cri_fixtures.py": ("cri-*", "nested-*", "dockerd-*"),
     "make_edge_fixture.py": ("edge-shapes",),

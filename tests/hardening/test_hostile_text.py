@@ -20,7 +20,9 @@ CGROUP_MARKUP = ("[red]x", "[link=evil]", ":smile:")  # what a cgroup name can c
 _raw = lambda b: b.decode("utf-8", "backslashreplace")  # noqa: E731  how nsview decodes kernel bytes
 
 
-@pytest.mark.parametrize("command", sorted(util.COMMANDS))
+# changes: what a container names there is its upper layer's files, not its comm or mounts:
+# row 29 (test_layer_files.py::test_row29_hostile_names_print_inert)
+@pytest.mark.parametrize("command", sorted(set(util.COMMANDS) - {"changes"}))
 def test_row21_hostile_names_print_inert_in_every_command(command, hostile, nsview_cmd):
     argv = util.argv_for(command, hostile.pid)
     for mode, r in util.run_modes(nsview_cmd, argv):

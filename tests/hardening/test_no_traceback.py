@@ -39,7 +39,7 @@ ODD_TARGETS = [
 
 
 @pytest.mark.live  # a target that is not a pid is looked up in the live /proc (its containers)
-@pytest.mark.parametrize("command", ["tree", "cgroup", "diff", "mounts"])
+@pytest.mark.parametrize("command", ["tree", "cgroup", "diff", "mounts", "changes"])
 @pytest.mark.parametrize("target", ODD_TARGETS, ids=lambda t: repr(t)[:20])
 def test_odd_targets_never_traceback(command, target, nsview_cmd):
     r = nsview_cmd(command, "--", target)

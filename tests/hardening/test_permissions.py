@@ -61,6 +61,10 @@ def test_row08_non_root_user(command, spawn, run_as_nobody, unprivileged):
         assert r.returncode == 0
         assert data["unreadable"] > 0 and any("permission denied" in w for w in data["unreadable_reasons"])
         assert "could not be read" in r.stdout and "run as root" in r.stdout
+    elif command == "changes":
+        # a host process: its root is no overlay (exit 5), said in one line, as JSON too
+        assert r.returncode in (4, 5) and r.stderr.count("\n") == 1
+        assert data["error"]["exit_code"] == r.returncode
     else:
         assert r.returncode in (0, 6)
         assert data["pid"] == p.pid  # /proc/PID/cgroup and the limit files are world-readable

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "diff": ("diff", "{pid}"),
     "ps": ("ps",),
     "mounts": ("mounts", "{pid}"),
+    "changes": ("changes", "{pid}"),
 }
 
 # The markup rich would interpret if data ever reached it as a markup string, and the escapes a
