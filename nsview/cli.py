@@ -556,7 +556,7 @@ def _ns_flag(name: str, what: str) -> Any:
     name="exec",
     short_help="Run a command inside TARGET's namespaces, by container name (nsenter, race-free).",
 )
-def exec_(
+def exec(  # the command's name; shadows the builtin only inside this module, which never calls it
     target: TargetArg,
     command: Annotated[
         list[str] | None,

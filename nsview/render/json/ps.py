@@ -8,6 +8,7 @@ from nsview.model.cgroup import EffectiveLimit
 from nsview.model.container import Container, ContainerScan
 from nsview.model.pod import PodRef
 from nsview.render.json.oom import kill_to_dict
+from nsview.render.json.tree import nested_to_list
 
 # The column registry: (header, JSON key it shows). The table and docs follow this order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -78,9 +79,7 @@ def container_to_dict(c: Container) -> dict[str, Any]:
         "compose": None
         if c.compose is None
         else {"project": c.compose.project, "service": c.compose.service},
-        "nested_in": [
-            {"runtime": o.runtime, "id": o.id, "short_id": o.short_id, "name": o.name} for o in c.nested_in
-        ],
+        "nested_in": nested_to_list(c.nested_in),
         "evidence": list(c.evidence),
         "errors": dict(c.errors),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nsview.model.container import NestedRef
 from nsview.model.tree import ProcessTree, TreeNode
 
 
@@ -26,11 +27,14 @@ def _container_dict(tree: ProcessTree) -> dict[str, Any] | None:
         "id": c.id,
         "name": c.name,
         "pod_uid": c.pod_uid,
-        "nested_in": [
-            {"runtime": o.runtime, "id": o.id, "short_id": o.short_id, "name": o.name} for o in c.nested_in
-        ],
+        "nested_in": nested_to_list(c.nested_in),
         "evidence": c.evidence,
     }
+
+
+def nested_to_list(chain: tuple[NestedRef, ...]) -> list[dict[str, Any]]:
+    """The containers one runs inside, outermost first (``ps`` and ``tree`` alike)."""
+    return [{"runtime": o.runtime, "id": o.id, "short_id": o.short_id, "name": o.name} for o in chain]
 
 
 def _node_dict(node: TreeNode) -> dict[str, Any]:

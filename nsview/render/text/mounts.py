@@ -168,7 +168,7 @@ def _render_holding(r: HoldingReport) -> RenderableType:
                     point.append(" (hidden)", style="yellow")
                 host = held.node.host.path if held.node.host and held.node.host.path else ""
                 from_cell = safe(host) if host else Text("")
-                from_cell.append(f"  {held.why}", style="dim")
+                from_cell.append_text(safe(f"  {held.why}", "dim"))  # holds PATH as given
                 t.add_row(
                     safe(str(h.namespace)) if i == 0 else Text(""),
                     who if i == 0 else Text(""),
