@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -31,7 +31,9 @@ app = typer.Typer(
         "Run as root to see everything."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish): TARGET completes from the
+    # containers a daemonless scan finds (_complete_target), computed only when a shell asks.
+    add_completion=True,
     pretty_exceptions_enable=False,
     # Plain help: rich's markdown/markup help mode imports markdown_it and pygments (~80 ms).
     rich_markup_mode=None,
@@ -68,8 +70,23 @@ TargetArg = Annotated[
             "daemon is asked. `nsview ps` lists them."
         ),
         show_default=False,
+        autocompletion=lambda incomplete: _complete_target(incomplete),
     ),
 ]
+
+
+def _complete_target(incomplete: str) -> list[str]:
+    """Container names, ids, namespace/ids and pod targets that start with ``incomplete``.
+    A completion never fails out loud: whatever goes wrong, the shell gets no words."""
+    try:
+        from nsview.collect.ps import scan_containers
+        from nsview.model.container import target_words
+        from nsview.procfs import ProcFS, SysFS
+
+        scan = scan_containers(ProcFS(Path("/proc")), SysFS(Path("/sys")), details=False)
+        return [w for w in target_words(scan.containers) if w.startswith(incomplete)]
+    except Exception:
+        return []
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,8 @@ class Outcome:
     exit_code: int = ExitCode.OK  # nsview exec: the command's own status
     # Known only once the output is written (nsview changes streams its walk): overrides exit_code.
     final_code: Callable[[], int] | None = None
+    # Keyword arguments of the text renderer only (tree: fold); JSON never depends on them.
+    text_options: dict[str, Any] = field(default_factory=dict)
 
 
 # command -> (its JSON builder in nsview.render.json.<view>, its text renderer in
@@ -113,7 +132,15 @@ def _view(kind: str, outcome: Outcome) -> Any:
     assert outcome.view is not None
     builder, renderer = VIEWS[outcome.view]
     module = importlib.import_module(f"nsview.render.{kind}.{outcome.view}")
-    return getattr(module, builder if kind == "json" else renderer)(outcome.value)
+    if kind == "json":
+        return getattr(module, builder)(outcome.value)
+    return getattr(module, renderer)(outcome.value, **outcome.text_options)
+
+
+def _width_is_bounded() -> bool:
+    """A terminal, or COLUMNS given: lines must fit a width. Into a pipe or a file without
+    COLUMNS nsview writes whole lines (see _console)."""
+    return sys.stdout.isatty() or "COLUMNS" in os.environ
 
 
 def _console(opts: Options, stderr: bool = False) -> Console:
@@ -251,6 +278,16 @@ def tree(
             "--depth", "-d", min=0, help="Show descendants down to this many levels (0: none). Default: all."
         ),
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            "-w",
+            help="Whole command lines and ids. By default a terminal (or COLUMNS) cuts each process "
+            "line to the width with an ellipsis and shortens 64-digit ids to 12; pipes and files "
+            "always get whole lines.",
+        ),
+    ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
@@ -260,7 +297,7 @@ def tree(
     """Show the process lineage of TARGET and its descendants, like `pstree -spa PID`,
     marking where namespaces change (with inodes), container boundaries and in-container pids.
 
-    Example: nsview tree 3074
+    Example: nsview tree 3074    nsview tree web --wide
     """
     opts = Options(json_, no_color, debug, proc_root, sys_root)
 
@@ -269,7 +306,7 @@ def tree(
         from nsview.procfs import ProcFS
 
         result = collect_tree(ProcFS(opts.proc_root), _pid_target(opts, target), depth)
-        return Outcome(result, "tree")
+        return Outcome(result, "tree", text_options={"fold": not wide and _width_is_bounded()})
 
     execute(opts, work)
 
