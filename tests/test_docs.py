@@ -256,9 +256,11 @@ def test_man_page_renders_every_command_option_and_exit_code():
     from nsview.cli import app
 
     page = REPO / "docs" / "man" / "nsview.1"
+    from tests.support import live
+
     groff = shutil.which("groff")
-    if groff is None:
-        pytest.skip("groff is not installed: cannot render the man page")
+    live.need(groff is not None, "groff (Debian's groff-base) is not installed: cannot render the man page")
+    assert groff is not None
     r = subprocess.run(
         [groff, "-man", "-Tutf8", "-rLL=200n", str(page)],
         capture_output=True,
