@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -48,6 +49,24 @@ JsonOpt = Annotated[
 ]
 NoColorOpt = Annotated[
     bool, typer.Option("--no-color", help="Plain text, no colours (also honours NO_COLOR).")
+]
+
+
+
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+ColorOpt = Annotated[
+    ColorMode | None,
+    typer.Option(
+        "--color",
+        help="When to colour: auto (a terminal, unless NO_COLOR is set), always (also into a pipe, "
+        "as for `less -R`; wins over NO_COLOR), never (as --no-color). Default: auto.",
+        show_default=False,
+    ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="On an internal error, show the Python traceback.")]
 ProcRootOpt = Annotated[
@@ -96,6 +115,7 @@ class Options:
     debug: bool = False
     proc_root: Path = Path("/proc")
     sys_root: Path = Path("/sys")
+    color: ColorMode | None = None  # --color; None: not given (auto)
 
 
 @dataclass(frozen=True)
@@ -150,11 +170,18 @@ def _console(opts: Options, stderr: bool = False) -> Console:
     # Into a pipe or file, whole lines (like ps and pstree): `nsview ps | grep web` must find
     # web, not a column rich dropped to fit 80 columns. COLUMNS still wins when set.
     width = 4096 if not stream.isatty() and "COLUMNS" not in os.environ else None
-    plain = opts.no_color or bool(os.environ.get("NO_COLOR"))
+    # As git and util-linux: an explicit --color wins over NO_COLOR; --no-color is --color=never.
+    if opts.color is ColorMode.always:
+        plain, force = False, True
+    else:
+        plain = opts.no_color or opts.color is ColorMode.never or bool(os.environ.get("NO_COLOR"))
+        force = None
     # markup/emoji/highlight off: nothing nsview prints is ever interpreted (docs/hardening.md, rule 1).
     return Console(
         stderr=stderr,
         width=width,
+        force_terminal=force,
+        no_color=False if force else None,  # rich itself honours NO_COLOR: --color=always must win
         color_system=None if plain else "auto",  # plain means no escape codes at all, bold too
         markup=False,
         emoji=False,
@@ -165,6 +192,10 @@ def _console(opts: Options, stderr: bool = False) -> Console:
 def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     """Run a command body; map every outcome to output and an exit status, in one place."""
     try:
+        if opts.no_color and opts.color is ColorMode.always:
+            from nsview.errors import UsageError
+
+            raise UsageError("--no-color and --color=always contradict each other: give one")
         outcome = work()
         if outcome.view is None:
             pass
@@ -290,6 +321,7 @@ def tree(
     ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -299,7 +331,7 @@ def tree(
 
     Example: nsview tree 3074    nsview tree web --wide
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.tree import collect_tree
@@ -316,6 +348,7 @@ def cgroup(
     target: TargetArg,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -327,7 +360,7 @@ def cgroup(
 
     Example: nsview cgroup 3074
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.cgroup import collect_cgroup
@@ -363,6 +396,7 @@ def ps(
     ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -376,7 +410,7 @@ def ps(
 
     Example: nsview ps --runtime docker    nsview ps --pods
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from dataclasses import replace
@@ -403,6 +437,7 @@ def diff(
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -413,7 +448,7 @@ def diff(
 
     Example: nsview diff 3074    nsview diff 3074 --against 4120
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.diff import collect_diff
@@ -451,6 +486,7 @@ def oom(
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -465,7 +501,7 @@ def oom(
 
     Example: nsview oom    nsview oom web    nsview oom --log dmesg.txt
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.oom import collect_oom
@@ -536,6 +572,7 @@ def mounts(
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -549,7 +586,7 @@ def mounts(
 
     Example: nsview mounts web    nsview mounts web --shadowed    nsview mounts --holding /srv/data
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.errors import UsageError
@@ -632,6 +669,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
     ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -646,7 +684,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
 
     Example: nsview exec web --net -- ss -tlnp    nsview exec web --uts -- hostname
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
     chosen = {
         "net": net,
         "uts": uts,
@@ -713,6 +751,7 @@ def changes(
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -727,7 +766,7 @@ def changes(
 
     Example: nsview changes web    nsview changes web --summary    nsview changes acme/web1 --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.changes import collect_changes
