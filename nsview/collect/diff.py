@@ -215,7 +215,7 @@ def _mounts(
 def _limits(proc: ProcFS, sys: SysFS, pid: int, own_mounts: tuple[Mount, ...]) -> Limits:
     from nsview.collect.cgroup import collect_cgroup
 
-    report = collect_cgroup(proc, sys, pid, reader_mounts=own_mounts or None)
+    report = collect_cgroup(proc, sys, pid, reader_mounts=own_mounts or None, details=False)
     effective = {key: report.effective[key] for key, _, _ in LIMIT_ROWS if key in report.effective}
     cpus = report.cpuset.effective_cpus if report.cpuset else None
     placement = report.placement("memory")

@@ -567,7 +567,12 @@ def _memory_limit(
 
     try:
         report = collect_cgroup(
-            proc, sys if sys is not None else KernelFS("/sys"), pid, ("memory",), own_mounts or None
+            proc,
+            sys if sys is not None else KernelFS("/sys"),
+            pid,
+            ("memory",),
+            own_mounts or None,
+            details=False,
         )
     except NoSuchProcess:
         return None, "process exited"
