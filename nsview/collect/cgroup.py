@@ -429,6 +429,9 @@ def _v2_details(
             why = "no cgroup mounted"
         return {"pressure_reason": why, "delegation_reason": why}
     assert v2.directory is not None and v2.cgroup is not None
+    if not f.is_dir(v2.directory):  # removed meanwhile: the collector says "gone" in a note
+        why = "the cgroup was removed while being read"
+        return {"pressure_reason": why, "delegation_reason": why}
     chain = ancestors(v2, mount_roots.get((2, v2.mount_point or ""), "/"))
     dirs = dict(chain) | v2_dirs
     own = v2_own if v2_own is not None else v2.cgroup
@@ -462,7 +465,9 @@ def _v2_details(
         if found:
             pressure.append(CgroupPressure(cg, tuple(what), found))
     no_psi: str | None = None
-    if not pressure:
+    if not pressure and not f.is_dir(v2.directory):
+        no_psi = "the cgroup was removed while being read"
+    elif not pressure:
         no_psi = "no pressure files (a kernel without CONFIG_PSI, or booted with psi=0)"
     return {
         "pressure": tuple(pressure),
