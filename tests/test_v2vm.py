@@ -224,3 +224,19 @@ def test_diff_docker_same_path_other_instance(vm):
     for path in ("/proc", "/sys", "/dev/pts", "/dev/mqueue", "/sys/fs/cgroup"):
         assert path in inst and path not in only, path
     assert "same path, different filesystem instance" in (vm / "diff-docker.txt").read_text()
+
+
+def test_v2_json_keys_are_documented(vm):
+    """The keys only a v2 host writes (pressure lines, delegation, other_instance) are in
+    docs/json.md too: the offline docs test sees only this machine's hybrid output."""
+    from tests.test_docs import DATA_KEYED, _documented_keys, _keys
+
+    for name, command in (
+        ("cgroup-docker.json", "cgroup"),
+        ("cgroup-nodeleg.json", "cgroup"),
+        ("cgroup-nested.json", "cgroup"),
+        ("diff-docker.json", "diff"),
+        ("ps.json", "ps"),
+    ):
+        missing = _keys(_json(vm, name), DATA_KEYED[command]) - _documented_keys(command)
+        assert not missing, (name, sorted(missing))
