@@ -203,7 +203,7 @@ def test_docker_container_against_inspect(vm):
     assert d["cpu"]["cpus"] == hc["NanoCpus"] / 1e9 == float(w["docker.cpus"])
     assert d["pids"]["max"]["value"] == hc["PidsLimit"] == int(w["docker.pids"])
     assert d["memory"]["high"]["unlimited"] and (vm / "raw/docker/memory.high").read_text().strip() == "max"
-    # a busy loop at 0.5 CPU: throttled, and its cgroup's cpu pressure shows it
+    # a busy loop ran 3 s at 0.5 CPU: throttled, and its cgroup's cpu pressure shows it
     assert d["cpu"]["stat"]["nr_throttled"] > 0
     assert d["pressure"][0]["cgroup"] == (vm / "docker-cgroup").read_text().strip()
     assert d["pressure"][0]["cpu"]["some"]["total_usec"] > 0

@@ -94,9 +94,9 @@ for i in $(seq 1 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
 log "dockerd ready"
 docker load -i "$TAR" > /dev/null || { log "docker load failed"; exit 3; }
 CID=$(docker run -d -m 100663296 --memory-reservation 50331648 --cpus 0.5 --pids-limit 33 \
-  nsview-test/busybox:1 sh -c 'while :; do :; done')
+  nsview-test/busybox:1 sh -c '(while :; do :; done) & b=$!; sleep 3; kill $b; exec sleep 600')
 put docker.memory 100663296; put docker.reservation 50331648; put docker.cpus 0.5; put docker.pids 33
-sleep 2
+sleep 4  # its busy loop ran 3 s against the 0.5 CPU quota: throttled, and cpu pressure to show
 log "container $CID"
 docker inspect "$CID" > "$OUT/inspect.json"
 DPID=$(docker inspect -f '{{.State.Pid}}' "$CID")
