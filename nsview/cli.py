@@ -52,7 +52,6 @@ NoColorOpt = Annotated[
 ]
 
 
-
 class ColorMode(str, Enum):
     auto = "auto"
     always = "always"
@@ -353,12 +352,16 @@ def cgroup(
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
 ) -> None:
-    """Show the cgroup limits that really bind TARGET: memory (limit, soft/high, swap, usage,
-    peak, OOM), CPU quota as a number of CPUs, cpuset, pids and io, decoded ("unlimited", never
-    a sentinel number), with the effective limit over all ancestors and the cgroup that sets it.
+    """Show the cgroup limits that really bind TARGET: memory (limit, soft/high, low/min
+    protection, swap, usage, peak, memory.stat breakdown, OOM), CPU quota as a number of CPUs
+    and how often it throttled (cpu.stat), cpuset, pids and io, decoded ("unlimited", never a
+    sentinel number), with the effective limit over all ancestors and the cgroup that sets it.
+    On cgroup v2 also the pressure stall information (cpu, memory, io) of its cgroup and of the
+    ancestors that bind it, the controllers delegated along the path, and its cgroup namespace.
     Works on cgroup v1, v2 and hybrid hosts.
 
     Example: nsview cgroup 3074
+    Example: nsview cgroup web --json
     """
     opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
