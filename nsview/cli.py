@@ -58,6 +58,11 @@ class ColorMode(str, Enum):
     never = "never"
 
 
+class MountsShown(str, Enum):
+    person = "person"
+    all = "all"
+
+
 ColorOpt = Annotated[
     ColorMode | None,
     typer.Option(
@@ -438,6 +443,16 @@ def diff(
         str | None,
         typer.Option("--against", metavar="OTHER", help="Compare with this process instead of the host."),
     ] = None,
+    mounts: Annotated[
+        MountsShown,
+        typer.Option(
+            "--mounts",
+            help="Which mounts the text lists: `person` (default) the root, binds, volumes and "
+            "other mounts a person compares, with the runtime's own proc/sys/dev/cgroup mounts and "
+            "the host's own mounts counted; `all` lists every mount either side lacks. --json "
+            "always has all of them.",
+        ),
+    ] = MountsShown.person,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     color: ColorOpt = None,
@@ -461,7 +476,7 @@ def diff(
         other = _pid_target(opts, against) if against is not None else None
         result = collect_diff(ProcFS(opts.proc_root), SysFS(opts.sys_root), pid, against=other)
         code = ExitCode.PARTIAL if result.partial else ExitCode.OK
-        return Outcome(result, "diff", code)
+        return Outcome(result, "diff", code, text_options={"all_mounts": mounts is MountsShown.all})
 
     execute(opts, work)
 

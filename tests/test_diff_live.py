@@ -479,6 +479,18 @@ def test_docker_own_proc_sys_devpts_mqueue_are_one_row_each(nsview_cmd, docker_r
         assert here["device"] != other["device"]
         assert path not in {x["target"] for x in m["target"]["only_here"]}
         assert path not in {x["target"] for x in m["reference"]["only_here"]}
-    text = nsview_cmd("diff", "--no-color", str(pid)).stdout
+    text = nsview_cmd("diff", "--no-color", "--mounts", "all", str(pid)).stdout
     assert "same path, different filesystem instance" in text
     assert sum(1 for line in text.splitlines() if line.split()[:1] == ["/dev/pts"]) == 1
+    # by default they are the runtime's own: counted with the container's other proc/sys/dev mounts
+    person = nsview_cmd("diff", "--no-color", str(pid), env={"COLUMNS": "300"}).stdout
+    views = [
+        x for x in m["target"]["only_here"] if x["target"].split("/")[1:2] in (["proc"], ["sys"], ["dev"])
+    ]
+    counted = len(views) + sum(
+        1
+        for x in m["target"]["other_instance"]
+        if x["target"].split("/")[1:2] in (["proc"], ["sys"], ["dev"])
+    )
+    assert f"not listed: {counted} proc, sysfs, dev and cgroup mounts the runtime adds" in person
+    assert not any(line.split()[:1] == ["/dev/pts"] for line in person.splitlines())

@@ -160,9 +160,11 @@ def test_docker_container_shows_shim_namespace_and_id(nsview_cmd, docker_run):
     assert sorted(shown) == sorted(c.pid for c in psutil.Process(pid).children(recursive=True))
     assert shown  # the background sleep
 
-    text = nsview_cmd("tree", str(pid), "--no-color").stdout
+    text = nsview_cmd("tree", str(pid), "--no-color", "--wide").stdout
     assert f"container {cid[:12]} (containerd namespace moby)" in text
     assert f"-id {cid}" in text
+    folded = nsview_cmd("tree", str(pid), "--no-color", env={"COLUMNS": "80"}).stdout
+    assert f"-id {cid[:12]}…" in folded and cid not in folded  # a terminal's width: the id cut
 
 
 def test_containerd_container_shows_namespace_and_id(nsview_cmd, ctr_run):
@@ -332,7 +334,7 @@ def hostile(spawn):
 
 @pytest.mark.parametrize("env", [{}, {"FORCE_COLOR": "1", "TERM": "xterm-256color"}], ids=["plain", "colour"])
 def test_hostile_names_render_inert(nsview_cmd, hostile, env):
-    args = ["tree", str(hostile)] + ([] if env else ["--no-color"])
+    args = ["tree", str(hostile), "--wide"] + ([] if env else ["--no-color"])
     r = nsview_cmd(*args, env=env)
     assert r.returncode == 0, r.stderr
     out = r.stdout

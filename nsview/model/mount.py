@@ -47,3 +47,37 @@ def visible_mount(mounts: tuple[Mount, ...], target: str) -> Mount | None:
         if m.target == target:
             found = m
     return found
+
+
+# The kernel's own filesystems, as a runtime mounts them for every container.
+_KERNEL_FSTYPES = frozenset(
+    {
+        "proc",
+        "sysfs",
+        "cgroup",
+        "cgroup2",
+        "devpts",
+        "mqueue",
+        "devtmpfs",
+        "securityfs",
+        "debugfs",
+        "tracefs",
+        "bpf",
+        "fusectl",
+        "configfs",
+        "pstore",
+        "hugetlbfs",
+        "binfmt_misc",
+        "tmpfs",
+    }
+)
+_KERNEL_TREES = ("/proc", "/sys", "/dev")
+
+
+def is_runtime_view(m: Mount) -> bool:
+    """One of the mounts every runtime sets up the same way: the container's own proc, sysfs,
+    devpts, mqueue, shm and cgroup mounts, and the masks over /proc and /sys (a tmpfs or a
+    read-only bind of proc on /proc/kcore, /proc/sys, ...). What a person compares is the rest:
+    the root, binds and volumes, other tmpfs mounts. `nsview diff --mounts all` lists these too."""
+    under = any(m.target == t or m.target.startswith(t + "/") for t in _KERNEL_TREES)
+    return under and m.fstype in _KERNEL_FSTYPES

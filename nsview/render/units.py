@@ -3,7 +3,19 @@ CPUs, used by every renderer and by the JSON ``text`` fields."""
 
 from __future__ import annotations
 
+import re
+
 from nsview.model.cgroup import Limit
+
+# A 64-hex container or layer id (conmon -c, shim -id, /var/lib/docker/containers/<id>/...):
+# shown as the 12 digits `docker ps` shows, then "…", where a line must fit a width.
+_LONG_ID = re.compile(r"(?<![0-9a-f])([0-9a-f]{12})[0-9a-f]{52}(?![0-9a-f])")
+
+
+def short_ids(text: str) -> str:
+    """ "-id 9775b24b1e9d406d...e083 -address" -> "-id 9775b24b1e9d… -address"."""
+    return _LONG_ID.sub(r"\1…", text)
+
 
 # Up to EiB: the largest limit a cgroup file can hold (LONG_MAX bytes) is just under 8 EiB.
 _UNITS = (

@@ -26,11 +26,11 @@ from nsview.model.diff import (
     Side,
     UtsInfo,
 )
-from nsview.model.mount import Mount
+from nsview.model.mount import Mount, is_runtime_view
 from nsview.model.net import NetworkInfo
 from nsview.model.overlay import OverlayRoot
 from nsview.render.sanitize import safe
-from nsview.render.units import limit_words
+from nsview.render.units import limit_words, short_ids
 
 # The first row of a namespace's section (render_diff.ns_row): (table, namespace type).
 NsRow: TypeAlias = Callable[[Table, str], None]
@@ -46,7 +46,9 @@ NA_STYLE = "red"
 _LIMIT_LABELS = {"memory_swap": "memory+swap", "cpuset_cpus": "cpuset cpus"}
 
 
-def render_diff(c: Comparison) -> RenderableType:
+def render_diff(c: Comparison, all_mounts: bool = False) -> RenderableType:
+    """``all_mounts``: every mount either side lacks; by default the runtime's own views
+    (model.mount.is_runtime_view) and the reference's own mounts are counted, not listed."""
     parts: list[RenderableType] = []
     head = Text()
     head.append("nsview diff  ", style="bold")
@@ -74,7 +76,7 @@ def render_diff(c: Comparison) -> RenderableType:
         "Network", c.classic.get("network"), _net_table(c.network, ref_label, tgt_label, ns_row)
     )
     parts += _section(
-        "Mounts", c.classic.get("mounts"), *_mount_parts(c.mounts, ref_label, tgt_label, ns_row)
+        "Mounts", c.classic.get("mounts"), *_mount_parts(c.mounts, ref_label, tgt_label, ns_row, all_mounts)
     )
     parts += _section(
         "Limits (cgroup)", c.classic.get("limits"), _limits_table(c.limits, ref_label, tgt_label)
@@ -257,7 +259,9 @@ def _mount_line(m: Mount, style: str = "") -> Text:
     return t
 
 
-def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row: NsRow) -> list[RenderableType]:
+def _mount_parts(
+    p: Pair[MountView], ref_label: str, tgt_label: str, ns_row: NsRow, all_mounts: bool
+) -> list[RenderableType]:
     t = _table(ref_label, tgt_label)
     ns_row(t, "mnt")
     ref, tgt = p.reference.value, p.target.value
@@ -293,12 +297,32 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row: NsR
             parts.append(
                 Text.assemble((f"overlay layers of the {label} root", "bold"), (f"  ({o.driver})", "dim"))
             )
-            parts += overlay_layers(o)
+            parts += overlay_layers(o, compact=not all_mounts)
     if tgt is not None and ref is not None:
-        parts += _only_parts(f"mounts only the {tgt_label} has", tgt.only_here)
         who = "the host" if ref_label == "host" else ref_label
-        parts += _only_parts(f"mounts only {who} has", ref.only_here, ONLY_LIST_MAX)
-        parts += _instance_parts(tgt.other_instance, tgt_label, who)
+        if all_mounts:
+            parts += _only_parts(f"mounts only the {tgt_label} has", tgt.only_here)
+            parts += _only_parts(f"mounts only {who} has", ref.only_here, ONLY_LIST_MAX)
+            parts += _instance_parts(tgt.other_instance, tgt_label, who)
+            return parts
+        mine = tuple(m for m in tgt.only_here if not is_runtime_view(m))
+        pairs = tuple(pair for pair in tgt.other_instance if not is_runtime_view(pair[0]))
+        views = len(tgt.only_here) - len(mine) + len(tgt.other_instance) - len(pairs)
+        parts += _only_parts(f"mounts only the {tgt_label} has", mine, compact=True)
+        if ref_label != "host":  # --against: two workloads, each side's own mounts matter
+            theirs = tuple(m for m in ref.only_here if not is_runtime_view(m))
+            views += len(ref.only_here) - len(theirs)
+            parts += _only_parts(f"mounts only {who} has", theirs, ONLY_LIST_MAX, compact=True)
+        parts += _instance_parts(pairs, tgt_label, who)
+        rest = []
+        if views:
+            rest.append(f"{views} proc, sysfs, dev and cgroup mounts the runtime adds")
+        if ref.only_here and ref_label == "host":
+            rest.append(f"{len(ref.only_here)} of {who}'s own mounts the {tgt_label} does not see")
+        if rest:
+            parts.append(
+                Text("not listed: " + "; ".join(rest) + " (--mounts all, or nsview mounts)", style="dim")
+            )
     return parts
 
 
@@ -325,15 +349,18 @@ def _instance(m: Mount) -> Text:
     return t
 
 
-def overlay_layers(o: OverlayRoot) -> list[RenderableType]:
-    """An overlay's layers, one row each (lower 1 on top), then upper, work and merged."""
+def overlay_layers(o: OverlayRoot, compact: bool = False) -> list[RenderableType]:
+    """An overlay's layers, one row each (lower 1 on top), then upper, work and merged.
+    ``compact``: the layers and the upper dir only, without the short forms the options carry
+    (what a person compares; `nsview mounts` and `--mounts all` show the rest)."""
     parts: list[RenderableType] = []
     lt = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
     lt.add_column(style="bold", no_wrap=True)
     lt.add_column(overflow="fold")  # paths are shown whole, never cut with an ellipsis
     for n, layer in enumerate(o.lower, 1):
-        cell = safe(layer.path) if layer.path else _na(Reading(error=layer.error))
-        if layer.spec != layer.path:
+        path = short_ids(layer.path) if compact and layer.path else layer.path
+        cell = safe(path) if path else _na(Reading(error=layer.error))
+        if layer.spec != layer.path and not compact:
             # the short form the mount options carry: "l/<26 chars>" or a relative path
             short = (
                 layer.spec
@@ -345,8 +372,9 @@ def overlay_layers(o: OverlayRoot) -> list[RenderableType]:
         if layer.data_only:
             cell.append(" (data-only)", style="dim")
         lt.add_row(Text(f"lower {n}"), cell)
-    for name, value in (("upper", o.upper), ("work", o.work), ("merged", o.merged)):
-        lt.add_row(Text(name), safe(value) if value else Text("unknown", style="dim"))
+    for name, value in (("upper", o.upper), ("work", o.work), ("merged", o.merged))[: 1 if compact else 3]:
+        shown = short_ids(value) if compact and value else value
+        lt.add_row(Text(name), safe(shown) if shown else Text("unknown", style="dim"))
     parts.append(lt)
     for note in o.notes:
         parts.append(Text("  note: ", style="dim") + safe(note, "dim"))
@@ -357,26 +385,29 @@ def overlay_layers(o: OverlayRoot) -> list[RenderableType]:
 ONLY_LIST_MAX = 20
 
 
-def _only_parts(title: str, mounts: tuple[Mount, ...], most: int | None = None) -> list[RenderableType]:
+def _only_parts(
+    title: str, mounts: tuple[Mount, ...], most: int | None = None, compact: bool = False
+) -> list[RenderableType]:
     if not mounts:
         return [Text(f"{title}: none", style="dim")]  # never a table of headers only
     if most is not None and len(mounts) > most:
         return [Text(f"{title} ({len(mounts)}): more than {most}, --json lists them", style="dim")]
-    return [Text(f"{title} ({len(mounts)})", style="bold"), _only_table(mounts)]
+    return [Text(f"{title} ({len(mounts)})", style="bold"), _only_table(mounts, compact)]
 
 
-def _only_table(mounts: tuple[Mount, ...]) -> Table:
+def _only_table(mounts: tuple[Mount, ...], compact: bool = False) -> Table:
+    """``compact``: no options column, and long ids in sources cut to 12 digits."""
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for col in ("target", "type", "source", "ro", "options"):
+    for col in ("target", "type", "source", "ro", "options")[: 4 if compact else 5]:
         t.add_column(col, overflow="fold")
     for m in mounts:
-        t.add_row(
+        cells = [
             safe(m.target, "bold"),
             safe(m.fstype),
-            safe(m.findmnt_source),
+            safe(short_ids(m.findmnt_source) if compact else m.findmnt_source),
             Text("ro", style="red") if m.read_only else Text("rw"),
-            safe(",".join(m.options), "dim"),
-        )
+        ]
+        t.add_row(*cells, *([] if compact else [safe(",".join(m.options), "dim")]))
     return t
 
 

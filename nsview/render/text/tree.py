@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.text import Text
 from rich.tree import Tree
 
 from nsview.model.tree import ProcessTree, TreeNode
 from nsview.render.sanitize import safe
+from nsview.render.units import short_ids
 
 _MAX_THREADS_SHOWN = 3
-# A 64-hex container id (conmon -c/-u, shim -id, runc --root paths): folded to the 12 digits
-# `docker ps` shows, as every engine's own listing does.
-_LONG_ID = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{52}\b")
 
 
 def render_tree(tree: ProcessTree, fold: bool = False) -> RenderableType:
@@ -66,7 +62,7 @@ def _label(node: TreeNode, fold: bool) -> RenderableType:
     if shown:
         argv = " ".join(shown)
         args.append(" ")
-        args.append_text(safe(_LONG_ID.sub(r"\1…", argv) if fold else argv, "dim"))
+        args.append_text(safe(short_ids(argv) if fold else argv, "dim"))
     if p.args_truncated:
         args.append(" ...(truncated)", style="dim")
     tail = Text("  ◀ target", style="bold magenta") if node.is_target else Text()
