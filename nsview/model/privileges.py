@@ -102,6 +102,7 @@ ENGINE_OWNED: tuple[str, ...] = (
     "/run/containerd/io.containerd.grpc.v1.cri",
 )
 SEVERITIES: tuple[str, ...] = ("high", "medium", "low", "info")
+MAX_MISSING_FOR_ALL = 3  # see assess: an engine's "ALL" may predate the kernel's newest
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +269,7 @@ class Privileges:
     summary: str = ""
     cap_added: tuple[str, ...] = ()  # bounding set minus the engine's default (or the host's)
     cap_dropped: tuple[str, ...] = ()
+    cap_missing: tuple[str, ...] = ()  # of every capability the host has, the ones it lacks
     privileged: bool | None = None  # every capability the host has, and seccomp off
 
     @property
@@ -362,16 +364,23 @@ def assess(
     added: list[str] = []
     dropped: list[str] = []
     privileged: bool | None = None
+    missing: list[str] = []
     status = p.status.value
     caps = status.caps if status else None
     user = p.user.value
     own_userns = user is not None and user.own_namespace and not user.root_is_host_root
     if caps is not None:
         bnd = caps.bounding
-        every = set(host_bounding or every_cap)
-        has_all = bool(every) and every <= set(bnd)
+        every = list(host_bounding or every_cap)
+        missing = [c for c in every if c not in bnd]
+        # An engine's "ALL" is the capabilities it knows: Docker 20.10 knows none past
+        # AUDIT_READ (37), so its --privileged lacks PERFMON, BPF and CHECKPOINT_RESTORE on a
+        # newer kernel. Every capability but at most three of the newest, SYS_ADMIN among them,
+        # is "all", and the reason names what is missing.
+        has_all = "SYS_ADMIN" in bnd and len(missing) <= MAX_MISSING_FOR_ALL
         seccomp_off = status is not None and status.seccomp == 0
         privileged = has_all and seccomp_off
+        but = f" but {' '.join(missing)}" if missing else ""
         base = ENGINE_DEFAULT_CAPS.get(p.engine or "") or host_bounding or ()
         added = [c for c in bnd if c not in base]
         dropped = [c for c in base if c not in bnd]
@@ -382,13 +391,15 @@ def assess(
                 Finding(
                     "high" if not own_userns else "medium",
                     "capabilities",
-                    f"privileged: every capability the host has ({len(bnd)}) and no seccomp filter{scope}",
+                    f"privileged: every capability the host has{but} ({len(bnd)}) and no seccomp filter{scope}",
                 )
             )
         elif has_all:
             words.append("all caps")
             findings.append(
-                Finding("high" if not own_userns else "medium", "capabilities", f"every capability{scope}")
+                Finding(
+                    "high" if not own_userns else "medium", "capabilities", f"every capability{but}{scope}"
+                )
             )
         else:
             words.append(_caps_words(added, dropped))
@@ -470,6 +481,7 @@ def assess(
         summary=summary,
         cap_added=tuple(added),
         cap_dropped=tuple(dropped),
+        cap_missing=tuple(missing),
         privileged=privileged,
     )
 

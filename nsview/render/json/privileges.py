@@ -37,6 +37,7 @@ def privileges_to_dict(p: Privileges | None) -> dict[str, Any] | None:
             else "host bounding set",
             "added": list(p.cap_added),
             "dropped": list(p.cap_dropped),
+            "missing": list(p.cap_missing),
         },
         "seccomp": None
         if status is None or status.seccomp is None

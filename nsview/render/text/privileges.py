@@ -9,7 +9,13 @@ from rich.table import Table
 from rich.text import Text
 
 from nsview.model.diff import Pair, Reading
-from nsview.model.privileges import ENGINE_DEFAULT_CAPS, SECCOMP_MODES, Privileges
+from nsview.model.privileges import (
+    DOCKER_DEFAULT_CAPS,
+    ENGINE_DEFAULT_CAPS,
+    MAX_MISSING_FOR_ALL,
+    SECCOMP_MODES,
+    Privileges,
+)
 from nsview.render.sanitize import safe
 
 DIFF_STYLE = "bold yellow"
@@ -28,17 +34,27 @@ def _caps(p: Privileges) -> Text:
     if status.caps is None:
         return Text("no capability lines in status", style="dim")
     n = len(status.caps.bounding)
-    if p.privileged:
+    extra = ""
+    if p.privileged or (
+        p.cap_missing and len(p.cap_missing) <= MAX_MISSING_FOR_ALL and "SYS_ADMIN" in status.caps.bounding
+    ):
         words = "every capability the host has"
+        if p.cap_missing:
+            words += " but " + " ".join(p.cap_missing)
     elif p.engine in ENGINE_DEFAULT_CAPS:
-        words = f"{p.engine} default" if not (p.cap_added or p.cap_dropped) else p.summary.split(", ")[0]
+        words = f"{p.engine} default"
         if p.cap_added or p.cap_dropped:
             words = " ".join([*("+" + c for c in p.cap_added), *("-" + c for c in p.cap_dropped)])
+            words += f" vs {p.engine} default"
+        base = ENGINE_DEFAULT_CAPS[p.engine or ""]
+        fewer = [c for c in DOCKER_DEFAULT_CAPS if c not in base]
+        if fewer:  # podman: name what it drops beyond Docker's default
+            extra = f" (= Docker's without {' '.join(fewer)})"
     elif not (p.cap_added or p.cap_dropped):
         words = "the host's set"
     else:
         words = " ".join([*("+" + c for c in p.cap_added), *("-" + c for c in p.cap_dropped)])
-    return safe(f"{words} ({n})")
+    return safe(f"{words} ({n}){extra}")
 
 
 def _effective(p: Privileges) -> Text:
