@@ -332,7 +332,9 @@ def ps(
 ) -> None:
     """List every container on the host, one row each: runtime, id, name, init pid on the
     host, state (paused when frozen), processes, namespaces it isolates from the host,
-    hostname, memory limit, root fs type. Also bare `unshare` groups ("namespaces only"). No engine or daemon is asked.
+    privileges in a word or two (privileged, default, +SYS_ADMIN, unconfined, host pid,net,
+    docker.sock; `--json` has the findings), hostname, memory limit, root fs type. Also bare
+    `unshare` groups ("namespaces only"). No engine or daemon is asked.
     Kubernetes containers show their pod as NAMESPACE/POD/CONTAINER (POD: the sandbox), from
     the OCI bundle's CRI annotations or the kubelet's /var/log/pods; a container inside another
     (docker-in-docker, a kind node) shows the chain it runs in (IN).
@@ -357,7 +359,9 @@ def ps(
     execute(opts, work)
 
 
-@app.command(short_help="Host and TARGET side by side: namespaces, hostname, network, mounts, limits.")
+@app.command(
+    short_help="Host and TARGET side by side: namespaces, hostname, network, mounts, limits, privileges."
+)
 def diff(
     target: TargetArg,
     against: Annotated[
@@ -371,8 +375,11 @@ def diff(
     sys_root: SysRootOpt = Path("/sys"),
 ) -> None:
     """Compare TARGET with the host side by side: namespaces (with inodes), hostname, network,
-    root filesystem and overlay layers, extra mounts, cgroup limits. Each section names the
-    classic command it replaces. Exit code 6 when a section could not be read.
+    root filesystem and overlay layers, extra mounts, cgroup limits, and privileges: what it may
+    do to the host (capabilities against its engine's default, seccomp, no_new_privs, LSM label,
+    how root is mapped, devices, shared namespaces, mounts into the host) with findings by
+    severity. Each section names the classic command it replaces. Exit code 6 when a section
+    could not be read.
 
     Example: nsview diff 3074    nsview diff 3074 --against 4120
     """

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from nsview.collect.mounts import with_sources
-from nsview.errors import NsviewError
+from nsview.errors import NoSuchProcess, NsviewError
 from nsview.model.attribution import classify_cgroup_path, pick_cgroup_paths
 from nsview.model.cgroup import CgroupMembership
 from nsview.model.diff import Reading
@@ -28,7 +28,7 @@ from nsview.parse.status import CAP_NAMES
 from nsview.procfs import KernelFS, ProcFS, host_root_for
 from nsview.read.namespaces import host_reference, read_namespaces
 from nsview.read.privileges import read_devices, read_lsm, read_security_status
-from nsview.read.process import read_mountinfo, read_proc_cgroup, read_user_maps
+from nsview.read.process import read_mountinfo, read_proc_cgroup, read_stat, read_user_maps
 
 T = TypeVar("T")
 
@@ -104,7 +104,12 @@ def collect_privileges(
 ) -> Privileges:
     """``pid``'s privileges. ``engine``: whose defaults to compare with (None and
     ``detect_engine``: the engine its cgroup path names). ``reference``: the host side of a
-    diff, which shares everything with itself: no namespaces or mounts are assessed."""
+    diff, which shares everything with itself: no namespaces or mounts are assessed.
+
+    Identity is pinned (docs/hardening.md, rule 4 and row 41): the start time is read before and
+    after, and a process that exited or was replaced meanwhile is NoSuchProcess, never a mix
+    of two processes' files."""
+    start = read_stat(proc, pid).starttime  # NoSuchProcess propagates: the process is gone
     status = _read(lambda: read_security_status(proc, pid))
     lsm = _read(lambda: read_lsm(proc, pid))
     cgroup = _read(lambda: read_proc_cgroup(proc, pid))
@@ -138,6 +143,12 @@ def collect_privileges(
         else:
             shared = Reading(error=namespaces.error or "host namespaces not known")
         risks = _read(lambda: _mount_risks(proc, pid, ctx))
+    try:
+        again = read_stat(proc, pid).starttime
+    except NoSuchProcess:
+        raise NoSuchProcess(pid, f"process {pid} exited while its privileges were read") from None
+    if again != start:
+        raise NoSuchProcess(pid, f"process {pid} exited while its privileges were read (its pid was reused)")
     p = Privileges(
         pid=pid,
         engine=engine,

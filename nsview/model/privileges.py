@@ -154,7 +154,7 @@ class LsmLabel:
         if self.lsm is None:
             return "no LSM loaded on this host"
         text = self.label or ""
-        if self.mode:
+        if self.mode and self.mode != self.label:
             text += f" ({self.mode})"
         return f"{self.lsm} {text}".rstrip()
 
@@ -473,6 +473,8 @@ def assess(
             words.append(r.kind)
     if caps is None:
         words.insert(0, "caps unknown")  # never "default" by omission
+    elif p.partial:
+        words.append("partial")  # some item could not be read: the summary is not the whole answer
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     summary = ", ".join(dict.fromkeys(words))
     return replace(

@@ -139,7 +139,7 @@ def privileges_parts(pair: Pair[Privileges], ref_label: str, tgt_label: str) -> 
         ("LSM", lambda p, ref: _reading(p.lsm, p.lsm.value.words() if p.lsm.value else None)),
         ("user", lambda p, ref: _reading(p.user, p.user.value.words() if p.user.value else None)),
         ("devices", lambda p, ref: _reading(p.devices, p.devices.value.words() if p.devices.value else None)),
-        ("shared with host", _shared),
+        ("host namespaces", _shared),
         ("mounts into host", _mounts),
     )
     for label, cell in rows:
