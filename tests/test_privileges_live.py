@@ -253,3 +253,44 @@ def test_unshare_map_root_user(spawn, nsview_cmd, as_nobody):
         assert user["text"] == "user namespace maps uid 0 to 0: root in the container is root on the host"
     r = nsview_cmd("diff", str(p.pid))
     assert user["text"] in r.stdout
+
+
+def test_host_paths_mounted(docker_run, nsview_cmd, tmp_path):
+    """The host's root (read-only, recursive: its submounts come along), /proc, /dev and /run,
+    and a host directory read-write: each named, its host path the one docker inspect gives."""
+    data = tmp_path / "data"
+    data.mkdir()
+    info = docker_run(
+        "-v",
+        "/:/host:ro",
+        "-v",
+        "/proc:/hostproc",
+        "-v",
+        "/dev:/hostdev",
+        "-v",
+        "/run:/hostrun",
+        "-v",
+        f"{data}:/data",
+    )
+    priv = _diff_priv(nsview_cmd, info["State"]["Pid"])["target"]
+    kinds = {m["target"]: m for m in priv["mounts"]}
+    sources = {m["Destination"]: m["Source"] for m in info["Mounts"]}
+    want = {
+        "/host": "host root",
+        "/hostproc": "host /proc",
+        "/hostdev": "host /dev",
+        "/hostrun": "host /run",
+        "/data": "host path rw",
+    }
+    assert {t: kinds[t]["kind"] for t in want if t in kinds} == want
+    for target in want:
+        assert os.path.realpath(kinds[target]["host_path"]) == os.path.realpath(sources[target]), target
+    assert kinds["/host"]["read_only"] is True and kinds["/data"]["read_only"] is False
+    # the host's mounts that came along below /host are folded into the one finding
+    assert not [t for t in kinds if t.startswith("/host/")]
+    summary = priv["summary"].split(", ")
+    assert {"host root", "host /proc", "host /dev", "host /run"} <= set(summary)
+    findmnt = json.loads(live.run("findmnt", "-J", "-N", str(info["State"]["Pid"]), "-R", "/host").stdout)
+    below = len(findmnt["filesystems"][0].get("children", []))
+    if below:
+        assert "more below it" in kinds["/host"]["reason"]

@@ -300,7 +300,31 @@ def mount_risks(tree: MountTree) -> tuple[MountRisk, ...]:
         risk = _mount_risk(node)
         if risk is not None:
             out.append(risk)
-    return tuple(out)
+    # `-v /:/host` binds recursively: every host mount comes along below /host. They are one
+    # finding, the host's root, which says how many came with it and how many are writable.
+    roots = [r for r in out if r.kind == "host root"]
+    if not roots:
+        return tuple(out)
+    kept: list[MountRisk] = []
+    below: dict[str, list[MountRisk]] = {r.target: [] for r in roots}
+    for r in out:
+        top = next((h for h in roots if h is not r and is_within(r.target, h.target)), None)
+        if top is None:
+            kept.append(r)
+        else:
+            below[top.target].append(r)
+    return tuple(
+        replace(r, reason=r.reason + _below_words(below[r.target])) if r.kind == "host root" else r
+        for r in kept
+    )
+
+
+def _below_words(below: list[MountRisk]) -> str:
+    if not below:
+        return ""
+    rw = sum(1 for b in below if not b.read_only)
+    shown = ", ".join(b.target for b in below[:3]) + ("..." if len(below) > 3 else "")
+    return f", and {len(below)} more below it ({rw} read-write: {shown})"
 
 
 def _mount_risk(node: MountNode) -> MountRisk | None:
