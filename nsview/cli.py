@@ -387,11 +387,17 @@ def diff(
 
     def work() -> Outcome:
         from nsview.collect.diff import collect_diff
+        from nsview.model.privileges import defaults_of
         from nsview.procfs import ProcFS, SysFS
+        from nsview.targets import resolve
 
-        pid = _pid_target(opts, target)
+        resolved = resolve(opts.proc_root, target, sys_root=opts.sys_root)
+        c = resolved.container
+        engine = defaults_of(c.runtime, c.engine) if c is not None else None
         other = _pid_target(opts, against) if against is not None else None
-        result = collect_diff(ProcFS(opts.proc_root), SysFS(opts.sys_root), pid, against=other)
+        result = collect_diff(
+            ProcFS(opts.proc_root), SysFS(opts.sys_root), resolved.pid, against=other, engine=engine
+        )
         code = ExitCode.PARTIAL if result.partial else ExitCode.OK
         return Outcome(result, "diff", code)
 

@@ -294,3 +294,22 @@ def test_host_paths_mounted(docker_run, nsview_cmd, tmp_path):
     below = len(findmnt["filesystems"][0].get("children", []))
     if below:
         assert "more below it" in kinds["/host"]["reason"]
+
+
+def test_containerd_default_is_dockers(ctr_run, nsview_cmd):
+    """ctr's default spec (containerd's oci defaultUnixCaps) is Docker's 14: "default" against it."""
+    ns, cid = "nsview-priv", f"priv-{os.getpid()}"
+    pid = ctr_run(ns, cid)
+    # by pid (ctr's cgroup path /NAMESPACE/ID names no engine: its shim's argv does) and by
+    # the TARGET namespace/id
+    by_pid = _diff_priv(nsview_cmd, pid)["target"]
+    r = nsview_cmd("diff", "--json", f"{ns}/{cid}")
+    priv = json.loads(r.stdout)["sections"]["privileges"]["target"]
+    assert by_pid == priv
+    _check_caps_against_kernel(priv, pid)
+    assert priv["engine"] == "containerd" and priv["capabilities"]["compared_with"] == "containerd default"
+    assert _status(pid)["CapBnd"] == "00000000a80425fb"  # the kernel: Docker's documented set
+    assert priv["summary"].split(", ")[0] == "default"
+    r = nsview_cmd("ps", "--json", "--runtime", "containerd")
+    [row] = [c for c in json.loads(r.stdout)["containers"] if c["id"] == cid]
+    assert row["privileges"]["summary"] == priv["summary"]

@@ -72,9 +72,11 @@ def collect_diff(
     *,
     against: int | None = None,
     host: KernelFS | None = None,
+    engine: str | None = None,
 ) -> Comparison:
     """Compare ``target`` with the host (or with ``against``). ``host`` reads host files such as
-    overlay2 short links; its default is the host root."""
+    overlay2 short links; its default is the host root. ``engine``: whose default capabilities
+    the target's are compared with, when TARGET named a container (else its cgroup path says)."""
     if host is None:
         host = KernelFS(host_root_for(proc.root))
     ref_pid, role, note = choose_reference(proc, against)
@@ -117,7 +119,7 @@ def collect_diff(
         _read(lambda: _limits(proc, sys, ref.pid, own_mounts), _no_user_space(ref) if ref.zombie else None),
         _read(lambda: _limits(proc, sys, tgt.pid, own_mounts), _no_user_space(tgt) if tgt.zombie else None),
     )
-    privileges = _privileges(proc, sys, host, ref, tgt, role)
+    privileges = _privileges(proc, sys, host, ref, tgt, role, engine)
     classic = _classic(target, ref_pid, role, limits, mounts)
     classic["privileges"] = _privileges_classic(target, ref_pid, role, privileges)
     notes = tuple(n for n in (note,) if n)
@@ -269,7 +271,7 @@ def _classic(
 
 
 def _privileges(
-    proc: ProcFS, sys: SysFS, host: KernelFS, ref: Process, tgt: Process, role: str
+    proc: ProcFS, sys: SysFS, host: KernelFS, ref: Process, tgt: Process, role: str, engine: str | None
 ) -> Pair[Privileges]:
     """Both sides' privileges. Against the host, the reference side is the host itself: its
     namespaces and mounts are not assessed (it shares everything with itself); with --against
@@ -278,10 +280,10 @@ def _privileges(
 
     ctx = host_context(proc, host)
 
-    def side(p: Process, reference: bool) -> Reading[Privileges]:
-        return _read(lambda: collect_privileges(proc, sys, p.pid, ctx, reference=reference))
+    def side(p: Process, reference: bool, engine: str | None = None) -> Reading[Privileges]:
+        return _read(lambda: collect_privileges(proc, sys, p.pid, ctx, engine=engine, reference=reference))
 
-    return Pair(side(ref, role == "host"), side(tgt, False))
+    return Pair(side(ref, role == "host"), side(tgt, False, engine))
 
 
 def _privileges_classic(target: int, ref_pid: int, role: str, p: Pair[Privileges]) -> str:

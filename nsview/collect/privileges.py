@@ -115,6 +115,8 @@ def collect_privileges(
     cgroup = _read(lambda: read_proc_cgroup(proc, pid))
     if engine is None and detect_engine and cgroup.value is not None:
         engine = engine_of(cgroup.value)
+    if engine is None and detect_engine:
+        engine = _engine_of_parent(proc, pid)
     namespaces = _read(lambda: _namespaces(proc, pid))
     own_user = None
     if namespaces.value is not None and "user" in namespaces.value and "user" in ctx.namespaces:
@@ -160,6 +162,27 @@ def collect_privileges(
         mounts=risks,
     )
     return assess(p, host_bounding=ctx.bounding, every_cap=CAP_NAMES)
+
+
+def _engine_of_parent(proc: ProcFS, pid: int) -> str | None:
+    """A container's init is its supervisor's child (a containerd shim, conmon): its argv names
+    the engine where the cgroup path does not (ctr's /NAMESPACE/ID)."""
+    from nsview.model.privileges import defaults_of
+    from nsview.model.supervisor import boundary_from_parent
+    from nsview.read.process import read_cmdline
+
+    try:
+        parent = read_stat(proc, read_stat(proc, pid).ppid)
+        args, _ = read_cmdline(proc, parent.pid)
+    except NsviewError:
+        return None
+    boundary = boundary_from_parent(parent.comm, args)
+    if boundary is None:
+        return None
+    runtime = (
+        "docker" if boundary.runtime == "containerd" and boundary.namespace == "moby" else boundary.runtime
+    )
+    return defaults_of(runtime)
 
 
 def _namespaces(proc: ProcFS, pid: int) -> dict[str, NamespaceRef]:

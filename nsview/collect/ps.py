@@ -536,15 +536,11 @@ def _finish(
     )
 
 
-# Whose default capabilities a runtime's containers are compared with (model/privileges.py);
-# the others (LXC, CRI-O, bare unshare groups) are compared with the host's bounding set.
-_ENGINE_OF_RUNTIME = {"docker": "docker", "containerd": "containerd", "podman": "podman"}
-
-
 def _with_privileges(proc: ProcFS, sys: KernelFS | None, c: Container, ctx: HostContext) -> Container:
     from nsview.collect.privileges import collect_privileges
+    from nsview.model.privileges import defaults_of
 
-    engine = c.engine if c.runtime == "kubernetes" else _ENGINE_OF_RUNTIME.get(c.runtime)
+    engine = defaults_of(c.runtime, c.engine)
     try:
         priv = collect_privileges(
             proc,

@@ -47,6 +47,14 @@ ENGINE_DEFAULT_CAPS: dict[str, tuple[str, ...]] = {
     "podman": PODMAN_DEFAULT_CAPS,
 }
 
+
+def defaults_of(runtime: str, engine: str | None = None) -> str | None:
+    """Whose default capabilities a container of ``runtime`` is compared with (``engine``: a
+    Kubernetes container's CRI runtime); None: the host's bounding set (LXC, CRI-O, unshare)."""
+    name = engine if runtime == "kubernetes" else runtime
+    return name if name in ENGINE_DEFAULT_CAPS and name != "kubernetes" else None
+
+
 # Capabilities that, added to a container, hand it a way onto the host (capabilities(7); the
 # CIS Docker Benchmark 5.3 names the same). Others beyond the default are "medium".
 DANGEROUS_CAPS: frozenset[str] = frozenset(
