@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from nsview.collect.mounts import with_sources
-from nsview.errors import NoSuchProcess, NsviewError
+from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.attribution import classify_cgroup_path, pick_cgroup_paths
 from nsview.model.cgroup import CgroupMembership
 from nsview.model.diff import Reading
@@ -19,16 +19,18 @@ from nsview.model.privileges import (
     MountRisk,
     Privileges,
     assess,
+    defaults_of,
     host_namespaces_shared,
     mount_risks,
     user_mapping,
 )
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
+from nsview.model.supervisor import boundary_from_parent
 from nsview.parse.status import CAP_NAMES
 from nsview.procfs import KernelFS, ProcFS, host_root_for
 from nsview.read.namespaces import host_reference, read_namespaces
 from nsview.read.privileges import read_devices, read_lsm, read_security_status
-from nsview.read.process import read_mountinfo, read_proc_cgroup, read_stat, read_user_maps
+from nsview.read.process import read_cmdline, read_mountinfo, read_proc_cgroup, read_stat, read_user_maps
 
 T = TypeVar("T")
 
@@ -167,10 +169,6 @@ def collect_privileges(
 def _engine_of_parent(proc: ProcFS, pid: int) -> str | None:
     """A container's init is its supervisor's child (a containerd shim, conmon): its argv names
     the engine where the cgroup path does not (ctr's /NAMESPACE/ID)."""
-    from nsview.model.privileges import defaults_of
-    from nsview.model.supervisor import boundary_from_parent
-    from nsview.read.process import read_cmdline
-
     try:
         parent = read_stat(proc, read_stat(proc, pid).ppid)
         args, _ = read_cmdline(proc, parent.pid)
@@ -188,16 +186,12 @@ def _engine_of_parent(proc: ProcFS, pid: int) -> str | None:
 def _namespaces(proc: ProcFS, pid: int) -> dict[str, NamespaceRef]:
     found, failed = read_namespaces(proc, pid)
     if failed and not found:
-        from nsview.errors import AccessDenied
-
         raise AccessDenied(f"/proc/{pid}/ns", pid)
     return found
 
 
 def _mount_risks(proc: ProcFS, pid: int, ctx: HostContext) -> tuple[MountRisk, ...]:
     if ctx.tree is None:
-        from nsview.errors import NotAvailable
-
         raise NotAvailable("host mount table", ctx.error or "not readable")
     tree = with_sources(build_tree(read_mountinfo(proc, pid)), ctx.tree, ctx.fs, ctx.mounts)
     return mount_risks(tree)

@@ -459,11 +459,9 @@ def assess(
                     Finding("info", "capabilities", f"fewer than {whose} set: {', '.join(dropped)}")
                 )
     if status is not None:
-        if status.seccomp == 0 and not privileged:
+        if status.seccomp == 0 and not privileged:  # a privileged one's finding says it already
             words.append("unconfined")
             findings.append(Finding("medium", "seccomp", "no seccomp filter: every system call is allowed"))
-        elif status.seccomp == 0:
-            pass  # said by "privileged"
         if status.no_new_privs is False and caps is not None and caps.bounding:
             findings.append(
                 Finding(
@@ -476,6 +474,14 @@ def assess(
             findings.append(Finding("info", "lsm", "no LSM (AppArmor, SELinux) is loaded on this host"))
         elif lsm.unconfined:
             findings.append(Finding("medium", "lsm", f"LSM label {lsm.words()}: not confined"))
+        elif lsm.lsm == "apparmor" and lsm.mode == "complain":
+            findings.append(
+                Finding(
+                    "medium",
+                    "lsm",
+                    f"AppArmor profile {lsm.label} in complain mode: it logs, it does not enforce",
+                )
+            )
     if user is not None:
         if user.root_is_host_root or not user.own_namespace:
             findings.append(Finding("low", "user", "root in the container is root on the host"))
