@@ -279,6 +279,7 @@ class Privileges:
     cap_dropped: tuple[str, ...] = ()
     cap_missing: tuple[str, ...] = ()  # of every capability the host has, the ones it lacks
     privileged: bool | None = None  # every capability the host has, and seccomp off
+    all_caps: bool | None = None  # every capability the host has (but at most its newest few)
 
     @property
     def items(self) -> dict[str, Reading[object]]:
@@ -396,6 +397,7 @@ def assess(
     added: list[str] = []
     dropped: list[str] = []
     privileged: bool | None = None
+    has_all: bool | None = None
     missing: list[str] = []
     status = p.status.value
     caps = status.caps if status else None
@@ -523,6 +525,7 @@ def assess(
         cap_dropped=tuple(dropped),
         cap_missing=tuple(missing),
         privileged=privileged,
+        all_caps=has_all,
     )
 
 

@@ -38,6 +38,7 @@ def privileges_to_dict(p: Privileges | None) -> dict[str, Any] | None:
             "added": list(p.cap_added),
             "dropped": list(p.cap_dropped),
             "missing": list(p.cap_missing),
+            "all": p.all_caps,
         },
         "seccomp": None
         if status is None or status.seccomp is None

@@ -12,7 +12,6 @@ from nsview.model.diff import Pair, Reading
 from nsview.model.privileges import (
     DOCKER_DEFAULT_CAPS,
     ENGINE_DEFAULT_CAPS,
-    MAX_MISSING_FOR_ALL,
     SECCOMP_MODES,
     Privileges,
 )
@@ -35,9 +34,7 @@ def _caps(p: Privileges) -> Text:
         return Text("no capability lines in status", style="dim")
     n = len(status.caps.bounding)
     extra = ""
-    if p.privileged or (
-        p.cap_missing and len(p.cap_missing) <= MAX_MISSING_FOR_ALL and "SYS_ADMIN" in status.caps.bounding
-    ):
+    if p.all_caps:
         words = "every capability the host has"
         if p.cap_missing:
             words += " but " + " ".join(p.cap_missing)
