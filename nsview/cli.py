@@ -411,7 +411,9 @@ def ps(
 ) -> None:
     """List every container on the host, one row each: runtime, id, name, init pid on the
     host, state (paused when frozen), processes, namespaces it isolates from the host,
-    hostname, memory limit, root fs type. Also bare `unshare` groups ("namespaces only"). No engine or daemon is asked.
+    privileges in a word or two (privileged, default, +SYS_ADMIN, unconfined, host pid,net,
+    docker.sock; `--json` has the findings), hostname, memory limit, root fs type. Also bare
+    `unshare` groups ("namespaces only"). No engine or daemon is asked.
     Kubernetes containers show their pod as NAMESPACE/POD/CONTAINER (POD: the sandbox), from
     the OCI bundle's CRI annotations or the kubelet's /var/log/pods; a container inside another
     (docker-in-docker, a kind node) shows the chain it runs in (IN).
@@ -436,7 +438,9 @@ def ps(
     execute(opts, work)
 
 
-@app.command(short_help="Host and TARGET side by side: namespaces, hostname, network, mounts, limits.")
+@app.command(
+    short_help="Host and TARGET side by side: namespaces, hostname, network, mounts, limits, privileges."
+)
 def diff(
     target: TargetArg,
     against: Annotated[
@@ -461,8 +465,11 @@ def diff(
     sys_root: SysRootOpt = Path("/sys"),
 ) -> None:
     """Compare TARGET with the host side by side: namespaces (with inodes), hostname, network,
-    root filesystem and overlay layers, extra mounts, cgroup limits. Each section names the
-    classic command it replaces. Exit code 6 when a section could not be read.
+    root filesystem and overlay layers, extra mounts, cgroup limits, and privileges: what it may
+    do to the host (capabilities against its engine's default, seccomp, no_new_privs, LSM label,
+    how root is mapped, devices, shared namespaces, mounts into the host) with findings by
+    severity. Each section names the classic command it replaces. Exit code 6 when a section
+    could not be read.
 
     Example: nsview diff 3074    nsview diff 3074 --against 4120
     """
@@ -470,11 +477,17 @@ def diff(
 
     def work() -> Outcome:
         from nsview.collect.diff import collect_diff
+        from nsview.model.privileges import defaults_of
         from nsview.procfs import ProcFS, SysFS
+        from nsview.targets import resolve
 
-        pid = _pid_target(opts, target)
+        resolved = resolve(opts.proc_root, target, sys_root=opts.sys_root)
+        c = resolved.container
+        engine = defaults_of(c.runtime, c.engine) if c is not None else None
         other = _pid_target(opts, against) if against is not None else None
-        result = collect_diff(ProcFS(opts.proc_root), SysFS(opts.sys_root), pid, against=other)
+        result = collect_diff(
+            ProcFS(opts.proc_root), SysFS(opts.sys_root), resolved.pid, against=other, engine=engine
+        )
         code = ExitCode.PARTIAL if result.partial else ExitCode.OK
         return Outcome(result, "diff", code, text_options={"all_mounts": mounts is MountsShown.all})
 

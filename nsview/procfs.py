@@ -186,6 +186,16 @@ class ProcFS(KernelFS):
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
 
+    def pid_read_attr(self, pid: int, name: str, limit: int = 4096) -> bytes | None:
+        """Read an LSM attribute, ``/proc/PID/attr/...``; None when no LSM provides it (the
+        kernel answers EINVAL: attr/current with no LSM loaded). NoSuchProcess when gone."""
+        try:
+            return _read_capped(f"{self.root}/{pid}/{name}", limit)
+        except OSError as err:
+            if err.errno == errno.EINVAL and self.pid_exists(pid):
+                return None
+            raise self._pid_translate(err, pid, name) from err
+
     def pid_readlink(self, pid: int, name: str) -> str:
         try:
             return os.readlink(f"{self.root}/{pid}/{name}")

@@ -27,6 +27,7 @@ GENERATORS = {
     "make_cri_fixtures.py": ("cri-*", "nested-*", "dockerd-*"),
     "make_edge_fixture.py": ("edge-shapes",),
     "make_mounts_fixture.py": ("mounts-shapes",),
+    "make_privileges_fixture.py": ("privileges-shapes",),
 }
 
 

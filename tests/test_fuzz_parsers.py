@@ -148,3 +148,27 @@ def test_fuzz_utsname(raw):
 @given(kernelish | st.binary(min_size=16, max_size=200))
 def test_fuzz_rtnetlink(data):
     _only_parse_errors(parse_rtnetlink, data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kernelish)
+def test_fuzz_security_status(data):
+    from nsview.parse.status import parse_security_status
+
+    _only_parse_errors(parse_security_status, data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kernelish)
+def test_fuzz_attr_current(data):
+    from nsview.parse.lsm import parse_attr_current
+
+    _only_parse_errors(parse_attr_current, data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kernelish)
+def test_fuzz_devices_list(data):
+    from nsview.parse.devices_list import parse_devices_list
+
+    _only_parse_errors(parse_devices_list, data.decode("utf-8", "replace"))

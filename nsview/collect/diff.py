@@ -21,6 +21,7 @@ from nsview.model.diff import (
     Side,
 )
 from nsview.model.mount import Mount, visible_mount
+from nsview.model.privileges import Privileges
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
 from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
 from nsview.read.namespaces import host_reference, read_namespaces
@@ -71,9 +72,11 @@ def collect_diff(
     *,
     against: int | None = None,
     host: KernelFS | None = None,
+    engine: str | None = None,
 ) -> Comparison:
     """Compare ``target`` with the host (or with ``against``). ``host`` reads host files such as
-    overlay2 short links; its default is the host root."""
+    overlay2 short links; its default is the host root. ``engine``: whose default capabilities
+    the target's are compared with, when TARGET named a container (else its cgroup path says)."""
     if host is None:
         host = KernelFS(host_root_for(proc.root))
     ref_pid, role, note = choose_reference(proc, against)
@@ -116,7 +119,9 @@ def collect_diff(
         _read(lambda: _limits(proc, sys, ref.pid, own_mounts), _no_user_space(ref) if ref.zombie else None),
         _read(lambda: _limits(proc, sys, tgt.pid, own_mounts), _no_user_space(tgt) if tgt.zombie else None),
     )
+    privileges = _privileges(proc, sys, host, ref, tgt, role, engine)
     classic = _classic(target, ref_pid, role, limits, mounts)
+    classic["privileges"] = _privileges_classic(target, ref_pid, role, privileges)
     notes = tuple(n for n in (note,) if n)
     return Comparison(
         reference=ref_side,
@@ -127,6 +132,7 @@ def collect_diff(
         network=network,
         mounts=mounts,
         limits=limits,
+        privileges=privileges,
         classic=classic,
         notes=notes,
     )
@@ -277,3 +283,32 @@ def _classic(
         "mounts": mounts_line,
         "limits": limits_line,
     }
+
+
+def _privileges(
+    proc: ProcFS, sys: SysFS, host: KernelFS, ref: Process, tgt: Process, role: str, engine: str | None
+) -> Pair[Privileges]:
+    """Both sides' privileges. Against the host, the reference side is the host itself: its
+    namespaces and mounts are not assessed (it shares everything with itself); with --against
+    both sides are assessed against the host."""
+    from nsview.collect.privileges import collect_privileges, host_context
+
+    ctx = host_context(proc, host)
+
+    def side(p: Process, reference: bool, engine: str | None = None) -> Reading[Privileges]:
+        return _read(lambda: collect_privileges(proc, sys, p.pid, ctx, engine=engine, reference=reference))
+
+    return Pair(side(ref, role == "host"), side(tgt, False, engine))
+
+
+def _privileges_classic(target: int, ref_pid: int, role: str, p: Pair[Privileges]) -> str:
+    t = str(target)
+    line = f"grep -E 'Cap|NoNewPrivs|Seccomp' /proc/{t}/status; cat /proc/{t}/attr/current"
+    tgt = p.target.value
+    if tgt is not None and tgt.status.value is not None and tgt.status.value.caps is not None:
+        line += f"; capsh --decode={tgt.status.value.caps.masks.get('CapBnd', '')}"
+    if tgt is not None and tgt.devices.value is not None and tgt.devices.value.directory:
+        line += f"; cat {tgt.devices.value.directory}/devices.list"
+    if role == "against":
+        line += f"   (and the same for {ref_pid})"
+    return line

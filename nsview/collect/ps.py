@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from nsview.collect.oom import last_kill_in, memory_cgroup, ring_buffer_kills
+from nsview.collect.privileges import HostContext
 from nsview.errors import (
     AccessDenied,
     NoSuchProcess,
@@ -446,11 +447,16 @@ def _with_details(
         own_mounts = ()
     freezer = FreezerReader(sys, own_mounts)
     kills = ring_buffer_kills(proc) if containers else ()
+    from nsview.collect.privileges import host_context
+
+    ctx = host_context(proc) if containers else None
     for c in containers:
         memberships = seen[c.init_pid].memberships
         frozen = freezer.state(memberships)
         c = replace(c, last_oom=last_kill_in(kills, memory_cgroup(memberships)))
         done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")), frozen, own_mounts)
+        if done is not None and ctx is not None:
+            done = _with_privileges(proc, sys, done, ctx)
         if done is None:
             tally.vanished += len(c.pids)
         else:
@@ -557,6 +563,25 @@ def _finish(
     return replace(
         c, rootfs_type=rootfs, memory_limit=memory, hostname=name, errors=errors, state=state, frozen=frozen
     )
+
+
+def _with_privileges(proc: ProcFS, sys: KernelFS | None, c: Container, ctx: HostContext) -> Container:
+    from nsview.collect.privileges import collect_privileges
+    from nsview.model.privileges import defaults_of
+
+    engine = defaults_of(c.runtime, c.engine)
+    try:
+        priv = collect_privileges(
+            proc,
+            sys if sys is not None else KernelFS("/sys"),
+            c.init_pid,
+            ctx,
+            engine=engine,
+            detect_engine=False,
+        )
+    except NsviewError as err:
+        return replace(c, errors={**c.errors, "privileges": err.reason})
+    return replace(c, privileges=priv)
 
 
 def _memory_limit(

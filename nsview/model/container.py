@@ -11,6 +11,7 @@ from nsview.errors import UsageError
 from nsview.model.cgroup import EffectiveLimit
 from nsview.model.oom import OomKill
 from nsview.model.pod import SANDBOX_NAME, PodRef, parse_pod_target
+from nsview.model.privileges import Privileges
 from nsview.model.process import HostReference, NamespaceRef
 
 # Display order for `nsview ps` and the vocabulary of --runtime.
@@ -94,6 +95,7 @@ class Container:
     pod: PodRef | None = None  # Kubernetes: its pod and its name in it, from the host's files
     nested_in: tuple[NestedRef, ...] = ()  # the containers it runs inside, outermost first
     compose: ComposeRef | None = None  # Docker: compose project/service labels
+    privileges: Privileges | None = None  # what it may do to the host (model/privileges.py)
 
     @property
     def short_id(self) -> str | None:

@@ -4,13 +4,16 @@ side, section by section. Every per-side value is a ``Reading``: a value, or why
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from nsview.model.cgroup import EffectiveLimit
 from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
 from nsview.model.overlay import OverlayRoot
 from nsview.model.process import NamespaceRef
+
+if TYPE_CHECKING:  # model/privileges.py builds on Reading and UserMaps from here
+    from nsview.model.privileges import Privileges
 
 T = TypeVar("T")
 
@@ -144,6 +147,7 @@ class Comparison:
     network: Pair[NetworkInfo]
     mounts: Pair[MountView]
     limits: Pair[Limits]
+    privileges: Pair[Privileges] | None = None  # what each side may do to the host
     # the one-line commands each section replaces, by section name
     classic: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
@@ -161,5 +165,10 @@ class Comparison:
     @property
     def partial(self) -> bool:
         if any(not (r.reference.ok and r.target.ok) for r in self.namespaces):
+            return True
+        if self.privileges is not None and any(
+            r.value is not None and r.value.partial
+            for r in (self.privileges.reference, self.privileges.target)
+        ):
             return True
         return any(p.partial for p in self.sections.values())

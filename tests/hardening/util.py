@@ -112,11 +112,11 @@ def argv_for(command: str, pid: int) -> list[str]:
     return [a.format(pid=pid) for a in COMMANDS[command]]
 
 
-def run_modes(nsview_cmd, argv: list[str]):
+def run_modes(nsview_cmd, argv: list[str], env: dict | None = None):
     """Run argv with --no-color and with colours forced; yield (mode, CompletedProcess)."""
-    env_plain = {"NO_COLOR": "1"}
+    env_plain = {"NO_COLOR": "1", **(env or {})}
     yield "no-color", nsview_cmd(*argv, "--no-color", env=env_plain)
-    forced_env = {"FORCE_COLOR": "1", "TERM": "xterm-256color"}
+    forced_env = {"FORCE_COLOR": "1", "TERM": "xterm-256color", **(env or {})}
     yield "forced", nsview_cmd(*argv, env=_without_no_color(forced_env))
 
 

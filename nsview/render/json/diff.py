@@ -20,6 +20,7 @@ from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
 from nsview.model.overlay import OverlayRoot
 from nsview.model.process import NamespaceRef
+from nsview.render.json.privileges import finding_dict, privileges_to_dict
 from nsview.render.units import limit_words
 
 T = TypeVar("T")
@@ -52,6 +53,7 @@ def diff_to_dict(c: Comparison) -> dict[str, Any]:
             "network": _pair(c.network, _network, c.classic.get("network")),
             "mounts": _pair(c.mounts, _mount_view, c.classic.get("mounts")),
             "limits": _pair(c.limits, _limits, c.classic.get("limits")),
+            "privileges": _privileges(c),
         },
     }
 
@@ -201,3 +203,17 @@ def _limits(lim: Limits) -> dict[str, Any]:
             "text": lim.cpuset_cpus,
         }
     return {"cgroup": lim.cgroup, "files": list(lim.files), "limits": rows}
+
+
+def _privileges(c: Comparison) -> dict[str, Any] | None:
+    p = c.privileges
+    if p is None:
+        return None
+    tgt = p.target.value
+    return {
+        "classic": c.classic.get("privileges"),
+        "reference": privileges_to_dict(p.reference.value),
+        "target": privileges_to_dict(tgt),
+        "findings": [finding_dict(f) for f in tgt.findings] if tgt is not None else [],
+        "errors": _errors(p.reference, p.target),
+    }

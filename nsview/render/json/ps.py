@@ -8,6 +8,7 @@ from nsview.model.cgroup import EffectiveLimit
 from nsview.model.container import Container, ContainerScan
 from nsview.model.pod import PodRef
 from nsview.render.json.oom import kill_to_dict
+from nsview.render.json.privileges import privileges_to_dict
 from nsview.render.json.tree import nested_to_list
 
 # The column registry: (header, JSON key it shows). The table and docs follow this order.
@@ -19,6 +20,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("STATE", "state"),
     ("PROCS", "processes"),
     ("ISOLATED", "isolated"),
+    ("PRIVILEGES", "privileges"),
     ("HOSTNAME", "hostname"),
     ("MEMORY", "memory_limit"),
     ("ROOTFS", "rootfs_type"),
@@ -80,6 +82,7 @@ def container_to_dict(c: Container) -> dict[str, Any]:
         if c.compose is None
         else {"project": c.compose.project, "service": c.compose.service},
         "nested_in": nested_to_list(c.nested_in),
+        "privileges": privileges_to_dict(c.privileges),
         "evidence": list(c.evidence),
         "errors": dict(c.errors),
     }

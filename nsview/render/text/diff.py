@@ -81,6 +81,12 @@ def render_diff(c: Comparison, all_mounts: bool = False) -> RenderableType:
     parts += _section(
         "Limits (cgroup)", c.classic.get("limits"), _limits_table(c.limits, ref_label, tgt_label)
     )
+    if c.privileges is not None:
+        from nsview.render.text.privileges import privileges_parts
+
+        parts += _section(
+            "Privileges", c.classic.get("privileges"), *privileges_parts(c.privileges, ref_label, tgt_label)
+        )
     if c.partial:
         parts.append(
             Text(

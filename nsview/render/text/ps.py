@@ -20,6 +20,7 @@ DROP_ORDER: tuple[str, ...] = (
     "rootfs_type",
     "hostname",
     "isolated",
+    "privileges",
     "memory_limit",
     "nested_in",
     "processes",
@@ -59,6 +60,7 @@ def _cells(c: Container) -> dict[str, Text]:
         "state": Text(c.state, style=state_style.get(c.state, "")) if c.state else Text("n/a", style="dim"),
         "processes": Text(str(len(c.pids))),
         "isolated": Text(",".join(c.isolated) if c.isolated else ("none" if c.isolated == () else "n/a")),
+        "privileges": privileges_cell(c),
         "hostname": safe(c.hostname) if c.hostname is not None else Text("n/a", style="dim"),
         "memory_limit": Text(_memory_cell(c.memory_limit), style="dim" if c.memory_limit is None else ""),
         "rootfs_type": safe(c.rootfs_type) if c.rootfs_type is not None else Text("n/a", style="dim"),
@@ -69,6 +71,15 @@ def _cells(c: Container) -> dict[str, Text]:
         if c.last_oom is None
         else Text.assemble((when(c.last_oom), "red"), " ", safe(c.last_oom.comm)),
     }
+
+
+def privileges_cell(c: Container) -> Text:
+    """The summary of model/privileges.assess, red when a finding is high, "n/a" unread."""
+    p = c.privileges
+    if p is None:
+        return Text("n/a", style="dim")
+    high = any(f.severity == "high" for f in p.findings)
+    return safe(p.summary, "bold red" if high else ("yellow" if p.summary != "default" else ""))
 
 
 def pod_cell(c: Container) -> Text:
