@@ -34,7 +34,10 @@ def vm(tmp_path_factory) -> Path:
     """The guest's results directory, from one boot for the whole session."""
     tool = tool_dir()
     runner = tool / "run-in-v2vm.sh"
-    live.need(runner.is_file(), f"the v2 VM tool is not at {tool} (set NSVIEW_V2VM to its directory)")
+    missing = f"the v2 VM tool is not at {tool} (set NSVIEW_V2VM to its directory)"
+    if not runner.is_file() and os.environ.get("NSVIEW_V2VM_ABSENT"):
+        pytest.skip(missing + "; .ci/run said so at its start")  # see .ci/run and docs/testing.md
+    live.need(runner.is_file(), missing)
     live.need(
         shutil.which("qemu-system-x86_64") is not None,
         f"qemu-system-x86_64 is not installed (run {tool}/setup.sh)",
