@@ -151,7 +151,7 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
 
             outcome = replace(outcome, exit_code=outcome.final_code())
     except NsviewError as err:
-        _report(opts, type(err).__name__, err.message, err.exit_code)
+        _report(opts, type(err).__name__, err.message, err.exit_code, _error_facts(err))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except BrokenPipeError:
@@ -206,11 +206,26 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _report(opts: Options, kind: str, message: str, code: ExitCode) -> NoReturn:
+def _error_facts(err: NsviewError) -> dict[str, Any]:
+    """What an error object carries besides its message: a stopped container's record."""
+    from nsview.errors import NotRunning
+
+    if isinstance(err, NotRunning):
+        from nsview.model.container import StoppedContainer
+        from nsview.render.json.ps import stopped_to_dict
+
+        if isinstance(err.container, StoppedContainer):
+            return {"container": stopped_to_dict(err.container)}
+    return {}
+
+
+def _report(
+    opts: Options, kind: str, message: str, code: ExitCode, facts: dict[str, Any] | None = None
+) -> NoReturn:
     from nsview.render.sanitize import escape
 
     if opts.json:
-        payload = {"error": {"type": kind, "message": message, "exit_code": int(code)}}
+        payload = {"error": {"type": kind, "message": message, "exit_code": int(code), **(facts or {})}}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
     else:
         sys.stderr.write(f"nsview: {escape(message)}\n")
@@ -324,6 +339,15 @@ def ps(
             "containers under it, the sandbox (pause) container first and marked.",
         ),
     ] = False,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            "-a",
+            help="Also the containers Docker and podman keep on disk that do not run: state, exit "
+            "code, OOM-killed, started and finished times (from config.v2.json and podman's files).",
+        ),
+    ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
@@ -337,7 +361,9 @@ def ps(
     the OCI bundle's CRI annotations or the kubelet's /var/log/pods; a container inside another
     (docker-in-docker, a kind node) shows the chain it runs in (IN).
 
-    Example: nsview ps --runtime docker    nsview ps --pods
+    With --all, also the containers that exist but do not run (exited, created, OOM-killed).
+
+    Example: nsview ps --runtime docker    nsview ps --pods    nsview ps --all
     """
     opts = Options(json_, no_color, debug, proc_root, sys_root)
 
@@ -349,9 +375,13 @@ def ps(
         from nsview.procfs import ProcFS, SysFS
 
         wanted = runtime_filter(runtime)
-        scan = scan_containers(ProcFS(opts.proc_root), SysFS(opts.sys_root))
+        scan = scan_containers(ProcFS(opts.proc_root), SysFS(opts.sys_root), stopped=all_)
         if wanted:
-            scan = replace(scan, containers=tuple(c for c in scan.containers if c.runtime in wanted))
+            scan = replace(
+                scan,
+                containers=tuple(c for c in scan.containers if c.runtime in wanted),
+                stopped=tuple(c for c in scan.stopped if c.runtime in wanted),
+            )
         return Outcome(scan, "pods" if pods else "ps")
 
     execute(opts, work)

@@ -21,9 +21,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from nsview.errors import AmbiguousTarget, NoSuchProcess, NsviewError, TargetNotFound, UsageError
-from nsview.model.container import Container, ContainerScan, match_target
-from nsview.procfs import ProcFS, SysFS
+from nsview.errors import (
+    AmbiguousTarget,
+    NamesNeedRoot,
+    NoSuchProcess,
+    NotRunning,
+    NsviewError,
+    TargetNotFound,
+    UsageError,
+)
+from nsview.model.container import Container, ContainerScan, match_stopped, match_target
+from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,13 @@ def resolve(
     scan = _scan(proc, sys_root, fs_root)
     found = match_target(scan.containers, text)
     if not found:
+        _not_running(proc, scan, text, fs_root)
+        if scan.names_denied:
+            raise NamesNeedRoot(
+                f"no running container that nsview could read matches {target!r}: "
+                + "; ".join(scan.names_denied)
+                + " (run as root to find containers by name)"
+            )
         count = sum(1 for c in scan.containers if c.id is not None)
         raise TargetNotFound(
             f"no process or running container matches {target!r} "
@@ -92,6 +107,23 @@ def _scan(
     from nsview.collect.ps import scan_containers
 
     return scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
+
+
+def _not_running(
+    proc: ProcFS, scan: ContainerScan, text: str, fs_root: str | os.PathLike[str] | None
+) -> None:
+    """TARGET names no running container: if it names one the engines keep on disk, say how
+    it stands (exit 9, NOT_RUNNING) instead of "no match"."""
+    from nsview.collect.ps import stopped_containers
+    from nsview.read.podman import graph_roots, podman_store
+
+    fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
+    store = podman_store(fs, graph_roots(fs))
+    stopped = match_stopped(stopped_containers(fs, scan.docker_roots, store, list(scan.containers)), text)
+    if len(stopped) > 1:
+        raise AmbiguousTarget(text, sorted(c.label() for c in stopped))
+    if stopped:
+        raise NotRunning(stopped[0].describe(), stopped[0])
 
 
 def _refuse_thread(proc: ProcFS, pid: int) -> None:
