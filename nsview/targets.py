@@ -81,11 +81,11 @@ def resolve(
     scan = _scan(proc, sys_root, fs_root)
     found = match_target(scan.containers, text)
     if not found:
-        _not_running(proc, scan, text, fs_root)
-        if scan.names_denied:
+        denied = _not_running(proc, scan, text, fs_root)
+        if denied:
             raise NamesNeedRoot(
                 f"no running container that nsview could read matches {target!r}: "
-                + "; ".join(scan.names_denied)
+                + "; ".join(denied)
                 + " (run as root to find containers by name)"
             )
         count = sum(1 for c in scan.containers if c.id is not None)
@@ -111,10 +111,11 @@ def _scan(
 
 def _not_running(
     proc: ProcFS, scan: ContainerScan, text: str, fs_root: str | os.PathLike[str] | None
-) -> None:
+) -> list[str]:
     """TARGET names no running container: if it names one the engines keep on disk, say how
-    it stands (exit 9, NOT_RUNNING) instead of "no match"."""
-    from nsview.collect.ps import stopped_containers
+    it stands (exit 9, NOT_RUNNING) instead of "no match". Else the engines' files that could
+    have named it but are closed to this user ("names need root: ...")."""
+    from nsview.collect.ps import names_denied, stopped_containers
     from nsview.read.podman import graph_roots, podman_store
 
     fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
@@ -124,6 +125,7 @@ def _not_running(
         raise AmbiguousTarget(text, sorted(c.label() for c in stopped))
     if stopped:
         raise NotRunning(stopped[0].describe(), stopped[0])
+    return list(dict.fromkeys([*scan.names_denied, *names_denied(fs, list(scan.docker_roots), store)]))
 
 
 def _refuse_thread(proc: ProcFS, pid: int) -> None:

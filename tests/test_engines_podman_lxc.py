@@ -50,3 +50,47 @@ def test_lxc_container_in_ps(nsview_cmd, lxc_run):
     assert len(rows) == 1, rows
     assert rows[0]["name"] == name
     assert rows[0]["init_pid"] == pid
+
+
+def test_podman_names_from_disk_reach_tree_cgroup_and_diff(nsview_cmd, podman_run):
+    """A podman container by name, as `podman inspect` and `podman ps -a` name it: nsview reads
+    conmon's -n and containers/storage's containers.json, never podman itself."""
+    name = live.unique_name("pm-web")
+    info = podman_run("--name", name)
+    cid, pid = info["Id"], info["State"]["Pid"]
+    assert info["Name"] == name
+    assert (
+        f"{cid} {name}"
+        in live.run("podman", "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}").stdout
+    )
+    store = json.loads(
+        Path(
+            live.run("podman", "info", "--format", "{{.Store.GraphRoot}}").stdout.strip(),
+            "overlay-containers",
+            "containers.json",
+        ).read_text()
+    )
+    assert [e["names"] for e in store if e["id"] == cid] == [[name]]  # the file nsview reads, too
+
+    row = next(c for c in ps_rows(nsview_cmd) if c["id"] == cid)
+    assert row["name"] == name and row["init_pid"] == pid
+    assert "name from conmon -n" in row["evidence"]
+
+    tree = json.loads(nsview_cmd("tree", name, "--json").stdout)
+    assert tree["target"] == pid and tree["container"]["id"] == cid
+    assert tree["container"]["name"] == name
+    cg = nsview_cmd("cgroup", name, "--json")
+    assert cg.returncode in (0, 6) and json.loads(cg.stdout)["pid"] == pid
+    diff = nsview_cmd("diff", name, "--json")
+    assert diff.returncode in (0, 6) and json.loads(diff.stdout)["target"]["pid"] == pid
+    for command in ("tree", "cgroup", "diff"):
+        assert nsview_cmd(command, name).returncode in (0, 6)
+
+
+def test_lxc_names_in_ps_match_lxc_info(nsview_cmd, lxc_run):
+    name, pid = lxc_run()
+    assert live.run("lxc-info", "-n", name, "-pH").stdout.strip() == str(pid)
+    row = next(c for c in ps_rows(nsview_cmd) if c["runtime"] == "lxc" and c["init_pid"] == pid)
+    assert row["name"] == name
+    r = nsview_cmd("tree", name)
+    assert r.returncode == 0 and str(pid) in r.stdout

@@ -163,7 +163,13 @@ def scan_containers(
     if details:
         containers = _with_details(proc, sys, containers, seen, tally)
     containers.sort(key=_sort_key)
-    denied = _names_denied(engine_fs, docker_roots, store)
+    # names that were wanted (a container without one, or --all) but are root's to read
+    unnamed = {c.runtime for c in containers if c.name is None and c.id is not None}
+    denied = names_denied(
+        engine_fs,
+        docker_roots if stopped or "docker" in unnamed else None,
+        store if stopped or unnamed & set(_PODMAN_RUNTIMES) else None,
+    )
     # a Bolt database or an unreadable store matters for what --all can say
     notes = _notes(proc, host) + (store.notes if store is not None and stopped else ())
     found_stopped: tuple[StoppedContainer, ...] = ()
@@ -226,10 +232,13 @@ def podman_pod(pod_id: str, pod_name: str | None, infra: bool, source: str) -> P
     return PodRef(None, pod_name, pod_id, None, True if infra else None, None, "podman", source)
 
 
-def _names_denied(fs: KernelFS, docker_roots: list[str], store: PodmanStore | None) -> list[str]:
+def names_denied(fs: KernelFS, docker_roots: list[str] | None, store: PodmanStore | None) -> list[str]:
     """``names need root: /var/lib/docker is not readable``, for each engine whose containers
-    this scan found (or could have) but whose files that name them are closed to this user."""
-    out = [f"names need root: {root} is not readable" for root in docker_unreadable(fs, docker_roots)]
+    this scan found without a name (or ``--all`` asked for) but whose files that name them are
+    closed to this user (None: not asked)."""
+    out = []
+    if docker_roots is not None:
+        out += [f"names need root: {root} is not readable" for root in docker_unreadable(fs, docker_roots)]
     if store is not None:
         out += [f"podman names need root: {root} is not readable" for root in store.denied]
     return out

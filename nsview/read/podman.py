@@ -90,7 +90,12 @@ def podman_store(fs: KernelFS, roots: list[str]) -> PodmanStore:
     denied: list[str] = []
     for root in roots:
         base = root.strip("/")
-        if not fs.exists(base):
+        try:
+            fs.listdir(base)
+        except AccessDenied:  # root's store (mode 0700), read by another user
+            denied.append(root)
+            continue
+        except NsviewError:
             continue
         for name in _STORE_FILES:
             path = f"{root}/overlay-containers/{name}"
