@@ -100,9 +100,11 @@ def podman_store(fs: KernelFS, roots: list[str]) -> PodmanStore:
         for name in _STORE_FILES:
             path = f"{root}/overlay-containers/{name}"
             try:
-                entries = parse_storage_containers(
-                    fs.read_bytes(path.lstrip("/"), _JSON_LIMIT + 1, nofollow=True), path
-                )
+                data = fs.read_bytes(path.lstrip("/"), _JSON_LIMIT + 1, nofollow=True)
+                if len(data) > _JSON_LIMIT:
+                    notes.append(f"{path}: larger than {_JSON_LIMIT >> 20} MiB, not read")
+                    continue
+                entries = parse_storage_containers(data, path)
             except FileMissing:
                 continue
             except AccessDenied:

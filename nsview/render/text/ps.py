@@ -16,10 +16,10 @@ from nsview.render.units import limit_words
 # What a narrow terminal gives up first: whole columns, least telling first. RUNTIME, ID,
 # NAME and PID are never cut - they are what a user greps for and types as a TARGET.
 DROP_ORDER: tuple[str, ...] = (
-    "finished_at",
     "last_oom_kill",
     "rootfs_type",
     "hostname",
+    "finished_at",
     "isolated",
     "memory_limit",
     "nested_in",
