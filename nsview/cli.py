@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from nsview import __version__
-from nsview.errors import ExitCode, NsviewError
+from nsview.errors import ExitCode, NoSuchProcess, NsviewError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -137,6 +137,9 @@ def _console(opts: Options, stderr: bool = False) -> Console:
 
 def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     """Run a command body; map every outcome to output and an exit status, in one place."""
+    targets = sys.modules.get("nsview.targets")
+    if targets is not None:
+        targets.RESOLVED.clear()  # an earlier command in this process (tests) resolved those
     try:
         outcome = work()
         if outcome.view is None:
@@ -151,6 +154,9 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
 
             outcome = replace(outcome, exit_code=outcome.final_code())
     except NsviewError as err:
+        if isinstance(err, NoSuchProcess) and "nsview.targets" in sys.modules:
+            # a container TARGET whose process exited after it was resolved: stopped meanwhile?
+            err = sys.modules["nsview.targets"].explain_gone(err)
         _report(opts, type(err).__name__, err.message, err.exit_code, _error_facts(err))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

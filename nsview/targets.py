@@ -33,6 +33,11 @@ from nsview.errors import (
 from nsview.model.container import Container, ContainerScan, match_stopped, match_target
 from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
 
+# The container TARGETs this command resolved (proc root, TARGET, fs root): when the process
+# is gone by the time the command reads it, ``explain_gone`` asks the engines' files whether
+# the container stopped meanwhile (docs/hardening.md, row 38). Cleared per command (cli.execute).
+RESOLVED: list[tuple[str | os.PathLike[str], str, str | os.PathLike[str] | None]] = []
+
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
@@ -97,7 +102,25 @@ def resolve(
         )
     if len(found) > 1:
         raise AmbiguousTarget(target, sorted(c.label() for c in found))
+    RESOLVED.append((proc_root, text, fs_root))
     return Resolved(found[0].init_pid, found[0])
+
+
+def explain_gone(err: NoSuchProcess) -> NsviewError:
+    """A container TARGET whose process exited after it was resolved: NOT_RUNNING with how
+    it ended when its engine's files say it stopped, else ``err`` unchanged."""
+    for proc_root, text, fs_root in RESOLVED:
+        proc = ProcFS(proc_root)
+        try:
+            scan = _scan(proc, "/sys", fs_root)
+            if match_target(scan.containers, text):
+                continue  # it still runs (another process of it): the error stands
+            _not_running(proc, scan, text, fs_root)
+        except NotRunning as stopped:
+            return stopped
+        except NsviewError:
+            continue
+    return err
 
 
 def _scan(

@@ -246,3 +246,28 @@ def test_row38_a_container_that_stops_during_scans_shows_once(nsview_cmd, docker
             assert rows[0]["exit"]["exit_code"] == 0 == live.docker_inspect(info["Id"])["State"]["ExitCode"]
             break
     assert seen == {True, False} or seen == {False}
+
+
+def test_row38_a_target_that_stops_after_it_was_resolved(tmp_path):
+    """Resolved while it ran, gone when the command reads it: the command's NoSuchProcess
+    becomes NOT_RUNNING with what its file now says (cli.execute asks explain_gone)."""
+    from nsview.errors import NoSuchProcess, NotRunning
+    from nsview.targets import RESOLVED, explain_gone, resolve
+
+    tree = _copy("dockerd-stopped", tmp_path)
+    RESOLVED.clear()
+    assert resolve(tree / "proc", "api").pid == 111
+    # it ends: its processes go, dockerd writes its State
+    for pid in ("111", "110"):
+        shutil.rmtree(tree / "proc" / pid)
+    config = next((tree / "host/var/lib/docker/containers").glob("72756e53*/config.v2.json"))
+    doc = json.loads(config.read_text())
+    doc["State"].update(Running=False, Pid=0, ExitCode=143, FinishedAt="2026-12-01T22:00:01.5Z")
+    config.write_text(json.dumps(doc))
+    err = explain_gone(NoSuchProcess(111))
+    assert isinstance(err, NotRunning) and err.exit_code == 9
+    assert err.message == "container api is not running: exited 143 at 2026-12-01T22:00:01Z"
+    # a pid TARGET (nothing resolved by name) keeps its NoSuchProcess
+    RESOLVED.clear()
+    gone = NoSuchProcess(111)
+    assert explain_gone(gone) is gone
