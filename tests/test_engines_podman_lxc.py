@@ -94,3 +94,30 @@ def test_lxc_names_in_ps_match_lxc_info(nsview_cmd, lxc_run):
     assert row["name"] == name
     r = nsview_cmd("tree", name)
     assert r.returncode == 0 and str(pid) in r.stdout
+
+
+def test_podman_pod_id_from_the_bundle(nsview_cmd, podman_run):
+    """A container in a podman pod (no infra container: its image would need a registry): the
+    pod's id, from the annotations podman writes into the bundle, as `podman inspect` gives it;
+    the pod's name needs podman's db.sql (podman >= 4.8), which this podman may not write."""
+    pod_name = live.unique_name("nsview-pod")
+    pod_id = live.run("podman", "pod", "create", "--name", pod_name, "--infra=false").stdout.strip()
+    try:
+        info = podman_run("--pod", pod_id, "--name", live.unique_name("nsview-inpod"))
+        assert info["Pod"] == pod_id
+        assert pod_id in live.run("podman", "pod", "ps", "-q", "--no-trunc").stdout.split()
+        row = next(c for c in ps_rows(nsview_cmd) if c["id"] == info["Id"])
+        assert row["name"] == info["Name"]
+        assert row["pod"]["uid"] == pod_id and row["pod"]["engine"] == "podman"
+        graph_root = live.run("podman", "info", "--format", "{{.Store.GraphRoot}}").stdout.strip()
+        if Path(graph_root, "libpod", "db.sql").exists():
+            assert row["pod"]["name"] == pod_name
+        text = nsview_cmd("ps", "--runtime", "podman").stdout
+        line = next(ln for ln in text.splitlines() if info["Id"][:12] in ln)
+        assert (pod_name if row["pod"]["name"] else f"pod {pod_id[:12]}") in line
+    finally:
+        for cid in live.run(
+            "podman", "ps", "-aq", "--no-trunc", "--filter", f"pod={pod_id}", check=False
+        ).stdout.split():
+            live.run("podman", "rm", "-f", "-t", "0", cid, check=False)
+        live.run("podman", "pod", "rm", "-f", pod_id, check=False)

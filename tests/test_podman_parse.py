@@ -211,3 +211,25 @@ def test_fuzz_db_rows(rows):
         },
         "f",
     )
+
+
+def test_podman_bundle_annotations_give_the_pod_id():
+    from nsview.parse.oci_bundle import podman_bundle_pod
+
+    pod = "64fd3d4aa1b18645b0a79b3ab3f6f704b4d7abdc1669780661ebf84fbd222345"
+    # as podman 4.3 wrote them here for `podman run --pod` (trimmed)
+    notes = {
+        "io.container.manager": "libpod",
+        "io.kubernetes.cri-o.ContainerType": "container",
+        "io.kubernetes.cri-o.SandboxID": pod,
+        "io.podman.annotations.autoremove": "FALSE",
+    }
+    got = podman_bundle_pod(json.dumps({"annotations": notes}).encode(), "/b/config.json")
+    assert got is not None and (got.uid, got.engine, got.name, got.sandbox) == (pod, "podman", None, None)
+    assert got.label() == "pod 64fd3d4aa1b1"
+    alone = {"io.container.manager": "libpod"}  # not in a pod
+    assert podman_bundle_pod(json.dumps({"annotations": alone}).encode(), "f") is None
+    crio = dict(notes, **{"io.container.manager": "cri-o"})  # CRI-O's SandboxID is a CRI sandbox
+    assert podman_bundle_pod(json.dumps({"annotations": crio}).encode(), "f") is None
+    with pytest.raises(ParseError):
+        podman_bundle_pod(b"{", "f")

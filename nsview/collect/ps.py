@@ -71,7 +71,13 @@ from nsview.read.engines import (
     docker_stopped,
     docker_unreadable,
 )
-from nsview.read.kubernetes import containerd_bundles, crio_bundles, read_bundle_pod, read_pod_logs
+from nsview.read.kubernetes import (
+    containerd_bundles,
+    crio_bundles,
+    read_bundle_pod,
+    read_pod_logs,
+    read_podman_bundle_pod,
+)
 from nsview.read.namespaces import host_reference
 from nsview.read.podman import PodmanStore, graph_roots, podman_store
 from nsview.read.process import read_mountinfo, read_status
@@ -158,7 +164,7 @@ def scan_containers(
             root for rec in seen.values() if rec.args and (root := conmon_graph_root(rec.args)) is not None
         )
         store = podman_store(engine_fs, graph_roots(engine_fs, conmon_roots))
-        containers = _with_podman(containers, seen, supervisors, store)
+        containers = _with_podman(engine_fs, containers, seen, supervisors, store)
     containers = _with_nesting(containers, claims)
     if details:
         containers = _with_details(proc, sys, containers, seen, tally)
@@ -195,6 +201,7 @@ _PODMAN_RUNTIMES = ("podman", "conmon")
 
 
 def _with_podman(
+    fs: KernelFS,
     containers: list[Container],
     seen: dict[int, _Seen],
     supervisors: dict[int, ContainerBoundary],
@@ -223,6 +230,13 @@ def _with_podman(
         if pod is None and record is not None and record[0].pod_id is not None:
             pod = podman_pod(record[0].pod_id, record[0].pod_name, record[0].infra, record[1])
             evidence.append(f"pod from {record[1]}")
+        parent = seen.get(seen[c.init_pid].ppid)
+        bundle = conmon_bundle(parent.args or ()) if parent is not None and boundary is not None else None
+        if pod is None and bundle is not None:
+            # the pod's id from the bundle's annotations; its name is in the database alone
+            pod = read_podman_bundle_pod(fs, bundle)
+            if pod is not None:
+                evidence.append(f"pod id from {pod.source}")
         out.append(replace(c, name=name, pod=pod, evidence=tuple(evidence)))
     return out
 
