@@ -10,7 +10,8 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -31,7 +32,9 @@ app = typer.Typer(
         "Run as root to see everything."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish): TARGET completes from the
+    # containers a daemonless scan finds (_complete_target), computed only when a shell asks.
+    add_completion=True,
     pretty_exceptions_enable=False,
     # Plain help: rich's markdown/markup help mode imports markdown_it and pygments (~80 ms).
     rich_markup_mode=None,
@@ -46,6 +49,23 @@ JsonOpt = Annotated[
 ]
 NoColorOpt = Annotated[
     bool, typer.Option("--no-color", help="Plain text, no colours (also honours NO_COLOR).")
+]
+
+
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+ColorOpt = Annotated[
+    ColorMode | None,
+    typer.Option(
+        "--color",
+        help="When to colour: auto (a terminal, unless NO_COLOR is set), always (also into a pipe, "
+        "as for `less -R`; wins over NO_COLOR), never (as --no-color). Default: auto.",
+        show_default=False,
+    ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="On an internal error, show the Python traceback.")]
 ProcRootOpt = Annotated[
@@ -68,8 +88,23 @@ TargetArg = Annotated[
             "daemon is asked. `nsview ps` lists them."
         ),
         show_default=False,
+        autocompletion=lambda incomplete: _complete_target(incomplete),
     ),
 ]
+
+
+def _complete_target(incomplete: str) -> list[str]:
+    """Container names, ids, namespace/ids and pod targets that start with ``incomplete``.
+    A completion never fails out loud: whatever goes wrong, the shell gets no words."""
+    try:
+        from nsview.collect.ps import scan_containers
+        from nsview.model.container import target_words
+        from nsview.procfs import ProcFS, SysFS
+
+        scan = scan_containers(ProcFS(Path("/proc")), SysFS(Path("/sys")), details=False)
+        return [w for w in target_words(scan.containers) if w.startswith(incomplete)]
+    except Exception:
+        return []
 
 
 @dataclass(frozen=True)
@@ -79,6 +114,7 @@ class Options:
     debug: bool = False
     proc_root: Path = Path("/proc")
     sys_root: Path = Path("/sys")
+    color: ColorMode | None = None  # --color; None: not given (auto)
 
 
 @dataclass(frozen=True)
@@ -90,6 +126,8 @@ class Outcome:
     exit_code: int = ExitCode.OK  # nsview exec: the command's own status
     # Known only once the output is written (nsview changes streams its walk): overrides exit_code.
     final_code: Callable[[], int] | None = None
+    # Keyword arguments of the text renderer only (tree: fold); JSON never depends on them.
+    text_options: dict[str, Any] = field(default_factory=dict)
 
 
 # command -> (its JSON builder in nsview.render.json.<view>, its text renderer in
@@ -113,7 +151,15 @@ def _view(kind: str, outcome: Outcome) -> Any:
     assert outcome.view is not None
     builder, renderer = VIEWS[outcome.view]
     module = importlib.import_module(f"nsview.render.{kind}.{outcome.view}")
-    return getattr(module, builder if kind == "json" else renderer)(outcome.value)
+    if kind == "json":
+        return getattr(module, builder)(outcome.value)
+    return getattr(module, renderer)(outcome.value, **outcome.text_options)
+
+
+def _width_is_bounded() -> bool:
+    """A terminal, or COLUMNS given: lines must fit a width. Into a pipe or a file without
+    COLUMNS nsview writes whole lines (see _console)."""
+    return sys.stdout.isatty() or "COLUMNS" in os.environ
 
 
 def _console(opts: Options, stderr: bool = False) -> Console:
@@ -123,11 +169,18 @@ def _console(opts: Options, stderr: bool = False) -> Console:
     # Into a pipe or file, whole lines (like ps and pstree): `nsview ps | grep web` must find
     # web, not a column rich dropped to fit 80 columns. COLUMNS still wins when set.
     width = 4096 if not stream.isatty() and "COLUMNS" not in os.environ else None
-    plain = opts.no_color or bool(os.environ.get("NO_COLOR"))
+    # As git and util-linux: an explicit --color wins over NO_COLOR; --no-color is --color=never.
+    if opts.color is ColorMode.always:
+        plain, force = False, True
+    else:
+        plain = opts.no_color or opts.color is ColorMode.never or bool(os.environ.get("NO_COLOR"))
+        force = None
     # markup/emoji/highlight off: nothing nsview prints is ever interpreted (docs/hardening.md, rule 1).
     return Console(
         stderr=stderr,
         width=width,
+        force_terminal=force,
+        no_color=False if force else None,  # rich itself honours NO_COLOR: --color=always must win
         color_system=None if plain else "auto",  # plain means no escape codes at all, bold too
         markup=False,
         emoji=False,
@@ -141,6 +194,10 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     if targets is not None:
         targets.RESOLVED.clear()  # an earlier command in this process (tests) resolved those
     try:
+        if opts.no_color and opts.color is ColorMode.always:
+            from nsview.errors import UsageError
+
+            raise UsageError("--no-color and --color=always contradict each other: give one")
         outcome = work()
         if outcome.view is None:
             pass
@@ -272,8 +329,19 @@ def tree(
             "--depth", "-d", min=0, help="Show descendants down to this many levels (0: none). Default: all."
         ),
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            "-w",
+            help="Whole command lines and ids. By default a terminal (or COLUMNS) cuts each process "
+            "line to the width with an ellipsis and shortens 64-digit ids to 12; pipes and files "
+            "always get whole lines.",
+        ),
+    ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -281,16 +349,16 @@ def tree(
     """Show the process lineage of TARGET and its descendants, like `pstree -spa PID`,
     marking where namespaces change (with inodes), container boundaries and in-container pids.
 
-    Example: nsview tree 3074
+    Example: nsview tree 3074    nsview tree web --wide
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.tree import collect_tree
         from nsview.procfs import ProcFS
 
         result = collect_tree(ProcFS(opts.proc_root), _pid_target(opts, target), depth)
-        return Outcome(result, "tree")
+        return Outcome(result, "tree", text_options={"fold": not wide and _width_is_bounded()})
 
     execute(opts, work)
 
@@ -300,18 +368,23 @@ def cgroup(
     target: TargetArg,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
 ) -> None:
-    """Show the cgroup limits that really bind TARGET: memory (limit, soft/high, swap, usage,
-    peak, OOM), CPU quota as a number of CPUs, cpuset, pids and io, decoded ("unlimited", never
-    a sentinel number), with the effective limit over all ancestors and the cgroup that sets it.
+    """Show the cgroup limits that really bind TARGET: memory (limit, soft/high, low/min
+    protection, swap, usage, peak, memory.stat breakdown, OOM), CPU quota as a number of CPUs
+    and how often it throttled (cpu.stat), cpuset, pids and io, decoded ("unlimited", never a
+    sentinel number), with the effective limit over all ancestors and the cgroup that sets it.
+    On cgroup v2 also the pressure stall information (cpu, memory, io) of its cgroup and of the
+    ancestors that bind it, the controllers delegated along the path, and its cgroup namespace.
     Works on cgroup v1, v2 and hybrid hosts.
 
     Example: nsview cgroup 3074
+    Example: nsview cgroup web --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.cgroup import collect_cgroup
@@ -356,6 +429,7 @@ def ps(
     ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -371,7 +445,7 @@ def ps(
 
     Example: nsview ps --runtime docker    nsview ps --pods    nsview ps --all
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from dataclasses import replace
@@ -402,6 +476,7 @@ def diff(
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -412,7 +487,7 @@ def diff(
 
     Example: nsview diff 3074    nsview diff 3074 --against 4120
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.diff import collect_diff
@@ -450,6 +525,7 @@ def oom(
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -464,7 +540,7 @@ def oom(
 
     Example: nsview oom    nsview oom web    nsview oom --log dmesg.txt
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.oom import collect_oom
@@ -535,6 +611,7 @@ def mounts(
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -548,7 +625,7 @@ def mounts(
 
     Example: nsview mounts web    nsview mounts web --shadowed    nsview mounts --holding /srv/data
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.errors import UsageError
@@ -631,6 +708,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
     ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -645,7 +723,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
 
     Example: nsview exec web --net -- ss -tlnp    nsview exec web --uts -- hostname
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
     chosen = {
         "net": net,
         "uts": uts,
@@ -712,6 +790,7 @@ def changes(
     ] = None,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
+    color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
@@ -726,7 +805,7 @@ def changes(
 
     Example: nsview changes web    nsview changes web --summary    nsview changes acme/web1 --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
     def work() -> Outcome:
         from nsview.collect.changes import collect_changes

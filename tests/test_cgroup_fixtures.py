@@ -270,6 +270,12 @@ def test_dict_has_stable_keys():
         "errors",
         "notes",
         "last_oom_kill",
+        "pressure",
+        "pressure_reason",
+        "delegation",
+        "not_delegated",
+        "delegation_reason",
+        "cgroup_namespace",
     ]
     assert data["io"]["limits"] == [
         {

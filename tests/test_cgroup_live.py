@@ -359,3 +359,44 @@ def remove_cgroup(d: Path) -> None:
             return
         except OSError:
             time.sleep(0.1)
+
+
+def test_docker_memory_reservation_and_v1_stat_rows(docker_run, nsview_cmd):
+    """`--memory-reservation` is the soft limit on v1 (memory.low on v2: the VM suite checks that);
+    cpu.stat and memory.stat rows come from the container's own files; v2-only rows say so."""
+    info = docker_run("-m", "64m", "--memory-reservation", "32m", "--cpus", "0.5")
+    pid, hc = info["State"]["Pid"], info["HostConfig"]
+    data = cgroup_json(nsview_cmd, pid)
+    mem = next(c for c in data["controllers"] if c["resource"] == "memory")
+    cpu = next(c for c in data["controllers"] if c["resource"] == "cpu")
+    if mem["version"] == 1:
+        assert data["memory"]["soft_limit"] == {"bytes": hc["MemoryReservation"], "unlimited": False}
+        assert int(Path(mem["directory"], "memory.soft_limit_in_bytes").read_text()) == 32 * MIB
+        assert data["memory"]["low"] is None and data["memory"]["min"] is None
+    else:
+        assert data["memory"]["low"] == {"bytes": hc["MemoryReservation"], "unlimited": False}
+    stat_file = Path(cpu["directory"], "cpu.stat").read_text().split()
+    raw = dict(zip(stat_file[::2], map(int, stat_file[1::2]), strict=True))
+    st = data["cpu"]["stat"]
+    # an idle sleeper: the period counters do not move between nsview's read and this one
+    assert st["nr_throttled"] == raw["nr_throttled"] and st["nr_periods"] == raw["nr_periods"]
+    assert data["memory"]["stat"]["anon_bytes"] is not None
+    if data["mode"] != "v2" and mem["version"] == 1:
+        assert data["pressure"] == [] and data["pressure_reason"].startswith("not on v1")
+        assert data["memory"]["stat"]["kernel_bytes"] is None
+    own = os.readlink(f"/proc/{pid}/ns/cgroup")
+    assert data["cgroup_namespace"]["id"] == own
+    try:  # the host reference: pid 1's, else nsview's own (a sandbox may refuse /proc/1/ns)
+        host = os.readlink("/proc/1/ns/cgroup")
+    except PermissionError:
+        host = os.readlink("/proc/self/ns/cgroup")
+    assert data["cgroup_namespace"]["private"] is (own != host)
+    assert hc["CgroupnsMode"] in ("host", "private", "")
+    if hc["CgroupnsMode"] == "host":
+        assert data["cgroup_namespace"]["private"] is False
+    text = nsview_cmd("cgroup", str(pid), "--no-color")
+    assert text.returncode == 0, text.stderr
+    flat = " ".join(text.stdout.split())
+    assert "throttled (cpu.stat)" in flat and "breakdown (memory.stat)" in flat
+    if mem["version"] == 1:
+        assert "soft limit 32 MiB" in flat and "pressure not on v1" in flat

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.metadata import version
@@ -205,3 +206,38 @@ def test_piped_output_keeps_whole_lines():
     args = open(f"/proc/{me}/cmdline", "rb").read().rstrip(b"\0").split(b"\0")[1:]
     line = next(ln for ln in r.stdout.splitlines() if f",{me} " in ln)
     assert " ".join(a.decode() for a in args) in line
+
+
+EDGE_PROC = str(FIXTURES / "edge-shapes" / "proc")
+
+
+@pytest.mark.parametrize(
+    "how, env, coloured",
+    [
+        (["--color=always"], {}, True),
+        (["--color=always"], {"NO_COLOR": "1"}, True),  # an explicit flag wins over the variable
+        (["--color", "never"], {"FORCE_COLOR": "1"}, False),
+        (["--color=auto"], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        ([], {}, False),  # auto, into a pipe
+    ],
+)
+def test_color_modes(how, env, coloured, nsview_cmd):
+    """--color=auto|always|never as git and util-linux have it (docs/commands.md)."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    r = nsview_cmd("tree", "--proc-root", EDGE_PROC, "5001", *how, env={**clean, **env})
+    assert r.returncode == 0, r.stderr
+    assert ("\x1b[" in r.stdout) is coloured
+    # the words are the same either way
+    plain = nsview_cmd("tree", "--proc-root", EDGE_PROC, "5001", "--no-color").stdout
+    assert re.sub(r"\x1b\[[0-9;]*m", "", r.stdout) == plain
+
+
+def test_color_always_with_no_color_is_a_usage_error(nsview_run):
+    r = nsview_run("tree", "--proc-root", EDGE_PROC, "5001", "--color=always", "--no-color")
+    assert r.returncode == ExitCode.USAGE and "contradict" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("name", [c.name for c in typer.main.get_command(app).commands.values()])
+def test_every_command_takes_color(name, nsview_run):
+    r = nsview_run(name, "--help")
+    assert "--color" in r.stdout and "--no-color" in r.stdout

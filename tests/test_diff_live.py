@@ -205,7 +205,10 @@ def test_docker_container_hostname_overlay_limits(nsview_cmd, docker_run):
     assert s["mounts"]["target"]["root"]["overlay"]["driver"] == info["GraphDriver"]["Name"]
     only = {m["target"]: m for m in s["mounts"]["target"]["only_here"]}
     assert only["/etc/hostname"]["root"] == info["HostnamePath"]
-    assert only["/proc"]["fstype"] == "proc"
+    # its own proc on the host's /proc: another instance on the same path, not an "only" row
+    assert "/proc" not in only
+    proc_row = next(x for x in s["mounts"]["target"]["other_instance"] if x["target"] == "/proc")
+    assert proc_row["here"]["fstype"] == proc_row["other"]["fstype"] == "proc"
     mem = s["limits"]["target"]["limits"]["memory"]
     assert mem == {
         "value": info["HostConfig"]["Memory"],
@@ -444,3 +447,38 @@ def test_mounts_text_lists_each_side_or_says_none(nsview_cmd, spawn, tmp_path):
             assert "--json lists them" in text
     finally:
         live.run("umount", str(gone), check=False)
+
+
+@pytest.mark.docker
+def test_docker_own_proc_sys_devpts_mqueue_are_one_row_each(nsview_cmd, docker_run):
+    """A container's own proc, sysfs, devpts, mqueue and /sys/fs/cgroup sit on the host's mount
+    points as other filesystem instances: one "same path, different filesystem instance" row
+    each, on neither "only" list; devices checked against findmnt -N of each side."""
+    pid = docker_run()["State"]["Pid"]
+    code, out = _diff(nsview_cmd, str(pid))
+    assert code == 0
+    m = out["sections"]["mounts"]
+    inst = {x["target"]: x for x in m["target"]["other_instance"]}
+
+    def devices(*args: str) -> dict[str, set[str]]:
+        fs = _flatten(
+            json.loads(live.run("findmnt", "-J", "-o", "TARGET,MAJ:MIN", *args).stdout)["filesystems"]
+        )
+        out: dict[str, set[str]] = {}
+        for f in fs:
+            out.setdefault(f["target"], set()).add(f["maj:min"])
+        return out
+
+    theirs, ours = devices("-N", str(pid)), devices()
+    for path in ("/proc", "/sys", "/dev/pts", "/dev/mqueue", "/sys/fs/cgroup"):
+        if path not in ours:
+            continue  # the host does not mount it: then it is the container's alone
+        row = inst[path]
+        here, other = row["here"], row["other"]
+        assert here["device"] in theirs[path] and other["device"] in ours[path]
+        assert here["device"] != other["device"]
+        assert path not in {x["target"] for x in m["target"]["only_here"]}
+        assert path not in {x["target"] for x in m["reference"]["only_here"]}
+    text = nsview_cmd("diff", "--no-color", str(pid)).stdout
+    assert "same path, different filesystem instance" in text
+    assert sum(1 for line in text.splitlines() if line.split()[:1] == ["/dev/pts"]) == 1

@@ -243,3 +243,39 @@ def test_tree_json_sample_is_about_this_process(nsview_cmd):
     data = json.loads(nsview_cmd(*JSON_SAMPLES["tree"], "--json").stdout)
     assert data["target"] == os.getpid()
     assert data["lineage"][-2:] == [psutil.Process().ppid(), os.getpid()]
+
+
+def test_man_page_renders_every_command_option_and_exit_code():
+    """docs/man/nsview.1 as man(1) shows it: each visible command and option of the CLI, and
+    each ExitCode, so the page cannot drift from the tool (test_generator_output_... keeps it
+    current; this checks that what it renders is readable and whole)."""
+    import shutil
+
+    from typer.main import get_command
+
+    from nsview.cli import app
+
+    page = REPO / "docs" / "man" / "nsview.1"
+    from tests.support import live
+
+    groff = shutil.which("groff")
+    live.need(groff is not None, "groff (Debian's groff-base) is not installed: cannot render the man page")
+    assert groff is not None
+    r = subprocess.run(
+        [groff, "-man", "-Tutf8", "-rLL=200n", str(page)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GROFF_NO_SGR": "1"},
+    )
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+    text = re.sub(r".\x08", "", r.stdout).replace("‐", "-").replace("−", "-")
+    root = get_command(app)
+    for name, cmd in root.commands.items():
+        if cmd.hidden:
+            continue
+        assert f"nsview {name}" in text
+        for p in cmd.params:
+            if p.param_type_name == "option" and not p.hidden:
+                assert p.opts[0] in text, f"{name} {p.opts[0]} missing from the man page"
+    for code in ExitCode:
+        assert re.search(rf"^\s+{int(code)} \({code.name}\)", text, flags=re.M), code

@@ -151,7 +151,11 @@ def test_unshare_with_pid_and_mount_is_one_row(nsview_cmd, spawn):
     assert len(rows) == 1, rows
     row = rows[0]
     family = {p.pid} | {c.pid for c in psutil.Process(p.pid).children(recursive=True)}
-    assert row["init_pid"] == p.pid and set(row["pids"]) == family == {p.pid, kid}
+    # the init is the child that is pid 1 of the new pid namespace (its status's NSpid), not
+    # the unshare process, which stays in the host's pid namespace
+    nspid = next(ln for ln in open(f"/proc/{kid}/status") if ln.startswith("NSpid:")).split()[1:]
+    assert nspid == [str(kid), "1"]
+    assert row["init_pid"] == kid and set(row["pids"]) == family == {p.pid, kid}
     # what differs, from the kernel's links against the host reference nsview used
     # (that reference is this test's own namespaces too: check, then compare)
     ref = data["host_reference"]["namespaces"]
@@ -159,9 +163,12 @@ def test_unshare_with_pid_and_mount_is_one_row(nsview_cmd, spawn):
     own, child = live.ns_links(p.pid), live.ns_links(kid)
     assert sorted(t for t in own if own[t] != ref.get(t)) == ["mnt", "net", "uts"]
     assert sorted(t for t in child if child[t] != ref.get(t)) == ["mnt", "net", "pid", "uts"]
-    assert row["isolated"] == ["mnt", "net", "pid", "uts"]  # the union, as docs/json.md says
-    assert row["namespaces"] == {t: v for t, v in own.items() if t in row["namespaces"]}
-    assert row["state"] == psutil.Process(p.pid).status()  # "sleeping": unshare waits
+    assert row["isolated"] == ["mnt", "net", "pid", "uts"]
+    # the namespaces shown are the init's: its pid namespace is the new one, never the host's
+    # next to "pid" in isolated
+    assert row["namespaces"] == {t: v for t, v in child.items() if t in row["namespaces"]}
+    assert row["namespaces"]["pid"] == child["pid"] != ref["pid"]
+    assert row["state"] == psutil.Process(kid).status()  # "sleeping": sleep 600
 
 
 @pytest.mark.docker

@@ -122,3 +122,47 @@ def test_edge_golden_facts():
     assert sorted(inner["entered"]) == ["pid:[4294967294]", "user:[4294967289]"]
     text = (GOLDEN / "tree-edge-podman-hostile.txt").read_text()
     assert "\x1b" not in text and "\\x1b[2J[red]x,4194303" in text and "[link=http://x]" in text
+
+
+# A podman conmon argv (two 64-digit ids, ~300 characters) at the widths people use: folded to
+# the terminal by default, whole with --wide (docs/commands.md, tree).
+FOLD_CASES = {
+    "fold-80": ("80", []),
+    "fold-200": ("200", []),
+    "wide-80": ("80", ["--wide"]),
+}
+
+
+@pytest.mark.parametrize("name", FOLD_CASES)
+def test_tree_folds_long_command_lines_to_the_width(name, regen_golden, nsview_run):
+    width, extra = FOLD_CASES[name]
+    r = nsview_run("tree", "--proc-root", str(EDGE), "--no-color", *extra, "4194303", env={"COLUMNS": width})
+    assert r.returncode == 0, r.stderr
+    _check(GOLDEN / f"tree-edge-podman-{name}.txt", r.stdout, regen_golden)
+    conmon = (EDGE / "4194000" / "cmdline").read_bytes().rstrip(b"\0").decode().split("\0")
+    cid = conmon[conmon.index("-c") + 1]
+    lines = r.stdout.splitlines()
+    (line,) = [x for x in lines if "conmon,4194000" in x]
+    if extra:  # whole: every argument of the fixture's own cmdline, wrapped onto more rows
+        assert " ".join(conmon[1:]) in " ".join(x.strip() for x in r.stdout.splitlines())
+    else:  # one row a process, within the width, the id cut to the 12 digits ps shows
+        assert all(len(x) <= int(width) for x in lines if "," in x and "↳" not in x)
+        assert f"-c {cid[:12]}…" in line and cid not in r.stdout
+        short = " ".join(a[:12] + "…" if len(a) == 64 else a for a in conmon[1:])
+        assert line.endswith("…") == (len(f"└── conmon,4194000 {short}") > int(width))
+    assert "◀" in r.stdout and "target" in r.stdout  # the mark survives any cut
+
+
+def test_tree_into_a_pipe_keeps_whole_lines(nsview_run):
+    """No terminal and no COLUMNS: whole lines, as pstree writes into a pipe."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    r = subprocess.run(
+        [sys.executable, "-m", "nsview", "tree", "--proc-root", str(EDGE), "--no-color", "4194303"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    conmon = (EDGE / "4194000" / "cmdline").read_bytes().rstrip(b"\0").decode().split("\0")
+    assert r.returncode == 0, r.stderr
+    assert " ".join(conmon[1:]) in r.stdout and "…" not in r.stdout

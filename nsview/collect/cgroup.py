@@ -25,16 +25,22 @@ from nsview.errors import (
     ZombieProcess,
 )
 from nsview.model.cgroup import (
+    PRESSURE_RESOURCES,
     RESOURCES,
+    CgroupMount,
+    CgroupNamespace,
+    CgroupPressure,
     CgroupReport,
     CpuInfo,
     CpusetInfo,
+    DelegationStep,
     EffectiveLimit,
     IoDeviceLimit,
     IoInfo,
     Limit,
     MemoryInfo,
     PidsInfo,
+    Placement,
 )
 from nsview.model.cgroup_placement import (
     ancestors,
@@ -48,6 +54,7 @@ from nsview.model.cgroup_placement import (
     tightest,
 )
 from nsview.model.mount import Mount
+from nsview.parse.cgroup_controllers import parse_controller_list
 from nsview.parse.cgroupfs import (
     decode_limit,
     parse_blkio_throttle,
@@ -55,9 +62,14 @@ from nsview.parse.cgroupfs import (
     parse_io_max,
     parse_weight,
 )
+from nsview.parse.cpu_stat import parse_cpu_stat
 from nsview.parse.meminfo import parse_memtotal
+from nsview.parse.memory_stat import parse_memory_stat
+from nsview.parse.ns_link import parse_ns_link
+from nsview.parse.pressure import parse_pressure
 from nsview.procfs import KernelFS, ProcFS
 from nsview.read.cgroupfs import CgroupFiles, read_memberships
+from nsview.read.namespaces import host_reference
 from nsview.read.process import read_mountinfo, read_stat
 
 T = TypeVar("T")
@@ -73,12 +85,13 @@ T = TypeVar("T")
 
 
 def _memory(f: CgroupFiles, d: str, version: int) -> MemoryInfo:
+    stat = f.value(d, "memory.stat", lambda t: parse_memory_stat(t, version))
+    inactive = None if stat is None else stat.inactive_file
     if version == 1:
         limit = f.limit(d, "memory.limit_in_bytes")
         memsw = f.limit(d, "memory.memsw.limit_in_bytes")
-        stat = f.keyed(d, "memory.stat") or {}
         oom = f.keyed(d, "memory.oom_control") or {}
-        hier = stat.get("hierarchical_memory_limit")
+        hier = None if stat is None else stat.hierarchical_limit
         return MemoryInfo(
             limit=limit,
             soft_limit=f.limit(d, "memory.soft_limit_in_bytes"),
@@ -88,41 +101,49 @@ def _memory(f: CgroupFiles, d: str, version: int) -> MemoryInfo:
             peak=f.count(d, "memory.max_usage_in_bytes"),
             failcnt=f.count(d, "memory.failcnt"),
             oom_kill=oom.get("oom_kill"),
-            inactive_file=stat.get("total_inactive_file", stat.get("inactive_file")),
+            inactive_file=inactive,
             hierarchical_limit=None if hier is None else decode_limit(str(hier)),
+            stat=stat,
         )
     limit = f.limit(d, "memory.max")
     swap = f.limit(d, "memory.swap.max")
     events = f.keyed(d, "memory.events") or {}
-    stat = f.keyed(d, "memory.stat") or {}
     return MemoryInfo(
         limit=limit,
         high=f.limit(d, "memory.high"),
+        low=f.limit(d, "memory.low"),
+        min=f.limit(d, "memory.min"),
         swap=swap,
         memsw=memsw_from_swap(limit, swap),
         usage=f.count(d, "memory.current"),
         peak=f.count(d, "memory.peak"),
+        high_events=events.get("high"),
+        max_events=events.get("max"),
         oom_events=events.get("oom"),
         oom_kill=events.get("oom_kill"),
-        inactive_file=stat.get("inactive_file"),
+        inactive_file=inactive,
+        stat=stat,
     )
 
 
-def _cpu(f: CgroupFiles, d: str, version: int) -> CpuInfo:
+def _cpu(f: CgroupFiles, d: str, version: int, with_stat: bool = True) -> CpuInfo:
+    stat = f.value(d, "cpu.stat", lambda t: parse_cpu_stat(t, version)) if with_stat else None
     if version == 1:
         return CpuInfo(
             quota_us=f.limit(d, "cpu.cfs_quota_us"),
             period_us=f.count(d, "cpu.cfs_period_us"),
             shares=f.count(d, "cpu.shares"),
+            stat=stat,
         )
     failures = f.failures
     quota_period = f.value(d, "cpu.max", parse_cpu_max)
     if quota_period is None and f.root_unlimited(d, "cpu.max", failures):
-        return CpuInfo(quota_us=Limit.none(), weight=f.count(d, "cpu.weight"))
+        return CpuInfo(quota_us=Limit.none(), weight=f.count(d, "cpu.weight"), stat=stat)
     return CpuInfo(
         quota_us=None if quota_period is None else quota_period[0],
         period_us=None if quota_period is None else quota_period[1],
         weight=f.count(d, "cpu.weight"),
+        stat=stat,
     )
 
 
@@ -192,7 +213,7 @@ def _effective_cpu(f: CgroupFiles, chain: list[tuple[str, str]], version: int) -
     (quota * 1e6 / period), so a 50000/100000 quota is 500000 (= 0.5 CPUs)."""
 
     def read(d: str) -> Limit | None:
-        info = _cpu(f, d, version)
+        info = _cpu(f, d, version, with_stat=False)
         if info.quota_us is None:
             return None
         if info.quota_us.unlimited or not info.period_us:
@@ -226,11 +247,15 @@ def collect_cgroup(
     pid: int,
     resources: tuple[str, ...] = RESOURCES,
     reader_mounts: tuple[Mount, ...] | None = None,
+    *,
+    details: bool = True,
 ) -> CgroupReport:
     """Everything nsview knows about the cgroup limits of ``pid`` (library entry point).
     ``resources`` narrows the work to some of RESOURCES (``nsview ps`` needs only memory);
     ``reader_mounts`` is nsview's own mountinfo when the caller has read it already (a scan
-    asks for many processes, and the cgroup mounts do not change between them).
+    asks for many processes, and the cgroup mounts do not change between them). ``details``
+    adds what only ``nsview cgroup`` shows: pressure (PSI), delegation along the path and the
+    cgroup namespace.
 
     Raises NoSuchProcess when the process does not exist or exits while being read; a
     controller that is not mounted or not enabled is a Placement with a ``reason``, not an
@@ -264,6 +289,8 @@ def collect_cgroup(
     sections: dict[str, object] = {}
     effective: dict[str, EffectiveLimit] = {}
     gone: list[str] = []
+    v2_dirs: dict[str, str] = {}  # v2 cgroup -> directory, the own cgroup and its ancestors
+    v2_own: str | None = None
     for p in placements:
         if not p.available:
             continue
@@ -274,6 +301,9 @@ def collect_cgroup(
             continue
         chain = ancestors(p, mount_roots.get((v, p.mount_point or ""), "/"))
         f.roots.update(directory for cgroup, directory in chain if cgroup == "/")
+        if v == 2:
+            v2_dirs.update(chain)
+            v2_own = p.cgroup
         if p.resource == "memory":
             sections["memory"] = _memory(f, d, v)
             mem_file = "memory.limit_in_bytes" if v == 1 else "memory.max"
@@ -317,6 +347,11 @@ def collect_cgroup(
                 f"cgroup {cg} is gone: it was removed while being read (container stopped?); values missing"
             )
 
+    extras: dict[str, object] = {}
+    if details:
+        extras = _v2_details(f, placements, mounts, mount_roots, v2_dirs, v2_own, effective, mode)
+        extras["cgroup_namespace"] = _cgroup_namespace(proc, pid)
+
     host_memory = None
     try:
         host_memory = parse_memtotal(proc.read_text("meminfo"))
@@ -338,6 +373,7 @@ def collect_cgroup(
         errors=dict(f.errors),
         gone=tuple(dict.fromkeys(gone)),
         notes=tuple(notes),
+        **extras,  # type: ignore[arg-type]
     )
     for key, label in _LABELS.items():
         eff = effective.get(key)
@@ -368,3 +404,86 @@ def _limit_reader(f: CgroupFiles, name: str) -> Callable[[str], Limit | None]:
 def _put(effective: dict[str, EffectiveLimit], key: str, value: EffectiveLimit | None) -> None:
     if value is not None:
         effective[key] = value
+
+
+# The controllers whose delegation along the path decides whether a limit can bind there.
+_ENFORCE = ("memory", "cpu", "cpuset", "pids", "io")
+
+
+def _v2_details(
+    f: CgroupFiles,
+    placements: tuple[Placement, ...],
+    mounts: tuple[CgroupMount, ...],
+    mount_roots: dict[tuple[int, str], str],
+    v2_dirs: dict[str, str],
+    v2_own: str | None,
+    effective: dict[str, EffectiveLimit],
+    mode: str,
+) -> dict[str, object]:
+    """Pressure of the own cgroup and of the ancestors that bind it, and the controllers along
+    the path: both v2 only. v1 has neither (PSI exists only as cgroup2 files)."""
+    v2 = next((p for p in placements if p.version == 2 and p.directory and p.cgroup is not None), None)
+    if v2 is None:
+        why = "not on v1: pressure and delegation are cgroup v2 interfaces"
+        if mode == "none":
+            why = "no cgroup mounted"
+        return {"pressure_reason": why, "delegation_reason": why}
+    assert v2.directory is not None and v2.cgroup is not None
+    if not f.is_dir(v2.directory):  # removed meanwhile: the collector says "gone" in a note
+        why = "the cgroup was removed while being read"
+        return {"pressure_reason": why, "delegation_reason": why}
+    chain = ancestors(v2, mount_roots.get((2, v2.mount_point or ""), "/"))
+    dirs = dict(chain) | v2_dirs
+    own = v2_own if v2_own is not None else v2.cgroup
+    steps = tuple(
+        DelegationStep(
+            cg,
+            f.value(d, "cgroup.controllers", parse_controller_list),
+            f.value(
+                d, "cgroup.subtree_control", lambda t: parse_controller_list(t, "cgroup.subtree_control")
+            ),
+        )
+        for cg, d in reversed(chain)
+    )
+    binds: dict[str, list[str]] = {own: []}
+    for key in ("memory", "cpu", "pids"):
+        eff = effective.get(key)
+        if eff is not None and eff.cgroup is not None and not eff.own and eff.cgroup in dirs:
+            binds.setdefault(eff.cgroup, []).append(key)
+    pressure: list[CgroupPressure] = []
+    for cg, what in binds.items():
+        found = tuple(
+            pr
+            for r in PRESSURE_RESOURCES
+            if (
+                pr := f.value(
+                    dirs.get(cg, v2.directory), f"{r}.pressure", functools.partial(parse_pressure, resource=r)
+                )
+            )
+            is not None
+        )
+        if found:
+            pressure.append(CgroupPressure(cg, tuple(what), found))
+    no_psi: str | None = None
+    if not pressure and not f.is_dir(v2.directory):
+        no_psi = "the cgroup was removed while being read"
+    elif not pressure:
+        no_psi = "no pressure files (a kernel without CONFIG_PSI, or booted with psi=0)"
+    return {
+        "pressure": tuple(pressure),
+        "pressure_reason": no_psi,
+        "delegation": steps,
+        "delegation_reason": None,
+    }
+
+
+def _cgroup_namespace(proc: ProcFS, pid: int) -> CgroupNamespace | None:
+    """The process's cgroup namespace; private when it is not the host reference's."""
+    try:
+        mine = parse_ns_link(proc.pid_readlink(pid, "ns/cgroup"))
+    except NoSuchProcess:
+        raise
+    except NsviewError:
+        return None
+    host = host_reference(proc).namespaces.get("cgroup")
+    return CgroupNamespace(str(mine), None if host is None else host != mine)

@@ -186,13 +186,28 @@ def _mounts(
                 decode_overlay(root, host=host, host_mounts=host_mounts) if root.fstype == "overlay" else None
             )
             rootfs = RootFS(root, overlay)
-        others = {_mount_key(m) for m in (other.value or ())}
-        only = (
-            tuple(m for m in mounts if m is not root and _mount_key(m) not in others)
-            if other.value is not None
-            else ()
+        theirs = other.value or ()
+        others = {_mount_key(m) for m in theirs}
+        # the other side's mounts on each mount point that this side lacks; the last one
+        # mounted there is the one a path reaches (mountinfo lists them in mount order)
+        unmatched: dict[str, Mount] = {}
+        mine_keys = {_mount_key(m) for m in mounts}
+        for m in theirs:
+            if _mount_key(m) not in mine_keys:
+                unmatched[m.target] = m
+        only: list[Mount] = []
+        pairs: list[tuple[Mount, Mount]] = []
+        if other.value is not None:
+            for m in mounts:
+                if m is root or _mount_key(m) in others:
+                    continue
+                if m.target in unmatched:
+                    pairs.append((m, unmatched[m.target]))
+                else:
+                    only.append(m)
+        return Reading(
+            MountView(root=rootfs, count=len(mounts), only_here=tuple(only), other_instance=tuple(pairs))
         )
-        return Reading(MountView(root=rootfs, count=len(mounts), only_here=only))
 
     return Pair(view(ref_table, tgt_table), view(tgt_table, ref_table))
 
@@ -200,7 +215,7 @@ def _mounts(
 def _limits(proc: ProcFS, sys: SysFS, pid: int, own_mounts: tuple[Mount, ...]) -> Limits:
     from nsview.collect.cgroup import collect_cgroup
 
-    report = collect_cgroup(proc, sys, pid, reader_mounts=own_mounts or None)
+    report = collect_cgroup(proc, sys, pid, reader_mounts=own_mounts or None, details=False)
     effective = {key: report.effective[key] for key, _, _ in LIMIT_ROWS if key in report.effective}
     cpus = report.cpuset.effective_cpus if report.cpuset else None
     placement = report.placement("memory")

@@ -202,10 +202,10 @@ def _for_target(
             chosen = _of(victims, _key(owner))
         else:
             chosen = tuple(v for v in victims if _under(v.kill.task_memcg, path))
-        return chosen, _counters(proc, pid, mounts, files), None
+        return (chosen, *_counters(proc, pid, mounts, files))
     found = match_target(scan.containers, text)
     if len(found) == 1:
-        return _of(victims, _key(found[0])), _counters(proc, found[0].init_pid, mounts, files), None
+        return (_of(victims, _key(found[0])), *_counters(proc, found[0].init_pid, mounts, files))
     if len(found) > 1:
         from nsview.errors import AmbiguousTarget
 
@@ -254,16 +254,17 @@ def _memory_path(proc: ProcFS, pid: int, files: CgroupFiles) -> str | None:
 
 def _counters(
     proc: ProcFS, pid: int, mounts: tuple[CgroupMount, ...], files: CgroupFiles
-) -> tuple[OomCounters, ...]:
+) -> tuple[tuple[OomCounters, ...], str | None]:
     """memory.events (v2) or memory.oom_control and memory.failcnt (v1) of ``pid``'s memory
-    cgroup and each ancestor up to the mount's root, own cgroup first."""
+    cgroup and each ancestor up to the mount's root, own cgroup first; or none and why (the
+    process exited meanwhile, no memory controller): an empty list never goes unexplained."""
     try:
         memberships = read_memberships(proc, pid, files)
-    except NsviewError:
-        return ()
+    except NsviewError as err:
+        return (), f"no counters: the cgroups of pid {pid} could not be read ({err.reason})"
     where = place("memory", memberships, mounts, lambda _d, _c: None)
     if not where.available or where.version is None:
-        return ()
+        return (), f"no counters: {where.reason or 'no memory controller'}"
     root = next((m.root for m in mounts if m.target == where.mount_point and m.version == where.version), "/")
     out: list[OomCounters] = []
     for cgroup, directory in ancestors(where, root):
@@ -289,4 +290,4 @@ def _counters(
                     failcnt=files.count(directory, "memory.failcnt"),
                 )
             )
-    return tuple(out)
+    return tuple(out), None

@@ -155,7 +155,7 @@ def scan_containers(
     groups = _groups(seen, claims, host_raw, bool(host.namespaces), tally)
     names = docker_configs(engine_fs, docker_roots, [k.id for k in groups if k.runtime == "docker" and k.id])
     containers = [
-        _container(key, members, seen, claims, names, host, host_raw) for key, members in groups.items()
+        _container(proc, key, members, seen, claims, names, host, host_raw) for key, members in groups.items()
     ]
     containers = _with_pods(proc, engine_fs, containers, seen, supervisors, host_raw)
     store = None
@@ -381,6 +381,7 @@ def _groups(
 
 
 def _container(
+    proc: ProcFS,
     key: ContainerKey,
     members: list[int],
     seen: dict[int, _Seen],
@@ -390,10 +391,13 @@ def _container(
     host_raw: dict[str, str],
 ) -> Container:
     """Step 4: one container from its members: the init is the earliest started of the
-    members whose parent is outside the group."""
+    members whose parent is outside the group; for a bare group, the process that is pid 1 of
+    the group's new pid namespace when there is one (``unshare --pid --fork``'s child)."""
     member_set = set(members)
     tops = [p for p in members if seen[p].ppid not in member_set] or members
     init = min(tops, key=lambda p: (seen[p].starttime, p))
+    if key.runtime == NAMESPACES_ONLY:
+        init = _pid_ns_init(proc, members, seen, host_raw) or init
     evidence = list(claims.evidence.get(key, ()))
     if key.runtime == NAMESPACES_ONLY:
         evidence.append("namespaces differ from the host reference; no engine claims them")
@@ -443,6 +447,31 @@ def _container(
         compose=compose,
         errors=errors,
     )
+
+
+def _pid_ns_init(
+    proc: ProcFS, members: list[int], seen: dict[int, _Seen], host_raw: dict[str, str]
+) -> int | None:
+    """The member that is pid 1 of a pid namespace other than the host's: the first in its pid
+    namespace (its parent is in another one), confirmed by the last NSpid field of its status
+    (proc(5); "NSpid: 3074 1"). None when the group has no new pid namespace (``unshare`` without
+    ``--pid``), or its pid 1 is not a member (it exited; a later process is pid 2 or more)."""
+    host_pid = host_raw.get("ns/pid")
+    firsts = [
+        p
+        for p in members
+        if (link := seen[p].links.get("ns/pid")) is not None
+        and link != host_pid
+        and (seen[p].ppid not in seen or seen[seen[p].ppid].links.get("ns/pid") != link)
+    ]
+    for p in sorted(firsts, key=lambda p: (seen[p].starttime, p)):
+        try:
+            nspid = read_status(proc, p).nspid
+        except NsviewError:
+            continue  # exited or unreadable: the topmost member stays the init
+        if len(nspid) > 1 and nspid[-1] == 1:
+            return p
+    return None
 
 
 _POD_RUNTIMES = ("kubernetes", "containerd", "cri-o")
@@ -698,7 +727,12 @@ def _memory_limit(
 
     try:
         report = collect_cgroup(
-            proc, sys if sys is not None else KernelFS("/sys"), pid, ("memory",), own_mounts or None
+            proc,
+            sys if sys is not None else KernelFS("/sys"),
+            pid,
+            ("memory",),
+            own_mounts or None,
+            details=False,
         )
     except NoSuchProcess:
         return None, "process exited"

@@ -6,6 +6,7 @@ Vocabulary follows cgroups(7) and the kernel's cgroup-v1/cgroup-v2 docs. No I/O,
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -71,12 +72,29 @@ class Placement:
 
 
 @dataclass(frozen=True, slots=True)
+class MemoryStat:
+    """Where a cgroup's memory went (memory.stat, bytes); what a version lacks stays None."""
+
+    anon: int | None = None  # v2 anon, v1 total_rss
+    file: int | None = None  # v2 file, v1 total_cache (page cache)
+    kernel: int | None = None  # v2 kernel (>= 5.18; else kernel_stack + pagetables + percpu + slab)
+    sock: int | None = None  # v2 sock: network buffers
+    shmem: int | None = None  # v2 shmem, v1 total_shmem (tmpfs, shared memory)
+    inactive_file: int | None = None  # page cache that can be dropped
+    hierarchical_limit: int | None = None  # v1 hierarchical_memory_limit (raw)
+
+
+@dataclass(frozen=True, slots=True)
 class MemoryInfo:
     """Memory controller, v1 or v2 (fields the other version lacks stay None)."""
 
     limit: Limit | None = None  # v1 memory.limit_in_bytes, v2 memory.max
-    soft_limit: Limit | None = None  # v1 memory.soft_limit_in_bytes
+    soft_limit: Limit | None = None  # v1 memory.soft_limit_in_bytes (docker --memory-reservation)
     high: Limit | None = None  # v2 memory.high (throttling threshold)
+    low: Limit | None = None  # v2 memory.low: best-effort protection (docker --memory-reservation)
+    min: Limit | None = None  # v2 memory.min: hard protection from reclaim
+    high_events: int | None = None  # v2 memory.events "high": times usage went over memory.high
+    max_events: int | None = None  # v2 memory.events "max": times usage hit memory.max
     memsw: Limit | None = None  # memory + swap: v1 memory.memsw.limit_in_bytes; v2 derived
     swap: Limit | None = None  # swap alone: v2 memory.swap.max; v1 derived
     usage: int | None = None  # v1 memory.usage_in_bytes, v2 memory.current
@@ -86,6 +104,7 @@ class MemoryInfo:
     oom_kill: int | None = None  # v1 memory.oom_control / v2 memory.events "oom_kill"
     inactive_file: int | None = None  # v1 total_inactive_file, v2 inactive_file (memory.stat)
     hierarchical_limit: Limit | None = None  # v1 memory.stat hierarchical_memory_limit
+    stat: MemoryStat | None = None  # memory.stat breakdown
 
     @property
     def usage_minus_inactive_file(self) -> int | None:
@@ -98,11 +117,29 @@ class MemoryInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class CpuStat:
+    """CFS bandwidth counters of cpu.stat (v1 and v2): how often the quota stopped the cgroup."""
+
+    nr_periods: int | None = None  # enforcement periods that had runnable tasks
+    nr_throttled: int | None = None  # of those, periods in which the quota ran out
+    throttled_usec: int | None = None  # time spent throttled (v1 throttled_time / 1000)
+    usage_usec: int | None = None  # v2 only: CPU time used
+
+    @property
+    def throttled_percent(self) -> float | None:
+        """Share of periods that were throttled, 0-100; None without periods."""
+        if not self.nr_periods or self.nr_throttled is None:
+            return None
+        return round(100 * self.nr_throttled / self.nr_periods, 1)
+
+
+@dataclass(frozen=True, slots=True)
 class CpuInfo:
     quota_us: Limit | None = None  # v1 cpu.cfs_quota_us, v2 first field of cpu.max
     period_us: int | None = None
     shares: int | None = None  # v1 cpu.shares (default 1024)
     weight: int | None = None  # v2 cpu.weight (default 100)
+    stat: CpuStat | None = None  # cpu.stat throttling counters
 
     @property
     def cpus(self) -> float | None:
@@ -145,6 +182,80 @@ class IoInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class PressureLine:
+    """One line of a pressure file: share of wall time stalled (percent) and total (us)."""
+
+    avg10: float
+    avg60: float
+    avg300: float
+    total_usec: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pressure:
+    """cpu.pressure, memory.pressure or io.pressure: "some" tasks stalled, or "full" (all)."""
+
+    resource: str  # "cpu", "memory", "io"
+    some: PressureLine
+    full: PressureLine | None = None  # cpu before Linux 5.13 writes no full line
+
+
+# The resources with a pressure file, in the order nsview shows them.
+PRESSURE_RESOURCES: tuple[str, ...] = ("cpu", "memory", "io")
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupPressure:
+    """The pressure files of one cgroup: the process's own, or an ancestor that sets a limit
+    binding it (``binds`` names which: "memory", "cpu", ...)."""
+
+    cgroup: str
+    binds: tuple[str, ...] = ()  # () for the process's own cgroup
+    pressures: tuple[Pressure, ...] = ()
+
+    def get(self, resource: str) -> Pressure | None:
+        return next((p for p in self.pressures if p.resource == resource), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DelegationStep:
+    """One cgroup on the v2 path from the root down: the controllers it has and hands on."""
+
+    cgroup: str
+    controllers: tuple[str, ...] | None  # cgroup.controllers; None when unreadable
+    subtree_control: tuple[str, ...] | None  # cgroup.subtree_control; None when unreadable
+
+
+def undelegated(steps: tuple[DelegationStep, ...], controller: str) -> tuple[str, str] | None:
+    """(parent, child): the first cgroup down the path whose parent's cgroup.subtree_control
+    does not list ``controller``, so the child and everything below it lacks the controller's
+    files and no limit of it can be set there. None when it reaches the last cgroup, or when
+    the root itself lacks the controller (bound to v1, disabled: said elsewhere)."""
+    if not steps or steps[0].controllers is None or controller not in steps[0].controllers:
+        return None
+    for parent, child in itertools.pairwise(steps):
+        # a cgroup has a controller exactly when its parent's subtree_control lists it: ask the
+        # child's own list first, the parent's when the child's cannot be read
+        if child.controllers is not None:
+            if controller not in child.controllers:
+                return parent.cgroup, child.cgroup
+            continue
+        if parent.subtree_control is None:
+            return None  # unknown: do not guess
+        if controller not in parent.subtree_control:
+            return parent.cgroup, child.cgroup
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupNamespace:
+    """The process's cgroup namespace, compared with the host reference's."""
+
+    id: str  # "cgroup:[4026532451]"
+    private: bool | None  # None when the host's could not be read
+
+
+@dataclass(frozen=True, slots=True)
 class EffectiveLimit:
     """The tightest limit over a cgroup and all its ancestors, and which cgroup sets it.
 
@@ -177,6 +288,13 @@ class CgroupReport:
     ] = ()  # cgroups removed while being read (the process was moved or its container stopped)
     notes: tuple[str, ...] = ()
     last_oom: OomKill | None = None  # the newest OOM kill in its memory cgroup or below, if logged
+    # v2 only (v1 has no equivalent): pressure of the own cgroup and of ancestors that bind it,
+    # the controllers along the path, and why either is missing
+    pressure: tuple[CgroupPressure, ...] = ()
+    pressure_reason: str | None = None  # why there is none ("not on v1", "no PSI in this kernel")
+    delegation: tuple[DelegationStep, ...] = ()
+    delegation_reason: str | None = None
+    cgroup_namespace: CgroupNamespace | None = None
 
     def placement(self, resource: str) -> Placement | None:
         for p in self.placements:

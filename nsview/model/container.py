@@ -321,3 +321,27 @@ def group_pods(containers: tuple[Container, ...] | list[Container]) -> tuple[Pod
         )
     pods.sort(key=lambda p: (p.namespace is None, p.namespace or "", p.name or "", p.uid or ""))
     return tuple(pods)
+
+
+# What a shell may be offered as a word: a hostile name with a space, a quote, a newline or an
+# escape would split or inject in the completion protocol (docs/hardening.md, row 46).
+_COMPLETABLE = re.compile(r"^[A-Za-z0-9_.:@/+=-]+$")
+
+
+def target_words(containers: tuple[Container, ...] | list[Container]) -> list[str]:
+    """The TARGET spellings ``match_target`` accepts for each container, for shell completion:
+    its name, the 12-digit id docker ps shows (or the whole id), ``namespace/id`` for
+    containerd, ``pod:NAMESPACE/POD/CONTAINER`` for a pod's. Sorted, unique, shell-safe only."""
+    words: set[str] = set()
+    for c in containers:
+        if c.id is None:
+            continue
+        words.add(c.id[:12] if _HEX_ID.match(c.id) else c.id)
+        if c.name:
+            words.add(c.name)
+        if c.namespace and c.runtime == "containerd":
+            words.add(f"{c.namespace}/{c.id}")
+        pod = c.pod
+        if pod is not None and pod.namespace and pod.name and (pod.sandbox or pod.container):
+            words.add(f"pod:{pod.namespace}/{pod.name}/{SANDBOX_NAME if pod.sandbox else pod.container}")
+    return sorted(w for w in words if _COMPLETABLE.match(w))

@@ -108,7 +108,10 @@ class MountView:
 
     root: RootFS | None
     count: int  # mounts in this namespace
-    only_here: tuple[Mount, ...] = ()
+    only_here: tuple[Mount, ...] = ()  # mount points the other side has no mount on
+    # (this side's mount, the other side's) on the same mount point, different filesystem
+    # instances: a container's own proc, sysfs, devpts, mqueue, cgroup (another device number)
+    other_instance: tuple[tuple[Mount, Mount], ...] = ()
 
 
 # The cgroup headlines `nsview diff` compares, in order: (key in CgroupReport.effective, the

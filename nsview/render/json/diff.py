@@ -128,6 +128,7 @@ def mount_dict(m: Mount) -> dict[str, Any]:
         "fstype": m.fstype,
         "source": m.source,
         "root": m.root,
+        "device": f"{m.major}:{m.minor}",
         "findmnt_source": m.findmnt_source,
         "options": list(m.options),
         "super_options": list(m.super_options),
@@ -170,6 +171,10 @@ def _mount_view(v: MountView) -> dict[str, Any]:
         },
         "count": v.count,
         "only_here": [mount_dict(m) for m in v.only_here],
+        "other_instance": [
+            {"target": mine.target, "here": mount_dict(mine), "other": mount_dict(theirs)}
+            for mine, theirs in v.other_instance
+        ],
     }
 
 

@@ -15,7 +15,18 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from nsview.model.cgroup import CgroupReport, EffectiveLimit, Limit, Placement
+from nsview.model.cgroup import (
+    PRESSURE_RESOURCES,
+    RESOURCES,
+    CgroupReport,
+    CpuStat,
+    EffectiveLimit,
+    Limit,
+    MemoryStat,
+    Placement,
+    Pressure,
+    undelegated,
+)
 from nsview.render.sanitize import safe
 from nsview.render.text.oom import last_kill_words
 from nsview.render.units import human_bytes, human_cpus
@@ -102,6 +113,12 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
     head.append("  (")
     head.append_text(safe(report.mode_evidence, "dim"))
     head.append(")")
+    ns = report.cgroup_namespace
+    if ns is not None:
+        head.append("\ncgroup namespace ")
+        head.append_text(safe(ns.id))
+        if ns.private is not None:
+            head.append("  private" if ns.private else "  the host's", style="bold" if ns.private else "dim")
 
     # One row per distinct cgroup, not per resource: on a v1 host the same long container path
     # sits under five controller mounts, and printing it five times buries the facts.
@@ -151,7 +168,16 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
         if m.soft_limit is not None:
             rows.append(("soft limit", _bytes_text(m.soft_limit)))
         if m.high is not None:
-            rows.append(("high (throttle)", _bytes_text(m.high)))
+            high = _bytes_text(m.high)
+            if m.high_events is not None:
+                high.append(f"  went over it {m.high_events} times (memory.events high)", style="dim")
+            rows.append(("high (throttle)", high))
+        if m.low is not None:
+            rows.append(("low (protection)", _protection_text(m.low)))
+        if m.min is not None:
+            rows.append(("min (protection)", _protection_text(m.min)))
+        if m.limit is not None and m.max_events is not None:
+            rows.append(("limit hits (memory.events max)", _plain(m.max_events)))
         rows += [("memory+swap limit", _bytes_text(m.memsw)), ("swap limit", _bytes_text(m.swap))]
         for key, label in (("memsw", "effective memory+swap"), ("swap", "effective swap")):
             if key in eff:
@@ -161,6 +187,8 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
             ("usage - inactive file", _plain(m.usage_minus_inactive_file, human_bytes)),
             ("peak", _plain(m.peak, human_bytes)),
         ]
+        if m.stat is not None:
+            rows.append(("breakdown (memory.stat)", _breakdown(m.stat)))
         if m.failcnt is not None:
             rows.append(("limit hits (failcnt)", _plain(m.failcnt)))
         if m.oom_events is not None:
@@ -201,6 +229,8 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
             rows.append(("shares", _plain(c.shares)))
         if c.weight is not None:
             rows.append(("weight", _plain(c.weight)))
+        if c.stat is not None:
+            rows.append(("throttled (cpu.stat)", _throttled(c.stat)))
         section("cpu", rows)
 
     cs = report.cpuset
@@ -258,6 +288,9 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
             rows.append(("weight", _plain(io.weight)))
         section("io", rows)
 
+    _pressure_section(report, section)
+    _delegation_section(report, section)
+
     parts: list[RenderableType] = [head, Text(""), where, Text(""), t]
     for note in report.notes:
         parts.append(Text.assemble(("note: ", "yellow"), safe(note)))
@@ -270,3 +303,100 @@ def render_cgroup(report: CgroupReport) -> RenderableType:
             failed.append_text(safe(reason, "red"))
             parts.append(failed)
     return Group(*parts)
+
+
+def _protection_text(limit: Limit) -> Text:
+    """memory.low / memory.min: "max" protects everything, 0 protects nothing."""
+    if limit.unlimited or limit.value is None:
+        return Text("max (all of its memory)", style="bold")
+    if limit.value == 0:
+        return Text("none", style="dim")
+    return Text(human_bytes(limit.value), style="bold")
+
+
+def _breakdown(st: MemoryStat) -> Text:
+    out = Text()
+    parts = [
+        (name, value)
+        for name, value in (
+            ("anon", st.anon),
+            ("file", st.file),
+            ("kernel", st.kernel),
+            ("sock", st.sock),
+            ("shmem", st.shmem),
+        )
+        if value is not None
+    ]
+    for i, (name, value) in enumerate(parts):
+        out.append(", " if i else "")
+        out.append(f"{name} ")
+        out.append(human_bytes(value), style="bold")
+    if st.kernel is None and st.sock is None:
+        out.append("  (kernel, sock: not on v1)", style="dim")
+    return out
+
+
+def _throttled(st: CpuStat) -> Text:
+    pct = st.throttled_percent
+    if pct is None:
+        return Text("no enforcement periods yet", style="dim")
+    out = Text(f"{pct:g}% of periods", style="bold" if st.nr_throttled else "green")
+    out.append(f"  ({st.nr_throttled} of {st.nr_periods}", style="dim")
+    if st.throttled_usec is not None:
+        out.append(f", {st.throttled_usec / 1_000_000:.3g} s in all", style="dim")
+    out.append(")", style="dim")
+    return out
+
+
+def _pressure_line(p: Pressure) -> Text:
+    out = Text()
+    for name, line in (("some", p.some), ("full", p.full)):
+        if line is None:
+            continue
+        out.append(f"{name} ")
+        style = "bold yellow" if max(line.avg10, line.avg60) >= 10 else ""
+        out.append(f"{line.avg10:.2f} {line.avg60:.2f} {line.avg300:.2f}", style=style)
+        out.append("   ")
+    return out
+
+
+def _pressure_section(report: CgroupReport, section: Callable[[str, list[tuple[str, Text]]], None]) -> None:
+    if not report.pressure:
+        section("pressure", [("", Text(report.pressure_reason or "n/a", style="dim"))])
+        return
+    rows: list[tuple[str, Text]] = [("% stalled, avg 10/60/300 s", Text(""))]
+    for cp in report.pressure:
+        who = Text()
+        who.append_text(safe(cp.cgroup, "bold"))
+        who.append(
+            "  its own cgroup" if not cp.binds else f"  sets the {', '.join(cp.binds)} limit", style="dim"
+        )
+        rows.append(("cgroup", who))
+        for r in PRESSURE_RESOURCES:
+            pr = cp.get(r)
+            rows.append((f"  {r}", _pressure_line(pr) if pr else Text("n/a", style="dim")))
+    section("pressure", rows)
+
+
+def _delegation_section(report: CgroupReport, section: Callable[[str, list[tuple[str, Text]]], None]) -> None:
+    if not report.delegation:
+        section("delegation", [("", Text(report.delegation_reason or "n/a", style="dim"))])
+        return
+    own = report.delegation[-1]
+    have = Text(" ".join(own.controllers) if own.controllers is not None else "unreadable")
+    rows: list[tuple[str, Text]] = [("controllers here", have)]
+    for r in RESOURCES:
+        gap = undelegated(report.delegation, r)
+        if gap is None:
+            continue
+        why = Text("not delegated below ", style="red")
+        why.append_text(safe(gap[0], "bold red"))
+        why.append(f" (its cgroup.subtree_control lacks {r}): no {r} limit can be set on ", style="red")
+        why.append_text(safe(gap[1], "red"))
+        why.append(" or below; its processes count against the limits of ", style="red")
+        why.append_text(safe(gap[0], "red"))
+        why.append(" and above", style="red")
+        rows.append((r, why))
+    if len(rows) == 1:
+        rows.append(("path", Text("every controller is delegated down to it", style="green")))
+    section("delegation", rows)

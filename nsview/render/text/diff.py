@@ -298,7 +298,31 @@ def _mount_parts(p: Pair[MountView], ref_label: str, tgt_label: str, ns_row: NsR
         parts += _only_parts(f"mounts only the {tgt_label} has", tgt.only_here)
         who = "the host" if ref_label == "host" else ref_label
         parts += _only_parts(f"mounts only {who} has", ref.only_here, ONLY_LIST_MAX)
+        parts += _instance_parts(tgt.other_instance, tgt_label, who)
     return parts
+
+
+def _instance_parts(pairs: tuple[tuple[Mount, Mount], ...], tgt_label: str, who: str) -> list[RenderableType]:
+    """Mount points both sides mount, each its own filesystem instance (a container's own proc,
+    sysfs, devpts, mqueue, cgroup): one row per path, not one on each "only" list."""
+    if not pairs:
+        return []
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for col in ("target", "type", f"the {tgt_label}'s", f"{who}'s"):
+        t.add_column(col, overflow="fold")
+    for mine, theirs in pairs:
+        here = _instance(mine)
+        if (mine.major, mine.minor) == (theirs.major, theirs.minor):
+            here.append("  (same filesystem, another directory of it)", style="dim")
+        t.add_row(safe(mine.target, "bold"), safe(mine.fstype), here, _instance(theirs))
+    title = f"same path, different filesystem instance ({len(pairs)})"
+    return [Text(title, style="bold"), t]
+
+
+def _instance(m: Mount) -> Text:
+    t = safe(m.findmnt_source)
+    t.append(f" {m.major}:{m.minor}", style="dim")
+    return t
 
 
 def overlay_layers(o: OverlayRoot) -> list[RenderableType]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.text import Text
 from rich.tree import Tree
@@ -10,17 +12,25 @@ from nsview.model.tree import ProcessTree, TreeNode
 from nsview.render.sanitize import safe
 
 _MAX_THREADS_SHOWN = 3
+# A 64-hex container id (conmon -c/-u, shim -id, runc --root paths): folded to the 12 digits
+# `docker ps` shows, as every engine's own listing does.
+_LONG_ID = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{52}\b")
 
 
-def render_tree(tree: ProcessTree) -> RenderableType:
-    """A rich renderable. Every piece of process-controlled text goes through ``safe``."""
+def render_tree(tree: ProcessTree, fold: bool = False) -> RenderableType:
+    """A rich renderable. Every piece of process-controlled text goes through ``safe``.
 
-    root = Tree(_label(tree.root), guide_style="dim")
+    ``fold`` (a terminal, or COLUMNS given, and no --wide): each process line is cut to the
+    width with an ellipsis and its long ids shortened, so a conmon or shim argv cannot bury
+    the tree's shape (pstree cuts the same way without -l). Remarks under a node still wrap:
+    they are nsview's own words, short, and losing one would lose a fact."""
+
+    root = Tree(_label(tree.root, fold), guide_style="dim")
     stack = [(tree.root, root)]
     while stack:
         node, branch = stack.pop()
         for child in node.children:
-            stack.append((child, branch.add(_label(child))))
+            stack.append((child, branch.add(_label(child, fold))))
 
     parts: list[RenderableType] = [root]
     if tree.container is not None and tree.container.nested_in:
@@ -43,7 +53,7 @@ def _shown_args(comm: str, args: tuple[str, ...]) -> tuple[str, ...]:
     return args
 
 
-def _label(node: TreeNode) -> Text | Group:
+def _label(node: TreeNode, fold: bool) -> RenderableType:
     p = node.process
     line = Text()
     line.append_text(safe(p.display_name, "bold" if node.is_target else ""))
@@ -51,14 +61,15 @@ def _label(node: TreeNode) -> Text | Group:
     line.append(str(p.pid), style="cyan")
     if p.zombie:
         line.append(" <defunct>", style="red")
+    args = Text()
     shown = _shown_args(p.comm, p.args)
     if shown:
-        line.append(" ")
-        line.append_text(safe(" ".join(shown), "dim"))
+        argv = " ".join(shown)
+        args.append(" ")
+        args.append_text(safe(_LONG_ID.sub(r"\1…", argv) if fold else argv, "dim"))
     if p.args_truncated:
-        line.append(" ...(truncated)", style="dim")
-    if node.is_target:
-        line.append("  ◀ target", style="bold magenta")
+        args.append(" ...(truncated)", style="dim")
+    tail = Text("  ◀ target", style="bold magenta") if node.is_target else Text()
 
     notes: list[Text] = []
     if node.container is not None:
@@ -81,10 +92,30 @@ def _label(node: TreeNode) -> Text | Group:
         notes.append(Text("namespaces: ") + safe(p.errors["namespaces"], "red"))
     if node.children_elided:
         notes.append(Text(f"{node.children_elided} child(ren) not shown (--depth)", style="dim"))
+    head: RenderableType = _Folded(line, args, tail) if fold else Text.assemble(line, args, tail)
     if not notes:
-        return line
+        return head
 
-    return Group(line, *(_Remark(note) for note in notes))
+    return Group(head, *(_Remark(note) for note in notes))
+
+
+class _Folded:
+    """A process line cut to the width left at its depth: the arguments end in "…" when cut,
+    the name, the pid and the target mark always stay."""
+
+    def __init__(self, name: Text, args: Text, tail: Text) -> None:
+        self.name, self.args, self.tail = name, args, tail
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = options.max_width - self.name.cell_len - self.tail.cell_len
+        args = self.args.copy()
+        if args.cell_len > room:
+            args.truncate(max(room, 2), overflow="ellipsis")
+        line = Text.assemble(self.name, args, self.tail)
+        if line.cell_len > options.max_width:  # a hostile name longer than the screen: cut it too
+            line.truncate(max(options.max_width, 8), overflow="ellipsis")
+        line.no_wrap = True
+        yield line
 
 
 class _Remark:
