@@ -461,6 +461,8 @@ def ps(
                 scan,
                 containers=tuple(c for c in scan.containers if c.runtime in wanted),
                 stopped=tuple(c for c in scan.stopped if c.runtime in wanted),
+                # what podman's files could not say is noise when podman is not asked about
+                notes=tuple(n for n in scan.notes if "podman" in wanted or not n.startswith("podman ")),
             )
         return Outcome(scan, "pods" if pods else "ps")
 

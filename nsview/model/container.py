@@ -293,6 +293,8 @@ class Pod:
     containers: tuple[Container, ...]
 
     def label(self) -> str:
+        if self.namespace is None and any(c.pod and c.pod.engine == "podman" for c in self.containers):
+            return self.name or f"pod {(self.uid or '?')[:12]}"  # a podman pod has no namespace
         return f"{self.namespace or '?'}/{self.name or '?'}"
 
 

@@ -160,6 +160,8 @@ def test_row37_db_sql_names_pods_and_states_from_a_private_copy(tmp_path, nsview
     assert r.returncode == 9 and r.stderr.count("\n") == 1
     assert "is not running: exited 137 at 2026-12-01T21:35:58Z, killed by the kernel OOM killer" in r.stderr
     util.assert_inert(r.stderr, forced=False)
+    pods = nsview_run("ps", "--pods", "--no-color", "--proc-root", str(tree / "proc"))
+    assert pods.returncode == 0 and pods.stdout.splitlines()[1].startswith("shop  uid " + pod)
 
 
 @pytest.mark.parametrize("shape", ["garbage", "looping view", "symlink", "bolt", "fifo"])
