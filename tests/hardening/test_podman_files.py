@@ -164,7 +164,7 @@ def test_row37_db_sql_names_pods_and_states_from_a_private_copy(tmp_path, nsview
     assert pods.returncode == 0 and pods.stdout.splitlines()[1].startswith("shop  uid " + pod)
 
 
-@pytest.mark.parametrize("shape", ["garbage", "looping view", "symlink", "bolt", "fifo"])
+@pytest.mark.parametrize("shape", ["garbage", "looping view", "huge value", "symlink", "bolt", "fifo"])
 def test_row37_hostile_db_sql_is_a_note_not_a_hang(tmp_path, nsview_run, shape):
     tree = _copy("containers-podman", tmp_path)
     db = _db(tree)
@@ -181,6 +181,15 @@ def test_row37_hostile_db_sql_is_a_note_not_a_hang(tmp_path, nsview_run, shape):
             f"INSERT INTO ContainerState VALUES ('{GONE}', 6, 1, '{{\"state\": 6, \"exitCode\": 1}}');"
         )
         conn.close()
+    elif shape == "huge value":
+        # a generated column that makes a 200 MB name out of a small file: refused, not built
+        conn = sqlite3.connect(db)
+        conn.executescript(
+            "CREATE TABLE ContainerConfig(ID TEXT, Pad INTEGER, PodID TEXT,"
+            " Name TEXT GENERATED ALWAYS AS (printf('%.*c', Pad, 'x')) VIRTUAL);"
+            f"INSERT INTO ContainerConfig(ID, Pad, PodID) VALUES ('{UNNAMED}', 200000000, NULL);"
+        )
+        conn.close()
     elif shape == "symlink":
         write_db(tmp_path / "elsewhere.sql", [{"id": UNNAMED, "name": "followed"}])
         os.symlink(tmp_path / "elsewhere.sql", db)
@@ -193,6 +202,12 @@ def test_row37_hostile_db_sql_is_a_note_not_a_hang(tmp_path, nsview_run, shape):
     notes = " ".join(data["notes"])
     if shape == "garbage":
         assert "db.sql: not a readable SQLite database" in notes
+    if shape == "huge value":  # the value is never made: SQLite gives NULL past the 16 MiB limit
+        from nsview.parse.podman_db import QUERIES
+        from nsview.procfs import KernelFS
+
+        rows = KernelFS(tree / "host").sqlite_rows(str(db.relative_to(tree / "host")), QUERIES)
+        assert rows["containers"] == [(UNNAMED, None, None)]
     if shape == "bolt":
         assert "bolt_state.db is a Bolt database" in notes
     if shape == "looping view":
