@@ -191,8 +191,10 @@ class KernelFS:
             try:
                 # a value the schema computes (a generated column) may not grow past 16 MiB,
                 # and functions in the schema run only when SQLite marks them innocuous
-                if hasattr(conn, "setlimit"):  # Python >= 3.11
-                    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_VALUE)
+                limit_length = getattr(sqlite3, "SQLITE_LIMIT_LENGTH", None)  # Python >= 3.11
+                setlimit = getattr(conn, "setlimit", None)
+                if limit_length is not None and setlimit is not None:
+                    setlimit(limit_length, SQLITE_VALUE)
                 conn.execute("PRAGMA trusted_schema = OFF")
                 steps = [0]
 
