@@ -108,3 +108,23 @@ def test_ps_all_lists_a_stopped_podman_container(nsview_cmd, podman_run):
         assert row["exit"] is None and "Bolt" in row["errors"]["exit"]
     r = nsview_cmd("tree", name)
     assert r.returncode == 9 and r.stderr.startswith(f"nsview: container {name} is not running")
+
+
+@pytest.mark.podman
+def test_an_oom_killed_podman_container_is_named_after_it_stopped(nsview_cmd, podman_run):
+    """`nsview oom NAME` for a podman container that is gone: its kill, named from podman's
+    store (containers.json), as `podman inspect` names it."""
+    name = live.unique_name("nsview-pmoom")
+    info = _exited(
+        live.podman_inspect,
+        podman_run("--name", name, "-m", "16m", "--memory-swap", "16m", cmd=OOM_HOG)["Id"],
+    )
+    assert info["State"]["ExitCode"] == 137  # SIGKILL: the OOM killer's
+    r = nsview_cmd("oom", name, "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["kills"], data
+    victim = data["kills"][-1]["container"]
+    assert (victim["runtime"], victim["id"], victim["name"]) == ("podman", info["Id"], name)
+    assert data["kills"][-1]["comm"] == "tail"
+    assert any(f"({name}) is not running" in n for n in data["notes"])
