@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from nsview import __version__
-from nsview.errors import ExitCode, NsviewError
+from nsview.errors import ExitCode, NoSuchProcess, NsviewError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -195,6 +195,9 @@ def _console(opts: Options, stderr: bool = False) -> Console:
 
 def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     """Run a command body; map every outcome to output and an exit status, in one place."""
+    targets = sys.modules.get("nsview.targets")
+    if targets is not None:
+        targets.RESOLVED.clear()  # an earlier command in this process (tests) resolved those
     try:
         if opts.no_color and opts.color is ColorMode.always:
             from nsview.errors import UsageError
@@ -213,7 +216,10 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
 
             outcome = replace(outcome, exit_code=outcome.final_code())
     except NsviewError as err:
-        _report(opts, type(err).__name__, err.message, err.exit_code)
+        if isinstance(err, NoSuchProcess) and "nsview.targets" in sys.modules:
+            # a container TARGET whose process exited after it was resolved: stopped meanwhile?
+            err = sys.modules["nsview.targets"].explain_gone(err)
+        _report(opts, type(err).__name__, err.message, err.exit_code, _error_facts(err))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except BrokenPipeError:
@@ -268,11 +274,26 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _report(opts: Options, kind: str, message: str, code: ExitCode) -> NoReturn:
+def _error_facts(err: NsviewError) -> dict[str, Any]:
+    """What an error object carries besides its message: a stopped container's record."""
+    from nsview.errors import NotRunning
+
+    if isinstance(err, NotRunning):
+        from nsview.model.container import StoppedContainer
+        from nsview.render.json.ps import stopped_to_dict
+
+        if isinstance(err.container, StoppedContainer):
+            return {"container": stopped_to_dict(err.container)}
+    return {}
+
+
+def _report(
+    opts: Options, kind: str, message: str, code: ExitCode, facts: dict[str, Any] | None = None
+) -> NoReturn:
     from nsview.render.sanitize import escape
 
     if opts.json:
-        payload = {"error": {"type": kind, "message": message, "exit_code": int(code)}}
+        payload = {"error": {"type": kind, "message": message, "exit_code": int(code), **(facts or {})}}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
     else:
         sys.stderr.write(f"nsview: {escape(message)}\n")
@@ -402,6 +423,15 @@ def ps(
             "containers under it, the sandbox (pause) container first and marked.",
         ),
     ] = False,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            "-a",
+            help="Also the containers Docker and podman keep on disk that do not run: state, exit "
+            "code, OOM-killed, started and finished times (from config.v2.json and podman's files).",
+        ),
+    ] = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     color: ColorOpt = None,
@@ -418,7 +448,9 @@ def ps(
     the OCI bundle's CRI annotations or the kubelet's /var/log/pods; a container inside another
     (docker-in-docker, a kind node) shows the chain it runs in (IN).
 
-    Example: nsview ps --runtime docker    nsview ps --pods
+    With --all, also the containers that exist but do not run (exited, created, OOM-killed).
+
+    Example: nsview ps --runtime docker    nsview ps --pods    nsview ps --all
     """
     opts = Options(json_, no_color, debug, proc_root, sys_root, color)
 
@@ -430,9 +462,15 @@ def ps(
         from nsview.procfs import ProcFS, SysFS
 
         wanted = runtime_filter(runtime)
-        scan = scan_containers(ProcFS(opts.proc_root), SysFS(opts.sys_root))
+        scan = scan_containers(ProcFS(opts.proc_root), SysFS(opts.sys_root), stopped=all_)
         if wanted:
-            scan = replace(scan, containers=tuple(c for c in scan.containers if c.runtime in wanted))
+            scan = replace(
+                scan,
+                containers=tuple(c for c in scan.containers if c.runtime in wanted),
+                stopped=tuple(c for c in scan.stopped if c.runtime in wanted),
+                # what podman's files could not say is noise when podman is not asked about
+                notes=tuple(n for n in scan.notes if "podman" in wanted or not n.startswith("podman ")),
+            )
         return Outcome(scan, "pods" if pods else "ps")
 
     execute(opts, work)

@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     PARTIAL = 6  # the answer was printed, but some sections could not be read
     NOT_FOUND = 7  # a container name/id that matches nothing
     AMBIGUOUS = 8  # a container prefix that matches several
+    NOT_RUNNING = 9  # a container that exists on disk but does not run (exited, created)
     NOT_EXECUTABLE = 126  # nsview exec: the command is there but cannot be run (as a shell says)
     COMMAND_NOT_FOUND = 127  # nsview exec: no such command where it was looked up
 
@@ -133,3 +134,21 @@ class AmbiguousTarget(NsviewError):
         super().__init__(f"{target!r} matches {len(candidates)} containers: {listed}")
         self.target = target
         self.candidates = candidates
+
+
+class NotRunning(NsviewError):
+    """TARGET names a container its engine keeps on disk, none of whose processes runs: the
+    message says how it ended; ``container`` is the record (for the JSON error object)."""
+
+    exit_code = ExitCode.NOT_RUNNING
+
+    def __init__(self, message: str, container: object) -> None:
+        super().__init__(message)
+        self.container = container
+
+
+class NamesNeedRoot(NsviewError):
+    """TARGET may be a container name, but the engines' files that hold names are unreadable
+    to this user: no match proves nothing."""
+
+    exit_code = ExitCode.ACCESS_DENIED

@@ -16,6 +16,12 @@ from nsview.errors import AccessDenied, FileMissing, NoSuchProcess, NotAvailable
 # Files we read whole are small; cmdline and mountinfo can be large. A cap keeps a hostile
 # process (argv of hundreds of MiB) from exhausting memory; callers see ``truncated``.
 MAX_READ = 4 * 1024 * 1024
+# An engine's SQLite database (podman's db.sql): read whole into a private copy, at most this
+# large, at most this many rows a query, at most this many virtual-machine steps in all.
+SQLITE_LIMIT = 64 * 1024 * 1024
+SQLITE_ROWS = 100_000
+SQLITE_STEPS = 50_000_000
+SQLITE_VALUE = 16 * 1024 * 1024  # the longest value (text or blob) a query may make
 
 _GONE = (errno.ENOENT, errno.ESRCH)
 _DENIED = (errno.EACCES, errno.EPERM)
@@ -139,6 +145,79 @@ class KernelFS:
             return ctypes.c_long.from_buffer(buf).value & 0xFFFFFFFF
         except (OSError, AttributeError):
             return None
+
+    def sqlite_rows(
+        self, rel: str, queries: dict[str, str], limit: int = SQLITE_LIMIT
+    ) -> dict[str, list[tuple[object, ...]] | None]:
+        """Rows of each query of an SQLite database below the root (podman's ``db.sql``), read
+        without touching the engine's file as a database: the file and its write-ahead log
+        (``-wal``, where the newest changes may still be) are read like any file (no symlink
+        followed, never blocking, capped at ``limit``), copied into a private directory, and
+        only the copy is opened. A query whose table is missing, or is no table (a view could
+        run anything), gives None; each query stops at ``SQLITE_ROWS`` rows and every query at
+        ``SQLITE_STEPS`` virtual-machine steps (a hostile file cannot hang the reader).
+        docs/hardening.md, row 37."""
+        import shutil
+        import sqlite3
+        import tempfile
+
+        data = self.read_bytes(rel, limit + 1, nofollow=True)
+        what = str(self.root / rel)
+        if len(data) > limit:
+            raise NotAvailable(what, f"larger than {limit // (1024 * 1024)} MiB: not read")
+        if not data.startswith(b"SQLite format 3\x00"):
+            raise NotAvailable(what, "not an SQLite database")
+        try:
+            wal: bytes | None = self.read_bytes(rel + "-wal", limit + 1, nofollow=True)
+        except FileMissing:
+            wal = None
+        if wal is not None and len(wal) > limit:
+            wal = None  # too large to copy: the main file alone (the last checkpoint)
+        work = tempfile.mkdtemp(prefix="nsview-db-")
+        try:
+            copy = os.path.join(work, "db.sql")
+            for path, content in ((copy, data), (copy + "-wal", wal)):
+                if content is None:
+                    continue
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                try:
+                    view = memoryview(content)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                finally:
+                    os.close(fd)
+            out: dict[str, list[tuple[object, ...]] | None] = {}
+            conn = sqlite3.connect(copy, isolation_level=None)
+            try:
+                # a value the schema computes (a generated column) may not grow past 16 MiB,
+                # and functions in the schema run only when SQLite marks them innocuous
+                limit_length = getattr(sqlite3, "SQLITE_LIMIT_LENGTH", None)  # Python >= 3.11
+                setlimit = getattr(conn, "setlimit", None)
+                if limit_length is not None and setlimit is not None:
+                    setlimit(limit_length, SQLITE_VALUE)
+                conn.execute("PRAGMA trusted_schema = OFF")
+                steps = [0]
+
+                def _budget() -> int:
+                    steps[0] += 1
+                    return 1 if steps[0] > SQLITE_STEPS // 1000 else 0
+
+                conn.set_progress_handler(_budget, 1000)
+                tables = {
+                    str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+                for key, sql in queries.items():
+                    table = sql.rsplit(" FROM ", 1)[-1].split()[0]
+                    out[key] = conn.execute(sql).fetchmany(SQLITE_ROWS) if table in tables else None
+            finally:
+                conn.close()
+            return out
+        except sqlite3.Error as err:
+            raise NotAvailable(what, f"not a readable SQLite database ({str(err)[:120]})") from None
+        except OSError as err:
+            raise NotAvailable(what, f"cannot copy it: {os.strerror(err.errno or 0)}") from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     def _translate(self, err: OSError, rel: str) -> Exception:
         what = str(self.root / rel)

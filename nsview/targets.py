@@ -21,9 +21,22 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from nsview.errors import AmbiguousTarget, NoSuchProcess, NsviewError, TargetNotFound, UsageError
-from nsview.model.container import Container, ContainerScan, match_target
-from nsview.procfs import ProcFS, SysFS
+from nsview.errors import (
+    AmbiguousTarget,
+    NamesNeedRoot,
+    NoSuchProcess,
+    NotRunning,
+    NsviewError,
+    TargetNotFound,
+    UsageError,
+)
+from nsview.model.container import Container, ContainerScan, match_stopped, match_target
+from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
+
+# The container TARGETs this command resolved (proc root, TARGET, fs root): when the process
+# is gone by the time the command reads it, ``explain_gone`` asks the engines' files whether
+# the container stopped meanwhile (docs/hardening.md, row 38). Cleared per command (cli.execute).
+RESOLVED: list[tuple[str | os.PathLike[str], str, str | os.PathLike[str] | None]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +86,13 @@ def resolve(
     scan = _scan(proc, sys_root, fs_root)
     found = match_target(scan.containers, text)
     if not found:
+        denied = _not_running(proc, scan, text, fs_root)
+        if denied:
+            raise NamesNeedRoot(
+                f"no running container that nsview could read matches {target!r}: "
+                + "; ".join(denied)
+                + " (run as root to find containers by name)"
+            )
         count = sum(1 for c in scan.containers if c.id is not None)
         raise TargetNotFound(
             f"no process or running container matches {target!r} "
@@ -82,7 +102,25 @@ def resolve(
         )
     if len(found) > 1:
         raise AmbiguousTarget(target, sorted(c.label() for c in found))
+    RESOLVED.append((proc_root, text, fs_root))
     return Resolved(found[0].init_pid, found[0])
+
+
+def explain_gone(err: NoSuchProcess) -> NsviewError:
+    """A container TARGET whose process exited after it was resolved: NOT_RUNNING with how
+    it ended when its engine's files say it stopped, else ``err`` unchanged."""
+    for proc_root, text, fs_root in RESOLVED:
+        proc = ProcFS(proc_root)
+        try:
+            scan = _scan(proc, "/sys", fs_root)
+            if match_target(scan.containers, text):
+                continue  # it still runs (another process of it): the error stands
+            _not_running(proc, scan, text, fs_root)
+        except NotRunning as stopped:
+            return stopped
+        except NsviewError:
+            continue
+    return err
 
 
 def _scan(
@@ -92,6 +130,25 @@ def _scan(
     from nsview.collect.ps import scan_containers
 
     return scan_containers(proc, SysFS(sys_root), fs_root=fs_root, details=False)
+
+
+def _not_running(
+    proc: ProcFS, scan: ContainerScan, text: str, fs_root: str | os.PathLike[str] | None
+) -> list[str]:
+    """TARGET names no running container: if it names one the engines keep on disk, say how
+    it stands (exit 9, NOT_RUNNING) instead of "no match". Else the engines' files that could
+    have named it but are closed to this user ("names need root: ...")."""
+    from nsview.collect.ps import names_denied, stopped_containers
+    from nsview.read.podman import graph_roots, podman_store
+
+    fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
+    store = podman_store(fs, graph_roots(fs))
+    stopped = match_stopped(stopped_containers(fs, scan.docker_roots, store, list(scan.containers)), text)
+    if len(stopped) > 1:
+        raise AmbiguousTarget(text, sorted(c.label() for c in stopped))
+    if stopped:
+        raise NotRunning(stopped[0].describe(), stopped[0])
+    return list(dict.fromkeys([*scan.names_denied, *names_denied(fs, list(scan.docker_roots), store)]))
 
 
 def _refuse_thread(proc: ProcFS, pid: int) -> None:

@@ -62,6 +62,8 @@ UID_H = "71cf63b8-90a4-4285-bfd0-6789abcdef01"
 # nesting
 OUTER, INNER = hexid("dind"), hexid("inner")
 NODE, SB_K, DNS_K = hexid("kindnode"), hexid("sbxK"), hexid("dnsK")
+# stopped Docker containers
+OK_S, OOM_S, NEW_S, RACE_S, RUN_S = hexid("okS"), hexid("oomS"), hexid("newS"), hexid("raceS"), hexid("runS")
 UID_K = "82d074c9-a1b5-4396-80e1-789abcdef012"
 
 TASKS = "run/containerd/io.containerd.runtime.v2.task/k8s.io"
@@ -511,6 +513,71 @@ def scenarios() -> dict[str, dict]:
             f"home/alice/.local/share/docker/containers/{DB_H}/config.v2.json": json.dumps(
                 {"ID": DB_H, "Name": "/blog-db-1", "Config": {"Labels": compose_b}, "State": {"Pid": 161}}
             ),
+        },
+    )
+
+    # Containers Docker keeps on disk that do not run (`nsview ps --all`, a stopped TARGET):
+    # config.v2.json `State` as moby writes it when a container ends (container/state.go):
+    # one that exited 0, one the OOM killer ended (137, OOMKilled), one created and never
+    # started (Go's zero StartedAt), and one whose file still says Running (it stopped or
+    # started between the process scan and the file read); one running beside them.
+    def state(**kw: object) -> dict:
+        base: dict = {
+            "Running": False,
+            "Paused": False,
+            "Restarting": False,
+            "OOMKilled": False,
+            "RemovalInProgress": False,
+            "Dead": False,
+            "Pid": 0,
+            "ExitCode": 0,
+            "Error": "",
+            "StartedAt": "0001-01-01T00:00:00Z",
+            "FinishedAt": "0001-01-01T00:00:00Z",
+            "Health": None,
+        }
+        base.update(kw)
+        return base
+
+    stopped = {
+        OK_S: (
+            "/batch-ok",
+            state(StartedAt="2026-12-01T21:30:00.101Z", FinishedAt="2026-12-01T21:30:04.202Z"),
+        ),
+        OOM_S: (
+            "/web",
+            state(
+                OOMKilled=True,
+                ExitCode=137,
+                StartedAt="2026-12-01T21:35:50.125340114Z",
+                FinishedAt="2026-12-01T21:35:58.741163969Z",
+            ),
+        ),
+        NEW_S: ("/never-started", state()),
+        RACE_S: ("/racy", state(Running=True, Pid=4242, StartedAt="2026-12-01T21:40:00Z")),
+        RUN_S: ("/api", state(Running=True, Pid=111, StartedAt="2026-12-01T21:00:00Z")),
+    }
+    out["dockerd-stopped"] = dict(
+        procs=host_procs(v2)
+        + [
+            proc(
+                100,
+                1,
+                "dockerd",
+                ["/usr/bin/dockerd", "-H", "fd://"],
+                v2("/system.slice/docker.service"),
+                HOST_NS,
+            ),
+            shim(110, RUN_S, v2("/system.slice/docker.service"), namespace="moby"),
+            proc(
+                111, 110, "api", ["/api"], v2(f"/system.slice/docker-{RUN_S}.scope"), container_ns(4026533700)
+            ),
+        ],
+        files={
+            f"var/lib/docker/containers/{cid}/config.v2.json": json.dumps(
+                {"ID": cid, "Name": name, "State": st}
+            )
+            for cid, (name, st) in stopped.items()
         },
     )
     return out

@@ -203,6 +203,7 @@ GOLDEN_CASES = {
     "ps-nested-dind": ("nested-dind", ["ps"]),
     "tree-nested-dind": ("nested-dind", ["tree", "114"]),
     "ps-dockerd-roots": ("dockerd-roots", ["ps"]),
+    "ps-all-dockerd-stopped": ("dockerd-stopped", ["ps", "--all"]),
 }
 
 

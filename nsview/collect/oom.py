@@ -25,6 +25,7 @@ from nsview.procfs import KernelFS, ProcFS, host_root_for
 from nsview.read.cgroupfs import CgroupFiles, read_memberships
 from nsview.read.engines import docker_containers, docker_names
 from nsview.read.kernel_log import KMSG, oom_kills, read_kmsg, read_saved_log
+from nsview.read.podman import graph_roots, podman_store
 from nsview.read.process import read_mountinfo
 
 
@@ -123,6 +124,11 @@ def _victims(
     keys = [cgroup_container(k.task_memcg or "", tuple(running)) for k in kills]
     docker_ids = sorted({key.id for key, _ in keys if key is not None and key.runtime == "docker" and key.id})
     names = docker_names(engine_fs, list(scan.docker_roots), docker_ids)
+    podman = (
+        podman_store(engine_fs, graph_roots(engine_fs))
+        if any(key is not None and key.runtime == "podman" for key, _ in keys)
+        else None
+    )
     out: list[OomVictim] = []
     for kill, (key, pod_uid) in zip(kills, keys, strict=True):
         limit, why = _limit_now(kill, mounts, files)
@@ -134,6 +140,9 @@ def _victims(
                 name = names[key.id][0]
             if name is None and key.runtime == "lxc":
                 name = key.id
+            if name is None and podman is not None and key.runtime == "podman" and key.id:
+                stored = podman.name(key.id)  # a stopped podman container: its store names it
+                name = stored[0] if stored is not None else None
         out.append(
             OomVictim(
                 kill=kill,
@@ -218,6 +227,12 @@ def _for_target(
             gone.setdefault(key, Container(v.runtime, v.id, v.name, 0, (), namespace=v.namespace))
     for cid, name in docker_containers(engine_fs, scan.docker_roots).items():
         gone.setdefault(ContainerKey("docker", cid), Container("docker", cid, name, 0, ()))
+    store = podman_store(engine_fs, graph_roots(engine_fs))  # podman's, named in its store
+    for cid in sorted(set(store.stored) | set(store.records)):
+        named = store.name(cid)
+        key = ContainerKey("podman", cid)
+        if key not in gone or gone[key].name is None:  # a kill's container, named by the store
+            gone[key] = Container("podman", cid, named[0] if named else None, 0, ())
     hits = match_target(tuple(gone.values()), text)
     if not hits:
         raise TargetNotFound(

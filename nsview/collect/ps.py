@@ -40,20 +40,47 @@ from nsview.model.attribution import (
     pick_cgroup_paths,
 )
 from nsview.model.cgroup import CgroupMembership, CgroupReport, EffectiveLimit
-from nsview.model.container import RUNTIMES, ComposeRef, Container, ContainerScan, NestedRef, process_state
+from nsview.model.container import (
+    RUNTIMES,
+    ComposeRef,
+    Container,
+    ContainerScan,
+    NestedRef,
+    StoppedContainer,
+    process_state,
+)
 from nsview.model.mount import Mount, visible_mount
 from nsview.model.pod import PodLogDir, PodRef, agree, pod_from_logs
 from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
-from nsview.model.supervisor import ContainerBoundary, DockerDaemon, boundary_from_parent, conmon_bundle
+from nsview.model.supervisor import (
+    ContainerBoundary,
+    DockerDaemon,
+    boundary_from_parent,
+    conmon_bundle,
+    conmon_graph_root,
+)
 from nsview.parse.cmdline import parse_cmdline
 from nsview.parse.ns_link import parse_ns_link
 from nsview.parse.proc_cgroup import parse_proc_cgroup
 from nsview.parse.stat import parse_stat
 from nsview.procfs import KernelFS, ProcFS, host_root_for
 from nsview.read.cgroupfs import FreezerReader
-from nsview.read.engines import docker_configs, docker_daemon_of
-from nsview.read.kubernetes import containerd_bundles, crio_bundles, read_bundle_pod, read_pod_logs
+from nsview.read.engines import (
+    docker_configs,
+    docker_daemon_of,
+    docker_roots_on_disk,
+    docker_stopped,
+    docker_unreadable,
+)
+from nsview.read.kubernetes import (
+    containerd_bundles,
+    crio_bundles,
+    read_bundle_pod,
+    read_pod_logs,
+    read_podman_bundle_pod,
+)
 from nsview.read.namespaces import host_reference
+from nsview.read.podman import PodmanStore, graph_roots, podman_store
 from nsview.read.process import read_mountinfo, read_status
 from nsview.read.procmount import hidepid_note, permission_hint
 
@@ -110,10 +137,12 @@ def scan_containers(
     *,
     fs_root: str | os.PathLike[str] | None = None,
     details: bool = True,
+    stopped: bool = False,
 ) -> ContainerScan:
     """Every container visible in ``proc``. Scans forgive: a process that exits mid-scan is
     skipped and counted, an unreadable one is counted with its reason. ``details=False`` skips
-    the per-container extras (rootfs, memory, hostname): target resolution needs only ids."""
+    the per-container extras (rootfs, memory, hostname): target resolution needs only ids.
+    ``stopped``: also the containers the engines keep on disk that do not run (``ps --all``)."""
     proc.check_mounted()
     host = host_reference(proc)
     host_raw = {f"ns/{t}": str(ref) for t, ref in host.namespaces.items()}
@@ -130,10 +159,29 @@ def scan_containers(
         _container(proc, key, members, seen, claims, names, host, host_raw) for key, members in groups.items()
     ]
     containers = _with_pods(proc, engine_fs, containers, seen, supervisors, host_raw)
+    store = None
+    if stopped or any(c.runtime in _PODMAN_RUNTIMES for c in containers):
+        conmon_roots = tuple(
+            root for rec in seen.values() if rec.args and (root := conmon_graph_root(rec.args)) is not None
+        )
+        store = podman_store(engine_fs, graph_roots(engine_fs, conmon_roots))
+        containers = _with_podman(engine_fs, containers, seen, supervisors, store)
     containers = _with_nesting(containers, claims)
     if details:
         containers = _with_details(proc, sys, containers, seen, tally)
     containers.sort(key=_sort_key)
+    # names that were wanted (a container without one, or --all) but are root's to read
+    unnamed = {c.runtime for c in containers if c.name is None and c.id is not None}
+    denied = names_denied(
+        engine_fs,
+        docker_roots if stopped or "docker" in unnamed else None,
+        store if stopped or unnamed & set(_PODMAN_RUNTIMES) else None,
+    )
+    # a Bolt database or an unreadable store matters for what --all can say
+    notes = _notes(proc, host) + (store.notes if store is not None and stopped else ())
+    found_stopped: tuple[StoppedContainer, ...] = ()
+    if stopped:
+        found_stopped = tuple(stopped_containers(engine_fs, docker_roots, store, containers))
     return ContainerScan(
         containers=tuple(containers),
         host=host,
@@ -143,9 +191,113 @@ def scan_containers(
         unreadable_why=tuple(
             f"{why} ({permission_hint()})" if why in _DENIED else why for why in sorted(tally.unreadable)
         ),
-        notes=_notes(proc, host),
+        notes=notes + tuple(denied),
         docker_roots=tuple(docker_roots),
+        stopped=found_stopped,
+        names_denied=tuple(denied),
     )
+
+
+_PODMAN_RUNTIMES = ("podman", "conmon")
+
+
+def _with_podman(
+    fs: KernelFS,
+    containers: list[Container],
+    seen: dict[int, _Seen],
+    supervisors: dict[int, ContainerBoundary],
+    store: PodmanStore,
+) -> list[Container]:
+    """Step 4b': a podman container's name from its conmon's ``-n`` (podman passes it), else
+    from the store's containers.json or podman's database; its pod from the database."""
+    out = []
+    for c in containers:
+        if c.runtime not in _PODMAN_RUNTIMES or c.id is None:
+            out.append(c)
+            continue
+        evidence = list(c.evidence)
+        name = c.name
+        boundary = supervisors.get(seen[c.init_pid].ppid)
+        if name is None and boundary is not None and boundary.id == c.id and boundary.name:
+            name = boundary.name
+            evidence.append("name from conmon -n")
+        if name is None:
+            stored = store.name(c.id)
+            if stored is not None:
+                name = stored[0]
+                evidence.append(f"name from {stored[1]}")
+        pod = c.pod
+        record = store.records.get(c.id)
+        if pod is None and record is not None and record[0].pod_id is not None:
+            pod = podman_pod(record[0].pod_id, record[0].pod_name, record[0].infra, record[1])
+            evidence.append(f"pod from {record[1]}")
+        parent = seen.get(seen[c.init_pid].ppid)
+        bundle = conmon_bundle(parent.args or ()) if parent is not None and boundary is not None else None
+        if pod is None and bundle is not None:
+            # the pod's id from the bundle's annotations; its name is in the database alone
+            pod = read_podman_bundle_pod(fs, bundle)
+            if pod is not None:
+                evidence.append(f"pod id from {pod.source}")
+        out.append(replace(c, name=name, pod=pod, evidence=tuple(evidence)))
+    return out
+
+
+def podman_pod(pod_id: str, pod_name: str | None, infra: bool, source: str) -> PodRef:
+    """A podman pod as PodRef: no Kubernetes namespace; the infra container is its sandbox."""
+    return PodRef(None, pod_name, pod_id, None, True if infra else None, None, "podman", source)
+
+
+def names_denied(fs: KernelFS, docker_roots: list[str] | None, store: PodmanStore | None) -> list[str]:
+    """``names need root: /var/lib/docker is not readable``, for each engine whose containers
+    this scan found without a name (or ``--all`` asked for) but whose files that name them are
+    closed to this user (None: not asked)."""
+    out = []
+    if docker_roots is not None:
+        out += [f"names need root: {root} is not readable" for root in docker_unreadable(fs, docker_roots)]
+    if store is not None:
+        out += [f"podman names need root: {root} is not readable" for root in store.denied]
+    return out
+
+
+def stopped_containers(
+    fs: KernelFS,
+    docker_roots: list[str] | tuple[str, ...],
+    store: PodmanStore | None,
+    running: list[Container],
+) -> list[StoppedContainer]:
+    """The containers the engines keep on disk of which no process runs: Docker's from each data
+    root's config.v2.json, podman's from its store and database (docs/hardening.md, row 38)."""
+    ids = {c.id for c in running if c.id is not None}
+    roots = list(docker_roots) + [r for r in docker_roots_on_disk(fs) if r not in docker_roots]
+    out = docker_stopped(fs, roots, ids)
+    if store is None:
+        return sorted(out, key=lambda c: (c.name or "", c.id))
+    bolt = next((n for n in store.notes if "Bolt" in n), None)
+    for cid in sorted(set(store.stored) | set(store.records)):
+        if cid in ids:
+            continue
+        record = store.records.get(cid)
+        name = store.name(cid)
+        source = record[1] if record is not None else store.stored[cid][1]
+        state = record[0].state if record is not None else None
+        errors: dict[str, str] = {}
+        if state is not None and state.status in ("running", "paused", "stopping"):
+            errors["exit"] = (
+                f"{source} says {state.status}, but no process of it was found: it started or "
+                "stopped during the scan"
+            )
+            state = None
+        elif state is None:
+            errors["exit"] = (
+                "podman keeps its state in a Bolt database (libpod/bolt_state.db), which nsview does not read"
+                if bolt
+                else f"{source} does not say how it ended"
+            )
+        pod = None
+        if record is not None and record[0].pod_id is not None:
+            pod = podman_pod(record[0].pod_id, record[0].pod_name, record[0].infra, record[1])
+        out.append(StoppedContainer("podman", cid, name[0] if name else None, state, source, pod, errors))
+    return sorted(out, key=lambda c: (RUNTIMES.index(c.runtime), c.name or "", c.id))
 
 
 # Reasons that mean "permission denied" and get the hint of what to do about it.
@@ -259,6 +411,13 @@ def _container(
         name = key.id
     namespaces = _refs(seen[init].links)
     isolated = isolated_types(namespaces, host.namespaces) if host.namespaces else None
+    errors: dict[str, str] = {}
+    if seen[init].ns_failed:
+        # some links could not be read (not root): what it isolates is not known, not "none"
+        isolated = None
+        errors["isolated"] = f"namespaces: {AccessDenied.REASON}"
+    elif isolated is None:
+        errors["isolated"] = "the host's namespaces could not be read"
     if key.runtime == NAMESPACES_ONLY and isolated is not None:
         # the group isolates what any of its processes does: `unshare --pid --fork` puts
         # only the child in the new pid namespace, not the unshare process (the init)
@@ -287,6 +446,7 @@ def _container(
         state=process_state(seen[init].state),
         evidence=tuple(evidence),
         compose=compose,
+        errors=errors,
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from nsview.errors import UsageError
 from nsview.model.cgroup import EffectiveLimit
 from nsview.model.oom import OomKill
-from nsview.model.pod import SANDBOX_NAME, PodRef, parse_pod_target
+from nsview.model.pod import POD_TARGET_PREFIX, SANDBOX_NAME, PodRef, parse_pod_target
 from nsview.model.privileges import Privileges
 from nsview.model.process import HostReference, NamespaceRef
 
@@ -129,6 +129,66 @@ class Container:
 
 
 @dataclass(frozen=True, slots=True)
+class ExitState:
+    """How a container that does not run stands, as its engine's files say (Docker's
+    config.v2.json ``State``, podman's ContainerState): the engine's word for it, and the facts."""
+
+    status: str  # "exited", "created", "stopped", "dead", "unknown" (the engine's word)
+    exit_code: int | None = None
+    oom_killed: bool | None = None  # the engine saw the kernel's OOM killer end it
+    started_at: str | None = None  # RFC 3339, as the engine wrote it; None: never started
+    finished_at: str | None = None
+    source: str = ""  # the file that said so
+
+    def describe(self) -> str:
+        """``exited 137 at 2026-12-01T21:35:58Z, killed by the kernel OOM killer``."""
+        words = self.status
+        if self.exit_code is not None and self.status in ("exited", "stopped", "dead"):
+            words += f" {self.exit_code}"
+        if self.finished_at and self.status != "created":
+            words += f" at {short_time(self.finished_at)}"
+        if self.oom_killed:
+            words += ", killed by the kernel OOM killer"
+        return words
+
+
+_FRACTION = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d+")
+
+
+def short_time(stamp: str) -> str:
+    """An RFC 3339 time without its fraction of a second (``2026-12-01T21:35:58Z``)."""
+    return _FRACTION.sub(r"\1", stamp, count=1)
+
+
+@dataclass(frozen=True, slots=True)
+class StoppedContainer:
+    """A container its engine keeps on disk but no process of which runs (``nsview ps --all``)."""
+
+    runtime: str  # "docker", "podman"
+    id: str
+    name: str | None
+    exit: ExitState | None  # None: the engine's files do not say how it stands (errors says why)
+    source: str  # the file that lists it
+    pod: PodRef | None = None  # podman: its pod, from podman's database
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12] if _HEX_ID.match(self.id) else self.id
+
+    def label(self) -> str:
+        return f"{self.runtime} {self.short_id}" + (f" ({self.name})" if self.name else "")
+
+    def describe(self) -> str:
+        """``container web is not running: exited 137 at ..., killed by the kernel OOM killer``."""
+        what = self.name or self.short_id
+        if self.exit is None:
+            why = self.errors.get("exit") or "its engine's files do not say how it ended"
+            return f"container {what} is not running ({why})"
+        return f"container {what} is not running: {self.exit.describe()}"
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerScan:
     containers: tuple[Container, ...]
     host: HostReference
@@ -138,6 +198,8 @@ class ContainerScan:
     unreadable_why: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     docker_roots: tuple[str, ...] = ()  # dockerd data roots (argv, daemon.json; where names live)
+    stopped: tuple[StoppedContainer, ...] = ()  # with --all: the containers that do not run
+    names_denied: tuple[str, ...] = ()  # "names need root: /var/lib/docker is not readable"
 
 
 # proc(5) field 3 of /proc/PID/stat -> the word `nsview ps` shows. "D" is also what a task
@@ -168,6 +230,25 @@ def process_state(letter: str | None, freezer: str | None = None) -> str | None:
     if letter is None:
         return None
     return PROCESS_STATES.get(letter, letter)
+
+
+def match_stopped(
+    containers: tuple[StoppedContainer, ...] | list[StoppedContainer], target: str
+) -> list[StoppedContainer]:
+    """Stopped containers ``target`` names: an exact id, then an exact name (``/NAME`` too),
+    then a unique prefix of a hex id (the rules of ``match_target``)."""
+    text = target.strip()
+    if text.startswith(POD_TARGET_PREFIX) or not text:
+        return []
+    if text.startswith("/"):
+        return [c for c in containers if c.name == text[1:]]
+    exact = [c for c in containers if c.id == text] or [c for c in containers if c.name == text]
+    if exact:
+        return exact
+    lowered = text.lower()
+    if not all(ch in "0123456789abcdef" for ch in lowered):
+        return []
+    return [c for c in containers if _HEX_ID.match(c.id) and c.id.startswith(lowered)]
 
 
 def match_target(containers: tuple[Container, ...] | list[Container], target: str) -> list[Container]:
@@ -214,6 +295,8 @@ class Pod:
     containers: tuple[Container, ...]
 
     def label(self) -> str:
+        if self.namespace is None and any(c.pod and c.pod.engine == "podman" for c in self.containers):
+            return self.name or f"pod {(self.uid or '?')[:12]}"  # a podman pod has no namespace
         return f"{self.namespace or '?'}/{self.name or '?'}"
 
 

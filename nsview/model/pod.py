@@ -31,7 +31,10 @@ class PodRef:
     source: str = ""  # the file that said so
 
     def label(self) -> str:
-        """``namespace/pod/container`` as far as known (``?`` for an unknown part)."""
+        """``namespace/pod/container`` as far as known (``?`` for an unknown part); a podman
+        pod (no Kubernetes namespace) is its name, else ``pod`` and its short id."""
+        if self.engine == "podman":
+            return (self.name or f"pod {(self.uid or '?')[:12]}") + ("/infra" if self.sandbox else "")
         parts = [self.namespace or "?", self.name or "?"]
         if self.sandbox:
             parts.append(SANDBOX_NAME)

@@ -20,6 +20,7 @@ class ContainerBoundary:
     id: str | None  # full id (or LXC name) as the supervisor names it
     namespace: str | None  # containerd namespace (moby = Docker's)
     evidence: str  # which argument said so, for --json and for the curious
+    name: str | None = None  # conmon -n: the container's name, as podman passed it
 
     @property
     def short_id(self) -> str | None:
@@ -65,7 +66,7 @@ def boundary_from_parent(parent_comm: str, parent_args: tuple[str, ...]) -> Cont
             return None
         joined = " ".join(parent_args)
         runtime = "podman" if "podman" in joined else "cri-o" if "crio" in joined else "conmon"
-        return ContainerBoundary(runtime, cid, None, "conmon -c")
+        return ContainerBoundary(runtime, cid, None, "conmon -c", _flag_value(parent_args, "-n", "--name"))
     # LXC retitles its monitor to one string, "[lxc monitor] LXCPATH NAME"; cmdline parsing may
     # have split it on spaces (psutil does), so look at the words, however they were split.
     words = " ".join(parent_args).split()
@@ -84,6 +85,16 @@ def boundary_of_self(comm: str, args: tuple[str, ...]) -> ContainerBoundary | No
 def conmon_bundle(args: tuple[str, ...]) -> str | None:
     """``conmon -b DIR`` (``--bundle``): the OCI bundle of the container it monitors."""
     return _flag_value(args, "-b", "--bundle")
+
+
+def conmon_graph_root(args: tuple[str, ...]) -> str | None:
+    """The graph root podman passes to its exit command (``--exit-command-arg --root
+    --exit-command-arg DIR``): where that container's store, and podman's database, are."""
+    passed = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--exit-command-arg"]
+    for i, arg in enumerate(passed[:-1]):
+        if arg == "--root" and passed[i + 1].startswith("/"):
+            return passed[i + 1]
+    return None
 
 
 DEFAULT_DOCKER_ROOT = "/var/lib/docker"

@@ -88,6 +88,24 @@ def bundle_pod(data: bytes, source: str) -> PodRef | None:
     return None
 
 
+def podman_bundle_pod(data: bytes, source: str) -> PodRef | None:
+    """A podman container's pod id, from the annotations podman writes into its bundle
+    (``io.container.manager`` = ``libpod``; ``io.kubernetes.cri-o.SandboxID`` = the pod's id,
+    only for a container in a pod). The pod's name is in podman's database alone."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as err:
+        raise ParseError("config.json", str(err)[:200]) from None
+    notes = doc.get("annotations") if isinstance(doc, dict) else None
+    if not isinstance(notes, dict) or notes.get("io.container.manager") != "libpod":
+        return None
+    pod_id = _text(notes.get("io.kubernetes.cri-o.SandboxID"))
+    if pod_id is None:
+        return None
+    kind = _text(notes.get("io.kubernetes.cri-o.ContainerType"))
+    return PodRef(None, None, pod_id, None, True if kind == "sandbox" else None, None, "podman", source)
+
+
 def _text(value: object) -> str | None:
     if isinstance(value, str) and value and len(value) <= MAX_VALUE:
         return value

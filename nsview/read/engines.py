@@ -5,8 +5,8 @@ rootless Docker under the user's home)."""
 
 from __future__ import annotations
 
-from nsview.errors import NsviewError
-from nsview.model.container import ComposeRef
+from nsview.errors import AccessDenied, NsviewError
+from nsview.model.container import ComposeRef, StoppedContainer
 from nsview.model.supervisor import (
     DEFAULT_DOCKER_CONFIG,
     DEFAULT_DOCKER_ROOT,
@@ -15,7 +15,7 @@ from nsview.model.supervisor import (
     docker_config_file,
     docker_daemon,
 )
-from nsview.parse.docker_config import docker_config_facts, docker_config_name
+from nsview.parse.docker_config import docker_config_facts, docker_config_name, docker_config_state
 from nsview.parse.docker_daemon import daemon_data_root
 from nsview.parse.passwd import home_of
 from nsview.procfs import KernelFS
@@ -106,3 +106,58 @@ def docker_containers(fs: KernelFS, roots: list[str] | tuple[str, ...]) -> dict[
             if name is not None:
                 out[cid] = name
     return out
+
+
+def _search(roots: list[str] | tuple[str, ...]) -> list[str]:
+    return list(roots) + ([DEFAULT_DOCKER_ROOT] if DEFAULT_DOCKER_ROOT not in roots else [])
+
+
+def docker_unreadable(fs: KernelFS, roots: list[str] | tuple[str, ...]) -> list[str]:
+    """The data roots that are there but whose containers this user may not list (Docker's
+    are root's, mode 0710): names and states there need root."""
+    out = []
+    for root in _search(roots):
+        try:
+            fs.listdir(f"{root.strip('/')}/containers")
+        except AccessDenied:
+            out.append(root)
+        except NsviewError:
+            continue
+    return out
+
+
+def docker_stopped(
+    fs: KernelFS, roots: list[str] | tuple[str, ...], running: set[str]
+) -> list[StoppedContainer]:
+    """Every container a data root keeps whose id is not among ``running``, with its State from
+    config.v2.json (docs/hardening.md, row 38: a file that says "running" while no process of it
+    was seen is a container that started or stopped meanwhile, and says so)."""
+    out: dict[str, StoppedContainer] = {}
+    for root in _search(roots):
+        base = f"{root.strip('/')}/containers"
+        try:
+            ids = fs.listdir(base)
+        except NsviewError:
+            continue
+        for cid in sorted(ids):
+            if cid in out or cid in running or len(cid) != 64:
+                continue
+            where = f"{root.rstrip('/')}/containers/{cid}/config.v2.json"
+            try:
+                name, state = docker_config_state(
+                    fs.read_bytes(f"{base}/{cid}/config.v2.json", _DOCKER_CONFIG_LIMIT, nofollow=True),
+                    cid,
+                    where,
+                )
+            except NsviewError as err:
+                out[cid] = StoppedContainer("docker", cid, None, None, where, errors={"exit": err.reason})
+                continue
+            errors = {}
+            if state is not None and state.status in ("running", "paused", "restarting"):
+                errors["exit"] = (
+                    f"{where} says {state.status}, but no process of it was found: it started or "
+                    "stopped during the scan, or its daemon is gone"
+                )
+                state = None
+            out[cid] = StoppedContainer("docker", cid, name, state, where, errors=errors)
+    return list(out.values())

@@ -14,7 +14,7 @@ from __future__ import annotations
 from nsview.errors import NotAvailable, NsviewError
 from nsview.model.pod import PodLogDir, PodRef
 from nsview.parse.kubelet_logs import container_log_names, parse_pod_log_dir
-from nsview.parse.oci_bundle import bundle_pod
+from nsview.parse.oci_bundle import bundle_pod, podman_bundle_pod
 from nsview.procfs import KernelFS
 
 # A CRI bundle's config.json is some 10-40 KiB (its env and mounts); 1 MiB is generous, and a
@@ -61,6 +61,18 @@ def read_bundle_pod(fs: KernelFS, bundles: list[str]) -> tuple[PodRef | None, st
         except NsviewError as err:
             why = why or f"{path}: {err.reason}"
     return None, why
+
+
+def read_podman_bundle_pod(fs: KernelFS, bundle: str) -> PodRef | None:
+    """A podman container's pod id from its bundle (conmon's ``-b``), read as a CRI bundle is."""
+    if ".." in bundle.split("/") or not bundle.startswith("/"):
+        return None
+    path = f"{bundle.rstrip('/')}/config.json"
+    try:
+        data = fs.read_bytes(path.lstrip("/"), BUNDLE_LIMIT + 1, nofollow=True)
+        return podman_bundle_pod(data, path) if len(data) <= BUNDLE_LIMIT else None
+    except NsviewError:
+        return None
 
 
 def read_pod_logs(fs: KernelFS) -> dict[str, PodLogDir]:

@@ -3,6 +3,7 @@ what it reads, and that cgroup paths never leave the cgroup mount."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -220,3 +221,43 @@ def test_row08_non_root_mounts_holding(run_as_nobody, bound_mount_namespace, tmp
     (why,) = [v for k, v in errors.items() if f"mnt:[{inode}]" in k]
     assert "permission denied" in why
     assert "could not read" in r.stdout and "permission denied" in r.stdout
+
+
+@pytest.mark.docker
+def test_row39_non_root_ps_never_claims_what_it_could_not_read(nsview_cmd, docker_run, run_as_nobody):
+    """As nobody: a Docker container's namespaces and name are root's to read. ISOLATED is `?`
+    (JSON null, with the reason), never `none`/[]; the name's absence is explained; a TARGET by
+    name fails with that reason (exit 4), not "no match". Root's view is the second source."""
+    name = live.unique_name("nsview-nr")
+    info = docker_run("--name", name)
+    cid, pid = info["Id"], info["State"]["Pid"]
+    root_rows = {c["id"]: c for c in json.loads(nsview_cmd("ps", "--json").stdout)["containers"]}
+    assert root_rows[cid]["name"] == name and "net" in root_rows[cid]["isolated"]  # root reads both
+    data_root = live.run("docker", "info", "--format", "{{.DockerRootDir}}").stdout.strip()
+    setpriv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    assert subprocess.run([*setpriv, "ls", f"{data_root}/containers"], capture_output=True).returncode != 0
+
+    j = run_as_nobody("ps", "--json")
+    util.no_traceback(j)
+    data = util.load_json(j)
+    row = next(c for c in data["containers"] if c["id"] == cid)
+    assert row["init_pid"] == pid  # found all the same, by its world-readable cgroup path
+    assert row["isolated"] is None and row["errors"]["isolated"] == "namespaces: permission denied"
+    assert row["name"] is None
+    assert f"names need root: {data_root} is not readable" in data["notes"]
+    for c in data["containers"]:
+        assert c["isolated"] != [] or c["errors"].get("isolated") is None
+
+    t = run_as_nobody("ps", "--no-color")
+    line = next(ln for ln in t.stdout.splitlines() if ln.startswith("docker") and cid[:12] in ln)
+    assert " none " not in line and " ? " in line
+    assert f"names need root: {data_root} is not readable" in t.stdout
+
+    r = run_as_nobody("tree", name)
+    util.no_traceback(r)
+    assert r.returncode == 4 and r.stderr.count("\n") == 1
+    assert f"names need root: {data_root} is not readable" in r.stderr and "no process" not in r.stderr
+    j = run_as_nobody("cgroup", name, "--json")
+    assert j.returncode == 4 and util.load_json(j)["error"]["type"] == "NamesNeedRoot"
+    # by id it still works: the id is in the cgroup path, which nobody may read
+    assert run_as_nobody("cgroup", cid[:12], "--json").returncode in (0, 6)

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nsview.model.cgroup import EffectiveLimit
-from nsview.model.container import Container, ContainerScan
+from nsview.model.container import Container, ContainerScan, StoppedContainer, short_time
 from nsview.render.json.ps import COLUMNS, OPTIONAL_AFTER, OPTIONAL_COLUMNS
 from nsview.render.sanitize import safe
 from nsview.render.text.oom import when
@@ -19,6 +19,7 @@ DROP_ORDER: tuple[str, ...] = (
     "last_oom_kill",
     "rootfs_type",
     "hostname",
+    "finished_at",
     "isolated",
     "privileges",
     "memory_limit",
@@ -26,6 +27,7 @@ DROP_ORDER: tuple[str, ...] = (
     "processes",
     "state",
     "compose",
+    "exit_code",
     "pod",
 )
 
@@ -44,7 +46,7 @@ def _memory_cell(m: EffectiveLimit | None) -> str:
 
 
 def render_ps(scan: ContainerScan) -> RenderableType:
-    if not scan.containers:
+    if not scan.containers and not scan.stopped:
         return Group(Text("no containers found", style="dim"), *scan_footer(scan))
     return Group(PsTable(scan), *scan_footer(scan))
 
@@ -59,7 +61,8 @@ def _cells(c: Container) -> dict[str, Text]:
         "init_pid": Text(str(c.init_pid)),
         "state": Text(c.state, style=state_style.get(c.state, "")) if c.state else Text("n/a", style="dim"),
         "processes": Text(str(len(c.pids))),
-        "isolated": Text(",".join(c.isolated) if c.isolated else ("none" if c.isolated == () else "n/a")),
+        # None: the namespaces could not be read (not root), never "none" (errors says why)
+        "isolated": Text(",".join(c.isolated) if c.isolated else ("none" if c.isolated == () else "?")),
         "privileges": privileges_cell(c),
         "hostname": safe(c.hostname) if c.hostname is not None else Text("n/a", style="dim"),
         "memory_limit": Text(_memory_cell(c.memory_limit), style="dim" if c.memory_limit is None else ""),
@@ -70,6 +73,41 @@ def _cells(c: Container) -> dict[str, Text]:
         "last_oom_kill": Text("-", style="dim")
         if c.last_oom is None
         else Text.assemble((when(c.last_oom), "red"), " ", safe(c.last_oom.comm)),
+        "exit_code": Text("-", style="dim"),
+        "finished_at": Text("-", style="dim"),
+    }
+
+
+def _stopped_cells(c: StoppedContainer) -> dict[str, Text]:
+    """A row of ``ps --all`` for a container that does not run: no process, how it ended."""
+    dash = Text("-", style="dim")
+    e = c.exit
+    if e is None:
+        exit_cell = Text("?", style="dim")
+    elif e.exit_code is None or e.status == "created":
+        exit_cell = dash
+    else:
+        exit_cell = Text(str(e.exit_code), style="red" if e.exit_code else "")
+    if e is not None and e.oom_killed:
+        exit_cell = Text.assemble(exit_cell, (" oom-killed", "red"))
+    return {
+        "runtime": Text(c.runtime, style="dim"),
+        "short_id": safe(c.short_id, "cyan"),
+        "name": safe(c.name if c.name is not None else "-"),
+        "init_pid": dash,
+        "state": Text(e.status, style="dim") if e is not None else Text("not running", style="dim"),
+        "processes": Text("0"),
+        "isolated": dash,
+        "privileges": dash,
+        "hostname": dash,
+        "memory_limit": dash,
+        "rootfs_type": dash,
+        "pod": safe(c.pod.label()) if c.pod is not None else Text("-", style="dim"),
+        "compose": dash,
+        "nested_in": dash,
+        "last_oom_kill": dash,
+        "exit_code": exit_cell,
+        "finished_at": safe(short_time(e.finished_at)) if e is not None and e.finished_at else dash,
     }
 
 
@@ -140,11 +178,15 @@ class PsTable:
     ids and names at any width, with a note naming the columns a narrow terminal hid."""
 
     def __init__(self, scan: ContainerScan) -> None:
-        self.rows = [_cells(c) for c in scan.containers]
-        present = set()
+        self.rows = [_cells(c) for c in scan.containers] + [_stopped_cells(c) for c in scan.stopped]
+        present: set[str] = set()
+        if scan.stopped:
+            present.update(("exit_code", "finished_at"))
         if any(c.last_oom is not None for c in scan.containers):
             present.add("last_oom_kill")
-        if any(c.pod is not None or c.pod_uid is not None for c in scan.containers):
+        if any(c.pod is not None or c.pod_uid is not None for c in scan.containers) or any(
+            c.pod is not None for c in scan.stopped
+        ):
             present.add("pod")
         if any(c.nested_in for c in scan.containers):
             present.add("nested_in")
