@@ -28,6 +28,11 @@ def test_row21_hostile_names_print_inert_in_every_command(command, hostile, nsvi
     # ps: wide enough that the hostile hostname is not folded across lines (its markup must be
     # found whole); what a narrow terminal does is test_ps_render.py's
     wide = {"COLUMNS": "320"} if command == "ps" else None
+    if command == "tree":  # cut to the width, the line stays inert; whole (--wide) it is all there
+        for mode, r in util.run_modes(nsview_cmd, argv, env={"COLUMNS": "60"}):
+            util.no_traceback(r)
+            util.assert_inert(r.stdout + r.stderr, forced=(mode == "forced"))
+        argv = [*argv, "--wide"]
     for mode, r in util.run_modes(nsview_cmd, argv, env=wide):
         util.no_traceback(r)
         assert r.returncode in (0, 6), (mode, r.returncode, r.stderr)

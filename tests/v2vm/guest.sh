@@ -109,5 +109,5 @@ D=$CG$DCG
 mkdir -p "$OUT/raw/docker"
 for f in memory.max memory.low memory.high cpu.max cpu.stat pids.max memory.events; do cat "$D/$f" > "$OUT/raw/docker/$f" 2>/dev/null; done
 nsv diff-docker.json diff --json "$CID"
-nsv diff-docker.txt diff --no-color "$CID"
+nsv diff-docker.txt diff --no-color --mounts all "$CID"
 log "done"

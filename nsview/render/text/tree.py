@@ -63,9 +63,11 @@ def _label(node: TreeNode, fold: bool) -> RenderableType:
         argv = " ".join(shown)
         args.append(" ")
         args.append_text(safe(short_ids(argv) if fold else argv, "dim"))
-    if p.args_truncated:
-        args.append(" ...(truncated)", style="dim")
-    tail = Text("  ◀ target", style="bold magenta") if node.is_target else Text()
+    tail = Text()
+    if p.args_truncated:  # in the tail: a cut line must still say the kernel's argv was cut
+        tail.append(" ...(truncated)", style="dim")
+    if node.is_target:
+        tail.append("  ◀ target", style="bold magenta")
 
     notes: list[Text] = []
     if node.container is not None:
@@ -97,7 +99,7 @@ def _label(node: TreeNode, fold: bool) -> RenderableType:
 
 class _Folded:
     """A process line cut to the width left at its depth: the arguments end in "…" when cut,
-    the name, the pid and the target mark always stay."""
+    the name, the pid, "(truncated)" and the target mark always stay."""
 
     def __init__(self, name: Text, args: Text, tail: Text) -> None:
         self.name, self.args, self.tail = name, args, tail
