@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from stat import S_ISCHR, S_ISDIR, S_ISREG
 
+from nsview import answers
 from nsview.errors import AccessDenied, FileMissing, NoSuchProcess, NotAvailable, Unsupported
 
 # Files we read whole are small; cmdline and mountinfo can be large. A cap keeps a hostile
@@ -62,9 +63,18 @@ class KernelFS:
         read (opened O_NONBLOCK, it never waits for new ones); EPIPE means the next record was
         overwritten meanwhile, and reading goes on. A regular file (a snapshot's copy) reads whole."""
         path = self.root / rel
+        tap = answers.TAP
+        if isinstance(tap, answers.Recorder):
+            return bytes(tap.call("read", path, lambda: self._read_log_live(rel, limit, raw=True)))
+        return self._read_log_live(rel, limit)
+
+    def _read_log_live(self, rel: str, limit: int, raw: bool = False) -> bytes:
+        path = self.root / rel
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as err:
+            if raw:
+                raise
             raise self._translate(err, rel) from err
         chunks: list[bytes] = []
         total = 0
@@ -72,7 +82,7 @@ class KernelFS:
             if not S_ISCHR(os.fstat(fd).st_mode):
                 os.close(fd)
                 fd = -1
-                return self.read_bytes(rel, limit)
+                return _read_capped(path, limit) if raw else self.read_bytes(rel, limit)
             while total < limit:
                 try:
                     chunk = os.read(fd, 8192)  # a record is at most 8 KiB (CONSOLE_EXT_LOG_MAX)
@@ -81,6 +91,8 @@ class KernelFS:
                 except BrokenPipeError:
                     continue
                 except OSError as err:
+                    if raw:
+                        raise
                     raise self._translate(err, rel) from err
                 if not chunk:
                     break
@@ -103,11 +115,24 @@ class KernelFS:
         """(fd, inode) of a namespace file: an nsfs bind mount such as ``run/netns/NAME``, read
         from the host's own mount table. The caller closes the fd; the inode names the namespace
         (``mnt:[INODE]``), so a file swapped since the table was read is noticed."""
+        tap = answers.TAP
+        if isinstance(tap, answers.Replayer):
+            try:
+                inode = tap.call("inode", self.root / rel, lambda: None)
+            except OSError as err:
+                raise self._translate(err, rel) from err
+            if inode is None:
+                raise FileMissing(str(self.root / rel))
+            return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), int(inode)
         try:
             fd = os.open(self.root / rel, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
         except OSError as err:
+            if isinstance(tap, answers.Recorder):
+                tap.failed("inode", self.root / rel, err)
             raise self._translate(err, rel) from err
         try:
+            if tap is not None:
+                return fd, tap.call("inode", self.root / rel, lambda: os.fstat(fd).st_ino)
             return fd, os.fstat(fd).st_ino
         except OSError as err:
             os.close(fd)
@@ -115,25 +140,37 @@ class KernelFS:
 
     def readlink(self, rel: str) -> str:
         try:
-            return os.readlink(self.root / rel)
+            return _readlink(self.root / rel)
         except OSError as err:
             raise self._translate(err, rel) from err
 
     def listdir(self, rel: str = "") -> list[str]:
         try:
-            return os.listdir(self.root / rel)
+            return _listdir(self.root / rel)
         except OSError as err:
             raise self._translate(err, rel) from err
 
     def exists(self, rel: str) -> bool:
+        if answers.TAP is not None:
+            return bool(
+                answers.TAP.call("lexists", self.root / rel, lambda: os.path.lexists(self.root / rel))
+            )
         return os.path.lexists(self.root / rel)
 
     def is_dir(self, rel: str) -> bool:
+        if answers.TAP is not None:
+            return bool(answers.TAP.call("isdir", self.root / rel, lambda: os.path.isdir(self.root / rel)))
         return os.path.isdir(self.root / rel)
 
     def fs_magic(self, rel: str = "") -> int | None:
         """statfs(2) ``f_type`` of the filesystem holding ``root/rel`` (e.g. CGROUP2_SUPER_MAGIC);
         None when it cannot be asked. Python has no binding, so libc's statfs via ctypes."""
+        if answers.TAP is not None:
+            found = answers.TAP.call("magic", self.root / rel, lambda: self._fs_magic_live(rel))
+            return int(found) if found is not None else None
+        return self._fs_magic_live(rel)
+
+    def _fs_magic_live(self, rel: str) -> int | None:
         import ctypes  # here, not at the top: every command imports procfs, few ask statfs
 
         try:
@@ -239,15 +276,15 @@ class ProcFS(KernelFS):
     def check_mounted(self) -> None:
         # A fixture tree has no "self" but has pids; an empty dir has neither.
         if (
-            not (self.root / "self").exists()
-            and not (self.root / "1").exists()
+            not self.exists("self")
+            and not self.exists("1")
             and not any(name.isdigit() for name in self._safe_listdir())
         ):
             raise Unsupported(f"no process information at {self.root}: is this Linux with /proc mounted?")
 
     def _safe_listdir(self) -> list[str]:
         try:
-            return os.listdir(self.root)
+            return _listdir(self.root)
         except OSError:
             return []
 
@@ -256,6 +293,8 @@ class ProcFS(KernelFS):
         return sorted(int(name) for name in self._safe_listdir() if name.isdigit())
 
     def pid_exists(self, pid: int) -> bool:
+        if answers.TAP is not None:
+            return self.exists(f"{pid}/stat")
         return os.path.exists(self.root / str(pid) / "stat")
 
     def pid_read(self, pid: int, name: str, limit: int = MAX_READ) -> bytes:
@@ -277,13 +316,13 @@ class ProcFS(KernelFS):
 
     def pid_readlink(self, pid: int, name: str) -> str:
         try:
-            return os.readlink(f"{self.root}/{pid}/{name}")
+            return _readlink(f"{self.root}/{pid}/{name}")
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
 
     def pid_listdir(self, pid: int, name: str) -> list[str]:
         try:
-            return os.listdir(self.root / str(pid) / name)
+            return _listdir(self.root / str(pid) / name)
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
 
@@ -302,6 +341,20 @@ class ProcFS(KernelFS):
         host-wide scans (path lookups dominate them), and every read hits the same process (a
         reused pid makes the old fd fail, never answer for the new process). Returns (stat
         bytes, link targets, reasons for links that failed); NoSuchProcess when it is gone."""
+        if answers.TAP is not None:  # a snapshot: path by path, each read recorded or replayed
+            stat = self.pid_read(pid, "stat", 4096)
+            found: dict[str, str] = {}
+            failed: dict[str, str] = {}
+            for name in links:
+                try:
+                    found[name] = self.pid_readlink(pid, name)
+                except AccessDenied:
+                    failed[name] = AccessDenied.REASON
+                except FileMissing:
+                    pass
+                except NotAvailable as err:
+                    failed[name] = err.why
+            return stat, found, failed
         try:
             dfd = os.open(f"{self.root}/{pid}", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as err:
@@ -315,8 +368,8 @@ class ProcFS(KernelFS):
                     os.close(sfd)
             except OSError as err:
                 raise self._pid_translate(err, pid, "stat") from err
-            found: dict[str, str] = {}
-            failed: dict[str, str] = {}
+            found = {}
+            failed = {}
             for name in links:
                 try:
                     found[name] = os.readlink(name, dir_fd=dfd)
@@ -348,7 +401,25 @@ class SysFS(KernelFS):
         super().__init__(root)
 
 
+def _readlink(path: str | Path) -> str:
+    if answers.TAP is not None:
+        return str(answers.TAP.call("readlink", path, lambda: os.readlink(path)))
+    return os.readlink(path)
+
+
+def _listdir(path: str | Path) -> list[str]:
+    if answers.TAP is not None:
+        return list(answers.TAP.call("listdir", path, lambda: os.listdir(path)))
+    return os.listdir(path)
+
+
 def _read_capped(path: str | Path, limit: int, nofollow: bool = False) -> bytes:
+    if answers.TAP is not None:
+        return bytes(answers.TAP.call("read", path, lambda p=path: _read_capped_live(p, limit, nofollow)))
+    return _read_capped_live(path, limit, nofollow)
+
+
+def _read_capped_live(path: str | Path, limit: int, nofollow: bool = False) -> bytes:
     # O_NONBLOCK: a FIFO planted where a regular file is expected must not hang us.
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if nofollow else 0)
     fd = os.open(path, flags)

@@ -90,6 +90,10 @@ def read_bound_mountinfo(proc: ProcFS, host: KernelFS, path: str, inode: int) ->
     try:
         if found != inode:
             raise NotAvailable(path, f"now holds namespace {found}, not mnt:[{inode}]")
+        from nsview import answers
+
+        if answers.TAP is not None:  # a snapshot being taken or read (nsview/answers.py)
+            return answers.TAP.mount_table(inode, lambda: read_mount_table(proc, fd))
         return read_mount_table(proc, fd)
     finally:
         os.close(fd)
