@@ -23,12 +23,30 @@ import errno
 import os
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 TAP: Recorder | Replayer | None = None
 
 # (op, key) answers besides file contents: op is one of these.
 OPS = ("readlink", "listdir", "lexists", "isdir", "magic", "inode")
+
+
+def shown(path: str | os.PathLike[str]) -> str:
+    """A path as a message names it: on a snapshot, below the root it was captured from
+    (``/sys/fs/cgroup/...``), not below the temporary directory it was extracted into."""
+    text = os.fspath(path)
+    tap = TAP
+    if not isinstance(tap, Replayer):
+        return text
+    key = tap.roots.key(text)
+    if key is None:
+        return text
+    top, _, rest = key.partition("/")
+    original = tap.original.get(top)
+    if not isinstance(original, str):
+        return text
+    return os.path.join(original, rest) if rest else original
 
 
 def _b64(data: bytes) -> str:
@@ -38,10 +56,13 @@ def _b64(data: bytes) -> str:
 class _Roots:
     """Maps an absolute path to its key in a capture: ``proc/...``, ``sys/...``, ``host/...``."""
 
-    def __init__(self, proc: str, sys: str, host: str) -> None:
+    def __init__(self, proc: str, sys: str, host: str, top: str | None = None) -> None:
         self.proc = os.path.abspath(proc)
         self.sys = os.path.abspath(sys)
         self.host = os.path.abspath(host)
+        # a tree's own top (the parent of its sys/): where it keeps cgroup mounts outside /sys
+        # (read/cgroupfs.host_location); "/" on the live host, which is host/ already
+        self.top = os.path.dirname(self.sys) if top is None else os.path.abspath(top)
 
     def key(self, path: str | os.PathLike[str]) -> str | None:
         p = os.path.abspath(os.fspath(path))
@@ -56,13 +77,15 @@ class _Roots:
             return "host"
         if p.startswith(self.host + "/"):
             return f"host/{p[len(self.host) + 1 :]}"
+        if self.top != "/" and p.startswith(self.top + "/"):
+            return f"top/{p[len(self.top) + 1 :]}"
         return None
 
 
 # ---- redaction ------------------------------------------------------------------------------
 # argv words that carry a secret: the value is masked, the word's shape kept (docs/hardening.md,
 # row 27). A name with "=" or an option followed by its value.
-_SECRET_NAME = r"(?:[A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)[A-Za-z0-9_.-]*|[A-Za-z0-9_]*_KEY)"
+_SECRET_NAME = r"(?:[A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_.-]*|[A-Za-z0-9_]*_KEY)"
 _OPT_EQ = re.compile(rb"^(--?" + _SECRET_NAME.encode() + rb")=(.+)$", re.IGNORECASE)
 _OPT_ALONE = re.compile(rb"^--?" + _SECRET_NAME.encode() + rb"$", re.IGNORECASE)
 _ENV_PAIR = re.compile(rb"^(" + _SECRET_NAME.encode() + rb")=(.+)$", re.IGNORECASE)
@@ -120,6 +143,13 @@ class Recorder:
         self.answers["errors"] = {}
         self.answers["namespaces"] = {}
         self.answers["mount_tables"] = {}
+        self.answers["layers"] = {}
+        self.answers["roots"] = {
+            "proc": str(proc),
+            "sys": str(sys),
+            "host": str(host),
+            "top": str(Path(sys).parent),
+        }
         self.redacted: dict[str, list[str]] = {}  # key -> kinds masked
         self.outside: set[str] = set()  # paths below none of the roots: not captured
 
@@ -166,6 +196,19 @@ class Recorder:
         if len(data) >= len(self.files.get(key, b"")):
             self.files[key] = data
 
+    def layer(self, op: str, where: str, live: Callable[[], Any]) -> Any:
+        """An overlay layer's directory walked by fd (``nsview changes``, procfs.LayerDir):
+        opened, listed, lstat'ed, its xattrs; keyed by the layer path the host names."""
+        key = f"{op}:{where}"
+        try:
+            value = live()
+        except OSError as err:
+            if err.errno is not None:
+                self.answers["errors"][f"layer-{key}"] = err.errno
+            raise
+        self.answers["layers"][key] = sorted(value) if op == "names" else value
+        return value
+
     def namespaces(
         self, targets: Sequence[tuple[int, int | None]], ns_type: str, live: Callable[[], list[Any]]
     ) -> list[Any]:
@@ -189,14 +232,18 @@ class Replayer:
 
     def __init__(self, base: str, answers: dict[str, Any]) -> None:
         self.base = base
-        self.roots = _Roots(os.path.join(base, "proc"), os.path.join(base, "sys"), os.path.join(base, "host"))
+        self.roots = _Roots(
+            os.path.join(base, "proc"), os.path.join(base, "sys"), os.path.join(base, "host"), top=base
+        )
         self.answers = answers
         self.own_pid = int(answers.get("own_pid") or 0)
+        roots = answers.get("roots")
+        self.original: dict[str, Any] = roots if isinstance(roots, dict) else {}
 
     def call(self, op: str, path: str | os.PathLike[str], live: Callable[..., Any]) -> Any:
         key = self.roots.key(path)
-        if key is None:
-            raise OSError(errno.ENOENT, "not in the snapshot")
+        if key is None:  # below none of the captured roots: never looked up on this machine
+            return _absent(op)
         for me in ("proc/self", "proc/thread-self"):
             if key == me or key.startswith(me + "/"):
                 key = f"proc/{self.own_pid}" + key[len(me) :]
@@ -208,11 +255,23 @@ class Replayer:
         recorded = self.answers.get(op, {})
         if key in recorded:
             return recorded[key]
-        if op in ("lexists", "isdir"):
-            return False
-        if op in ("magic", "inode"):
-            return None
-        raise OSError(errno.ENOENT, "not in the snapshot")
+        return _absent(op)
+
+    def has_layer(self, where: str) -> bool:
+        key = f"open:{where}"
+        return key in self.answers.get("layers", {}) or f"layer-{key}" in self.answers.get("errors", {})
+
+    def layer(self, op: str, where: str, live: Callable[[], Any]) -> Any:
+        key = f"{op}:{where}"
+        code = self.answers.get("errors", {}).get(f"layer-{key}")
+        if code is not None:
+            raise OSError(code, os.strerror(code))
+        found = self.answers.get("layers", {})
+        if key not in found:
+            if op == "open":
+                raise OSError(errno.ENOENT, "not in the snapshot (nsview snapshot --changes captures it)")
+            raise OSError(errno.ENOENT, "not in the snapshot")
+        return found[key]
 
     def namespaces(
         self, targets: Sequence[tuple[int, int | None]], ns_type: str, live: Callable[[], list[Any]]
@@ -240,6 +299,15 @@ class Replayer:
         if isinstance(value, Exception):
             raise value
         return value  # type: ignore[no-any-return]
+
+
+def _absent(op: str) -> Any:
+    """The answer for something the snapshot does not hold: it is not there."""
+    if op in ("lexists", "isdir"):
+        return False
+    if op in ("magic", "inode"):
+        return None
+    raise OSError(errno.ENOENT, "not in the snapshot")
 
 
 def _store(value: Any) -> dict[str, Any]:

@@ -6,8 +6,10 @@ global: tests, captured snapshots and the live host go through the same code.
 
 from __future__ import annotations
 
+import base64
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 from stat import S_ISCHR, S_ISDIR, S_ISREG
 
@@ -64,8 +66,13 @@ class KernelFS:
         overwritten meanwhile, and reading goes on. A regular file (a snapshot's copy) reads whole."""
         path = self.root / rel
         tap = answers.TAP
+        if isinstance(tap, answers.Replayer):  # a snapshot's copy: a regular file
+            return self.read_bytes(rel, limit)
         if isinstance(tap, answers.Recorder):
-            return bytes(tap.call("read", path, lambda: self._read_log_live(rel, limit, raw=True)))
+            try:
+                return bytes(tap.call("read", path, lambda: self._read_log_live(rel, limit, raw=True)))
+            except OSError as err:
+                raise self._translate(err, rel) from err
         return self._read_log_live(rel, limit)
 
     def _read_log_live(self, rel: str, limit: int, raw: bool = False) -> bytes:
@@ -166,7 +173,10 @@ class KernelFS:
         """statfs(2) ``f_type`` of the filesystem holding ``root/rel`` (e.g. CGROUP2_SUPER_MAGIC);
         None when it cannot be asked. Python has no binding, so libc's statfs via ctypes."""
         if answers.TAP is not None:
-            found = answers.TAP.call("magic", self.root / rel, lambda: self._fs_magic_live(rel))
+            try:
+                found = answers.TAP.call("magic", self.root / rel, lambda: self._fs_magic_live(rel))
+            except OSError:
+                return None
             return int(found) if found is not None else None
         return self._fs_magic_live(rel)
 
@@ -199,7 +209,7 @@ class KernelFS:
         import tempfile
 
         data = self.read_bytes(rel, limit + 1, nofollow=True)
-        what = str(self.root / rel)
+        what = answers.shown(self.root / rel)
         if len(data) > limit:
             raise NotAvailable(what, f"larger than {limit // (1024 * 1024)} MiB: not read")
         if not data.startswith(b"SQLite format 3\x00"):
@@ -257,7 +267,7 @@ class KernelFS:
             shutil.rmtree(work, ignore_errors=True)
 
     def _translate(self, err: OSError, rel: str) -> Exception:
-        what = str(self.root / rel)
+        what = answers.shown(self.root / rel)
         if err.errno in _DENIED:
             return AccessDenied(what)
         if err.errno in _GONE:
@@ -280,7 +290,9 @@ class ProcFS(KernelFS):
             and not self.exists("1")
             and not any(name.isdigit() for name in self._safe_listdir())
         ):
-            raise Unsupported(f"no process information at {self.root}: is this Linux with /proc mounted?")
+            raise Unsupported(
+                f"no process information at {answers.shown(self.root)}: is this Linux with /proc mounted?"
+            )
 
     def _safe_listdir(self) -> list[str]:
         try:
@@ -463,14 +475,41 @@ class LayerDir:
     def open(cls, root: KernelFS, path: str) -> LayerDir:
         """A layer's root directory, ``path`` as the host's mount options name it (below
         ``root``, the host filesystem). Its last component is not followed if it is a link."""
+        if answers.TAP is not None:
+            return cls._tapped_open(lambda: os.open(root.path(path.lstrip("/")), _DIR_OPEN), path)
         try:
             return cls(os.open(root.path(path.lstrip("/")), _DIR_OPEN), path)
         except OSError as err:
             raise _layer_error(err, path) from err
 
+    @classmethod
+    def _tapped_open(cls, live: Callable[[], int], where: str) -> LayerDir:
+        """A snapshot being taken (the open recorded) or read (a directory that exists only as
+        its recorded listing: fd -1, every method answers from the recording)."""
+        tap = answers.TAP
+        try:
+            if isinstance(tap, answers.Replayer):
+                if not tap.has_layer(where):
+                    raise NotAvailable(where, "not in the snapshot (nsview snapshot --changes captures it)")
+                tap.layer("open", where, lambda: None)
+                return cls(-1, where)
+            fd: list[int] = []
+
+            def opened() -> bool:
+                fd.append(live())
+                return True
+
+            assert tap is not None
+            tap.layer("open", where, opened)
+            return cls(fd[0], where)
+        except OSError as err:
+            raise _layer_error(err, where) from err
+
     def child(self, name: bytes) -> LayerDir:
         """The sub-directory ``name``; a symlink or a non-directory there is NotAvailable."""
         where = f"{self.where}/{os.fsdecode(name)}"
+        if answers.TAP is not None:
+            return self._tapped_open(lambda: os.open(name, _DIR_OPEN, dir_fd=self.fd), where)
         try:
             return LayerDir(os.open(name, _DIR_OPEN, dir_fd=self.fd), where)
         except OSError as err:
@@ -479,6 +518,9 @@ class LayerDir:
     def names(self) -> list[bytes]:
         """Every name in the directory, in the order the filesystem returns them."""
         try:
+            if answers.TAP is not None:
+                listed = answers.TAP.layer("names", self.where, lambda: os.listdir(self.fd))
+                return [os.fsencode(n) for n in listed]
             return [os.fsencode(n) for n in os.listdir(self.fd)]
         except OSError as err:
             raise _layer_error(err, self.where) from err
@@ -486,6 +528,11 @@ class LayerDir:
     def lstat(self, name: bytes) -> os.stat_result | None:
         """lstat of ``name`` in this directory; None when it is not there (or went away)."""
         try:
+            if answers.TAP is not None:
+                found = answers.TAP.layer(
+                    "lstat", f"{self.where}/{os.fsdecode(name)}", lambda: _stat_fields(name, self.fd)
+                )
+                return None if found is None else _Stat(*found)  # type: ignore[return-value]
             return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
         except OSError as err:
             if err.errno in (errno.ENOENT, errno.ENOTDIR):
@@ -496,6 +543,18 @@ class LayerDir:
         """The values of those of ``attrs`` that are set, on this directory or on its entry
         ``name``. An entry must be a regular file or a directory, checked on the fd that is
         read (a name swapped for a link or a FIFO meanwhile is not read): otherwise {}."""
+        if answers.TAP is not None:
+            where = self.where if name is None else f"{self.where}/{os.fsdecode(name)}"
+            try:
+                found = answers.TAP.layer(
+                    "xattrs:" + ",".join(attrs), where, lambda: _b64_values(self._xattrs_live(attrs, name))
+                )
+            except OSError as err:
+                raise _layer_error(err, where) from err
+            return {k: base64.b64decode(v) for k, v in found.items()}
+        return self._xattrs_live(attrs, name)
+
+    def _xattrs_live(self, attrs: tuple[str, ...], name: bytes | None) -> dict[str, bytes]:
         if name is None:
             return self._read_xattrs(self.fd, attrs, self.where)
         where = f"{self.where}/{os.fsdecode(name)}"
@@ -527,6 +586,10 @@ class LayerDir:
                 raise _layer_error(err, where) from err
         return found
 
+    def dup(self) -> LayerDir:
+        """Another handle on the same directory (a snapshot's recorded one has no fd: -1)."""
+        return LayerDir(os.dup(self.fd) if self.fd >= 0 else -1, self.where)
+
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
@@ -539,7 +602,33 @@ class LayerDir:
         self.close()
 
 
+class _Stat:
+    """The lstat fields a layer walk uses, as a snapshot recorded them."""
+
+    __slots__ = ("st_gid", "st_mode", "st_mtime_ns", "st_rdev", "st_size", "st_uid")
+
+    def __init__(self, mode: int, uid: int, gid: int, rdev: int, size: int, mtime_ns: int) -> None:
+        self.st_mode, self.st_uid, self.st_gid = mode, uid, gid
+        self.st_rdev, self.st_size, self.st_mtime_ns = rdev, size, mtime_ns
+
+
+def _stat_fields(name: bytes, dir_fd: int) -> list[int] | None:
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError as err:
+        if err.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        raise
+    return [st.st_mode, st.st_uid, st.st_gid, st.st_rdev, st.st_size, st.st_mtime_ns]
+
+
+def _b64_values(found: dict[str, bytes]) -> dict[str, str]:
+    return {k: base64.b64encode(v).decode("ascii") for k, v in found.items()}
+
+
 def _layer_error(err: OSError, where: str) -> Exception:
+    if err.errno == errno.ENOENT and err.strerror and "snapshot" in err.strerror:
+        return NotAvailable(where, err.strerror)
     if err.errno in _DENIED:
         return AccessDenied(where)
     if err.errno in _GONE:

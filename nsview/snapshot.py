@@ -168,10 +168,12 @@ def _one_target(
     step(f"cgroup {text}", lambda: with_last_oom(proc, collect_cgroup(proc, sys, pid)))
     step(f"diff {text}", lambda: collect_diff(proc, sys, pid, engine=engine))
     step(f"mounts {text}", lambda: collect_mounts(proc, pid, label=label, wanted=MountFilter()))
-    if changes:
+    if changes and c is not None:  # a container's overlay root; the host's is not one
         from nsview.collect.changes import collect_changes
+        from nsview.render.json.changes import changes_to_dict
 
-        step(f"changes {text}", lambda: collect_changes(proc, sys, pid, container=c))
+        # the walk streams as its output is written: built here, so it is walked (and recorded)
+        step(f"changes {text}", lambda: changes_to_dict(collect_changes(proc, sys, pid, container=c)))
 
 
 def _unreadable(errors: dict[str, int]) -> list[dict[str, str]]:

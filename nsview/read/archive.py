@@ -1,8 +1,8 @@
 """Reading a snapshot given to ``--from``: an archive is hostile input (docs/hardening.md, row 26).
 
 It is extracted only into a private temporary directory (mkdtemp: 0700, this user's), member by
-member, each one checked before a byte of it is written: a plain name below ``proc/``, ``sys/``
-or ``host/`` (or the manifest and answers), no ``..``, not absolute, a regular file or a
+member, each one checked before a byte of it is written: a plain name below ``proc/``, ``sys/``,
+``host/`` or ``top/`` (a tree's cgroup mounts outside /sys; or the manifest and answers), no ``..``, not absolute, a regular file or a
 directory (a snapshot holds no links, devices or FIFOs: link targets are recorded answers),
 not sparse, at most MAX_MEMBER bytes, at most MAX_TOTAL bytes and MAX_MEMBERS members in all.
 Anything else, or an archive that ends early, stops the reading with one BadSnapshot error and
@@ -27,8 +27,9 @@ MAX_MEMBER = 80 * 1024 * 1024  # an engine's database (SQLITE_LIMIT is 64 MiB) f
 MAX_TOTAL = 2 * 1024 * 1024 * 1024
 MAX_MEMBERS = 500_000
 MAX_JSON = 256 * 1024 * 1024
+MAX_TRAILER = 16 * 1024 * 1024  # zeros after the archive's end: tar pads to 10 KiB records
 FORMATS = (1,)
-_TOPS = ("proc", "sys", "host")
+_TOPS = ("proc", "sys", "host", "top")
 _SPECIAL = ("manifest.json", "answers.json")
 
 
@@ -106,6 +107,7 @@ def _extract(raw: IO[bytes], base: str, where: str) -> tuple[dict[str, Any], dic
                     special[name] = _read_exact(source, member.size, name, where)
                 else:
                     _write_member(base, name, source, member.size, where)
+            _check_complete(tar, where)
     except BadSnapshot:
         raise
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError, ValueError) as err:
@@ -153,8 +155,44 @@ def _check_answers(recorded: dict[str, Any], where: str) -> None:
                 ok = all(isinstance(v, (str, int, type(None))) for v in value.values())
             if not ok:
                 raise BadSnapshot(where, f"answers.json: {section} {key[:100]!r} has a bad value")
+    for key, value in recorded.get("layers", {}).items() if isinstance(recorded.get("layers"), dict) else ():
+        op = key.split(":", 1)[0]
+        if op == "open":
+            ok = value is True
+        elif op == "names":
+            ok = isinstance(value, list) and all(isinstance(v, str) and v and "/" not in v for v in value)
+        elif op == "lstat":
+            ok = value is None or (
+                isinstance(value, list) and len(value) == 6 and all(type(v) is int and v >= 0 for v in value)
+            )
+        elif op == "xattrs":
+            ok = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+        else:
+            ok = False
+        if not ok:
+            raise BadSnapshot(where, f"answers.json: layers {key[:100]!r} has a bad value")
+    if not isinstance(recorded.get("layers", {}), dict):
+        raise BadSnapshot(where, "answers.json: layers is not an object")
     if not isinstance(recorded.get("own_pid", 0), int):
         raise BadSnapshot(where, "answers.json: own_pid is not a number")
+
+
+def _check_complete(tar: tarfile.TarFile, where: str) -> None:
+    """The compressed stream must end where its format says it ends (gzip's and xz's trailers,
+    with their checksums): a file cut after the archive's last member is truncated too. What
+    follows the end of the archive is read (bounded), not trusted."""
+    stream = tar.fileobj
+    left = MAX_TRAILER
+    while left > 0:
+        chunk = stream.read(min(1 << 16, left)) if stream is not None else b""
+        if not chunk:
+            break
+        left -= len(chunk)
+    if left <= 0:
+        raise BadSnapshot(where, f"more than {MAX_TRAILER // 2**20} MiB after the end of the archive")
+    decompressor = getattr(stream, "cmp", None)
+    if decompressor is not None and getattr(decompressor, "eof", True) is False:
+        raise BadSnapshot(where, "it ends early (truncated?): the compressed stream has no end")
 
 
 def _check_name(name: str, where: str) -> str:
@@ -170,7 +208,7 @@ def _check_name(name: str, where: str) -> str:
         raise BadSnapshot(where, f"member {shown}: an empty name")
     clean = "/".join(parts)
     if clean not in _SPECIAL and parts[0] not in _TOPS:
-        raise BadSnapshot(where, f"member {shown}: not below proc/, sys/ or host/")
+        raise BadSnapshot(where, f"member {shown}: not below proc/, sys/, host/ or top/")
     return clean
 
 

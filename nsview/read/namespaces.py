@@ -77,7 +77,9 @@ def host_reference(proc: ProcFS) -> HostReference:
         found, _failed = read_namespaces(proc, own)
         return HostReference(own, f"nsview itself (pid 1 unreadable: {why})", found)
     except (NsviewError, ValueError):
-        return HostReference(None, f"none (pid 1 unreadable: {why}; no {proc.root}/self)", {})
+        from nsview.answers import shown
+
+        return HostReference(None, f"none (pid 1 unreadable: {why}; no {shown(proc.root)}/self)", {})
 
 
 def read_bound_mountinfo(proc: ProcFS, host: KernelFS, path: str, inode: int) -> bytes:
