@@ -125,7 +125,8 @@ def _run_commands(
     step("tree 1", lambda: collect_tree(proc, 1, None))
     wanted = list(targets)
     if every and live_scan is not None:
-        wanted += ["1"] + [c.qualified_id or str(c.init_pid) for c in live_scan.containers]
+        # by pid: an id of digits only would be read as a pid (names resolve from the scan)
+        wanted += ["1"] + [str(c.init_pid) for c in live_scan.containers]
     if every and scan is not None:
         wanted += [c.id for c in scan.stopped]
     seen: set[str] = set()
