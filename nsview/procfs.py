@@ -25,6 +25,9 @@ SQLITE_VALUE = 16 * 1024 * 1024  # the longest value (text or blob) a query may 
 
 _GONE = (errno.ENOENT, errno.ESRCH)
 _DENIED = (errno.EACCES, errno.EPERM)
+# bpf(2)'s system call number per architecture (asm/unistd.h); Python has no os.bpf.
+_CGROUP2_MAGIC = 0x63677270  # statfs f_type of cgroup2 (linux/magic.h CGROUP2_SUPER_MAGIC)
+_BPF_SYSCALL = {"x86_64": 321, "aarch64": 280, "ppc64le": 361, "s390x": 351}
 
 
 def host_root_for(proc_root: str | os.PathLike[str]) -> Path:
@@ -145,6 +148,36 @@ class KernelFS:
             return ctypes.c_long.from_buffer(buf).value & 0xFFFFFFFF
         except (OSError, AttributeError):
             return None
+
+    def cgroup_device_programs(self, rel: str) -> int:
+        """How many BPF device programs are in effect on the v2 cgroup ``root/rel`` (its own
+        and inherited ones): bpf(BPF_PROG_QUERY, BPF_CGROUP_DEVICE, BPF_F_QUERY_EFFECTIVE).
+        On v2 these programs are the device rules; none means every device may be opened.
+        Needs CAP_SYS_ADMIN (else AccessDenied). Python has no binding: the syscall via ctypes."""
+        import ctypes
+        import platform
+        import struct
+
+        if self.fs_magic(rel) != _CGROUP2_MAGIC:  # a captured tree: no kernel object to ask
+            raise NotAvailable(str(self.root / rel), "not a live cgroup2 directory (a captured tree?)")
+        number = _BPF_SYSCALL.get(platform.machine())
+        if number is None:
+            raise NotAvailable(str(self.root / rel), f"bpf(2) number unknown on {platform.machine()}")
+        try:
+            fd = os.open(self.root / rel, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as err:
+            raise self._translate(err, rel) from None
+        try:
+            # union bpf_attr, its query member: target_fd, attach_type, query_flags,
+            # attach_flags (u32 each), prog_ids (u64, NULL: the count only), prog_cnt (u32)
+            attr = ctypes.create_string_buffer(struct.pack("=IIIIQI4x", fd, 6, 1, 0, 0, 0), 32)
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.syscall(number, 16, attr, 32) != 0:  # 16: BPF_PROG_QUERY
+                code = ctypes.get_errno()
+                raise self._translate(OSError(code, os.strerror(code)), rel) from None
+            return int(struct.unpack_from("=I", attr.raw, 24)[0])
+        finally:
+            os.close(fd)
 
     def sqlite_rows(
         self, rel: str, queries: dict[str, str], limit: int = SQLITE_LIMIT
