@@ -19,7 +19,6 @@ Without the host's pid namespace nothing of the host can be seen through /proc: 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,26 +82,18 @@ def _ns(proc: ProcFS, pid: str, kind: str) -> str | None:
 
 
 def enter_host_cgroup_ns(proc: ProcFS) -> str | None:
-    """Leave nsview's own cgroup namespace for the host init's, so cgroup paths are the host's.
+    """Leave nsview's own cgroup namespace for the host's (its init's, or kthreadd's where pid 1's
+    links are refused: pid 2 holds the initial namespaces), so cgroup paths are the host's.
     None when done or not needed; else the note that says paths stay relative."""
-    own, host = _ns(proc, "self", "cgroup"), _ns(proc, "1", "cgroup")
+    own = _ns(proc, "self", "cgroup")
+    pid, host = next(((p, ns) for p in (1, 2) if (ns := _ns(proc, str(p), "cgroup")) is not None), (0, None))
     if own is None or host is None or own == host:
         return None
-    from nsview.enter import CLONE_FLAGS, _setns_function
+    from nsview.enter import join_cgroup_namespace
 
-    setns = _setns_function()
-    try:
-        fd = proc.pid_open_ns(1, "cgroup")
-    except NsviewError as err:
-        why = err.message
-    else:
-        try:
-            setns(fd, CLONE_FLAGS["cgroup"])
-            return None
-        except OSError as err:
-            why = os.strerror(err.errno or 0)
-        finally:
-            os.close(fd)
+    why = join_cgroup_namespace(proc, pid)
+    if why is None:
+        return None
     return (
         f"nsview runs in a cgroup namespace of its own and cannot enter the host's ({why}; it needs "
         "CAP_SYS_ADMIN): cgroup paths are relative to this container's cgroup"

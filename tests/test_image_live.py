@@ -51,12 +51,12 @@ def in_container(nsview_image, tmp_path):
     """Run nsview in its image; each container removed by id after (--rm, and rm -f by id)."""
     started: list[str] = []
 
-    def _run(*args: str, pid_host: bool = True) -> tuple[object, str]:
+    def _run(*args: str, pid_host: bool = True, extra: tuple[str, ...] = ()) -> tuple[object, str]:
         cidfile = tmp_path / f"nsview-{uuid.uuid4().hex[:8]}.cid"
         host = ("--pid", "host") if pid_host else ()
         r = live.run(
             "docker", "run", "--rm", "--cidfile", str(cidfile), *host, "-v", "/:/host:ro",
-            *PRIVILEGES, nsview_image, *args, check=False, timeout=300,
+            *PRIVILEGES, *extra, nsview_image, *args, check=False, timeout=300,
         )  # fmt: skip
         cid = cidfile.read_text().strip() if cidfile.exists() else ""
         if cid:
@@ -124,6 +124,13 @@ def test_tree_cgroup_and_diff_from_the_image_are_the_hosts(docker_run, in_contai
     for key in ("pid", "mode", "effective", "controllers", "cgroup_namespace"):
         assert cg[key] == host_cg[key], key
     assert cg["effective"]["memory"]["bytes"] == 40 * 1024 * 1024
+    # in a cgroup namespace of its own, nsview enters the host's: the same paths, no "/.."
+    r, _ = in_container("cgroup", name, "--json", extra=("--cgroupns", "private"))
+    assert r.returncode == 0, r.stderr
+    private = json.loads(r.stdout)
+    for key in ("effective", "controllers", "cgroup_namespace"):
+        assert private[key] == host_cg[key], key
+    assert "/.." not in r.stdout
 
     host_diff = json.loads(nsview_cmd("diff", name, "--json").stdout)["sections"]
     r, _ = in_container("diff", name, "--json")
