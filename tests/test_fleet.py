@@ -354,3 +354,45 @@ def test_containerfile_installs_from_local_wheels_only():
     assert "--no-index" in run and "--find-links" in run  # nothing fetched at build time
     assert json.loads(words["ENTRYPOINT"].split(None, 1)[1]) == ["nsview"]
     assert "/opt/nsview/bin" in words["ENV"]
+
+
+# ---- what a person sees (golden) ----------------------------------------------------------
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def _check(path: Path, actual: str, regen: bool) -> None:
+    if regen or not path.exists():
+        path.write_text(actual)
+    assert actual == path.read_text(), f"output differs from {path.name} (regenerate with --regen-golden)"
+
+
+def test_npd_lines_golden(nsview_cmd, regen_golden):
+    ps = nsview_cmd("ps", "--npd", *_fixture_args(PRIV))
+    calm = nsview_cmd("ps", "--npd", *_fixture_args(ROOTS))
+    _check(GOLDEN / "fleet-npd.txt", ps.stdout + calm.stdout, regen_golden)
+
+
+def test_plugin_table_golden(nsview_cmd, stub_kubectl, regen_golden):
+    canned, run = stub_kubectl
+    for command in ("ps", "oom"):
+        _stage_node(
+            nsview_cmd,
+            canned,
+            "nsview-aaaaa",
+            command,
+            [*_fixture_args(PRIV), "--log", str(OOM_LOG)] if command == "oom" else _fixture_args(PRIV),
+            "node-a",
+        )
+        _stage_node(
+            nsview_cmd,
+            canned,
+            "node-b",
+            command,
+            _fixture_args(ROOTS) if command == "ps" else ["--log", str(OOM_LOG)],
+            "node-b",
+        )
+    ps, _ = run("ps")
+    oom, _ = run("oom")
+    assert ps.returncode == oom.returncode == 0
+    _check(GOLDEN / "fleet-kubectl-nsview.txt", ps.stdout + "\n" + oom.stdout, regen_golden)
