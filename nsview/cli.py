@@ -547,7 +547,7 @@ def ps(
             from nsview.collect.fleet import ps_verdict
 
             return _npd(ps_verdict(scan))
-        return Outcome(scan, "pods" if pods else "ps")
+        return Outcome(scan, "pods" if pods and not jsonl else "ps")  # --jsonl: a line per container
 
     execute(opts, work)
 

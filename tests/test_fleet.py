@@ -396,3 +396,12 @@ def test_plugin_table_golden(nsview_cmd, stub_kubectl, regen_golden):
     oom, _ = run("oom")
     assert ps.returncode == oom.returncode == 0
     _check(GOLDEN / "fleet-kubectl-nsview.txt", ps.stdout + "\n" + oom.stdout, regen_golden)
+
+
+def test_jsonl_with_pods_is_still_a_line_per_container(nsview_cmd):
+    k8s = FIXTURES / "containers-k8s-containerd"
+    args = _fixture_args(k8s)
+    lines = _lines(nsview_cmd("ps", "--pods", "--jsonl", *args).stdout)
+    records = json.loads(nsview_cmd("ps", "--json", *args).stdout)["containers"]
+    assert [x["container"] for x in lines] == records
+    assert any(x["container"]["pod"] for x in lines)  # the pod is in each container's record

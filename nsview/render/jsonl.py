@@ -15,8 +15,7 @@ SCHEMA_VERSION = 1
 
 # view -> (the kind of each line, the key of the --json document that holds the records)
 RECORDS: dict[str, tuple[str, str]] = {
-    "ps": ("container", "containers"),
-    "pods": ("container", "containers"),
+    "ps": ("container", "containers"),  # also with --pods: each container's pod is in its record
     "oom": ("oom_kill", "kills"),
 }
 
