@@ -322,6 +322,22 @@ def test_daemonset_manifest_field_by_field():
     assert volume["hostPath"]["path"] == "/"
 
 
+def test_daemonset_manifest_passes_the_kubernetes_schema():
+    """kubernetes-validate carries the API's OpenAPI schemas: offline, strict (no unknown field)."""
+    import copy
+
+    import kubernetes_validate
+
+    docs = list(yaml.safe_load_all((ROOT / "packaging" / "kubernetes" / "nsview-daemonset.yaml").read_text()))
+    version = kubernetes_validate.latest_version()
+    for doc in docs:
+        kubernetes_validate.validate(doc, version, strict=True)
+    ds = copy.deepcopy(next(d for d in docs if d["kind"] == "DaemonSet"))
+    ds["spec"]["template"]["spec"]["hostPID"] = "yes"  # the schema can fail
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(ds, version, strict=True)
+
+
 def test_npd_monitor_config_runs_nsview_as_it_answers(nsview_cmd):
     config = json.loads((ROOT / "packaging" / "kubernetes" / "npd-nsview-monitor.json").read_text())
     assert config["plugin"] == "custom" and config["source"]
