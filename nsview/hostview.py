@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nsview.errors import NsviewError, UsageError
+from nsview.errors import FileMissing, NsviewError, UsageError
 from nsview.procfs import KernelFS, ProcFS, bind_host_view
 
 # The mount point a host's "/" is given by convention: kubectl debug node/N, and the DaemonSet
@@ -69,8 +69,10 @@ def shares_host_pids(proc: ProcFS) -> bool | None:
     parent of every kernel thread) visible. None when it cannot be told (no pid 2 readable)."""
     try:
         status = proc.read_text("2/status", 4096)
-    except NsviewError:
-        return False if proc.exists("1") else None
+    except FileMissing:
+        return False if proc.exists("1") else None  # hidepid=2 hides pid 1 too: cannot tell
+    except NsviewError:  # hidepid=1 (the directory is there, its files refused): cannot tell
+        return None
     return "\nPPid:\t0\n" in status or status.startswith("Name:\tkthreadd")
 
 

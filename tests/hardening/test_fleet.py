@@ -108,3 +108,33 @@ def test_row54_hostile_names_in_jsonl_and_npd(nsview_cmd, tmp_path):
     assert r.returncode == 1 and len(r.stdout.splitlines()) == 1
     util.assert_inert(r.stdout, forced=False)
     assert "privileged container found: docker 000100010001 (web\\x0a" in r.stdout
+
+
+def test_row53_pid_namespace_told_from_kthreadd_only(tmp_path):
+    """A pid 2 that is no kernel thread (a container's second process) is not the host's; pid 2
+    unreadable (hidepid=1) or everything hidden (hidepid=2) cannot be told, and says nothing."""
+    from nsview.hostview import shares_host_pids
+    from nsview.procfs import ProcFS
+
+    assert shares_host_pids(ProcFS("/proc")) is True  # this machine's own: kthreadd is pid 2
+    for pid, status in (("1", "Name:\tsh\nPPid:\t0\n"), ("2", "Name:\tsleep\nPPid:\t1\n")):
+        (tmp_path / pid).mkdir()
+        (tmp_path / pid / "status").write_text(status)
+    assert shares_host_pids(ProcFS(tmp_path)) is False
+    (tmp_path / "2" / "status").write_text("Name:\tkthreadd\nUmask:\t0000\nState:\tS\nTgid:\t2\nPPid:\t0\n")
+    assert shares_host_pids(ProcFS(tmp_path)) is True
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert shares_host_pids(ProcFS(empty)) is None
+    if os.geteuid() != 0:
+        return
+    # hidepid=1 as a non-root reader would see it: the directory there, its file refused
+    (tmp_path / "2" / "status").chmod(0)
+    r = subprocess.run(
+        ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", sys.executable, "-c",
+         f"from nsview.hostview import shares_host_pids; from nsview.procfs import ProcFS; "
+         f"print(shares_host_pids(ProcFS({str(tmp_path)!r})))"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )  # fmt: skip
+    live.need(r.returncode == 0 or "Permission denied" not in r.stderr, r.stderr)
+    assert r.stdout.strip() == "None", r.stderr
