@@ -30,11 +30,40 @@ _CGROUP2_MAGIC = 0x63677270  # statfs f_type of cgroup2 (linux/magic.h CGROUP2_S
 _BPF_SYSCALL = {"x86_64": 321, "aarch64": 280, "ppc64le": 361, "s390x": 351}
 
 
+# --host-root (nsview/hostview.py): when nsview runs inside a container, the live procfs goes with
+# the host's filesystem mounted elsewhere (/host), the host's /sys there, and the host's mount table
+# is its init's ("1"), not nsview's own. Set once per command by the CLI, keyed by the procfs root.
+_HOST_VIEWS: dict[Path, tuple[Path, str]] = {}
+_SYS_ROOTS: dict[Path, Path] = {}
+
+
+def bind_host_view(
+    proc_root: str | os.PathLike[str] | None,
+    host_root: str | os.PathLike[str] | None = None,
+    sys_root: str | os.PathLike[str] | None = None,
+    viewpoint: str = "self",
+) -> None:
+    """Say (or, with ``proc_root`` None, forget) which host tree goes with the procfs at
+    ``proc_root``: ``host_root_for`` then answers ``host_root``, ``SysFS("/sys")`` reads
+    ``sys_root``, and ``ProcFS.viewpoint`` (whose mountinfo is the host's) is ``viewpoint``."""
+    _HOST_VIEWS.clear()
+    _SYS_ROOTS.clear()
+    if proc_root is None or host_root is None:
+        return
+    _HOST_VIEWS[Path(proc_root)] = (Path(host_root), viewpoint)
+    if sys_root is not None:
+        _SYS_ROOTS[Path("/sys")] = Path(sys_root)
+
+
 def host_root_for(proc_root: str | os.PathLike[str]) -> Path:
     """The host filesystem that goes with a procfs, for host files nsview reads (engines' state,
-    overlay2 short links): "/" for the live /proc; for a fixture or snapshot at ``X/proc``, the
-    ``X/host`` tree it captured beside it, so a snapshot is never decoded against this machine."""
+    overlay2 short links): "/" for the live /proc (or the tree ``--host-root`` names when nsview
+    runs in a container); for a fixture or snapshot at ``X/proc``, the ``X/host`` tree it
+    captured beside it, so a snapshot is never decoded against this machine."""
     root = Path(proc_root)
+    bound = _HOST_VIEWS.get(root)
+    if bound is not None:
+        return bound[0]
     if root.resolve() == Path("/proc"):
         return Path("/")
     return root.parent / "host"
@@ -268,6 +297,9 @@ class ProcFS(KernelFS):
 
     def __init__(self, root: str | os.PathLike[str] = "/proc") -> None:
         super().__init__(root)
+        # whose mount table stands for the host's: nsview's own, or (in a container that
+        # shares the host's pid namespace) the host's init's; see bind_host_view
+        self.viewpoint = _HOST_VIEWS.get(self.root, (self.root, "self"))[1]
 
     def check_mounted(self) -> None:
         # A fixture tree has no "self" but has pids; an empty dir has neither.
@@ -378,7 +410,7 @@ class ProcFS(KernelFS):
 
 class SysFS(KernelFS):
     def __init__(self, root: str | os.PathLike[str] = "/sys") -> None:
-        super().__init__(root)
+        super().__init__(_SYS_ROOTS.get(Path(root), root))
 
 
 def _read_capped(path: str | Path, limit: int, nofollow: bool = False) -> bytes:
