@@ -11,7 +11,6 @@ from typing import TypeVar
 from nsview.collect.mounts import with_sources
 from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.attribution import classify_cgroup_path, pick_cgroup_paths
-from nsview.model.cgroup import CgroupMembership
 from nsview.model.diff import Reading
 from nsview.model.mount import Mount
 from nsview.model.mount_tree import MountTree, build_tree
@@ -24,7 +23,7 @@ from nsview.model.privileges import (
     mount_risks,
     user_mapping,
 )
-from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
+from nsview.model.process import NAMESPACE_TYPES, CgroupMembership, NamespaceRef
 from nsview.model.supervisor import boundary_from_parent
 from nsview.parse.status import CAP_NAMES
 from nsview.procfs import KernelFS, ProcFS, host_root_for
