@@ -22,6 +22,8 @@ _OCTAL = re.compile(rb"\\([0-7]{3})")
 
 
 def unescape(field: bytes) -> str:
+    if b"\\" not in field:  # the common case: nothing escaped, no regex pass
+        return field.decode("utf-8", "backslashreplace")
     return _OCTAL.sub(lambda m: bytes([int(m.group(1), 8) & 0xFF]), field).decode("utf-8", "backslashreplace")
 
 
