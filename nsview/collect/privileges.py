@@ -53,6 +53,10 @@ class HostContext:
     sources: dict[tuple[object, ...], tuple[HostSource | None, OverlayRoot | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # the mount risks of each shape of mount table already assessed (_shape)
+    risks: dict[tuple[object, ...], tuple[MountRisk, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def _read(fn: Callable[[], T]) -> Reading[T]:
@@ -206,5 +210,36 @@ def _mount_risks(
     if ctx.tree is None:
         raise NotAvailable("host mount table", ctx.error or "not readable")
     mounts = read_mountinfo(proc, pid) if table is None else table
+    key = _shape(mounts)
+    if key is not None and key in ctx.risks:
+        return ctx.risks[key]
     tree = with_sources(build_tree(mounts), ctx.tree, ctx.fs, ctx.mounts, cache=ctx.sources)
-    return mount_risks(tree)
+    risks = mount_risks(tree)
+    if key is not None:
+        ctx.risks[key] = risks
+    return risks
+
+
+def _shape(mounts: tuple[Mount, ...]) -> tuple[object, ...] | None:
+    """A mount table without its mount ids: every field, and each parent as a position in the
+    table. Risks name no mount id, so two tables of this same shape (mount namespaces copied
+    from one another: `unshare -m`, private /tmp units) have the same risks. None when ids
+    repeat (the tree of such a table is built, never looked up)."""
+    at = {m.mount_id: i for i, m in enumerate(mounts)}
+    if len(at) != len(mounts):
+        return None
+    return tuple(
+        (
+            at.get(m.parent_id, -1),
+            m.major,
+            m.minor,
+            m.root,
+            m.target,
+            m.options,
+            m.optional,
+            m.fstype,
+            m.source,
+            m.super_options,
+        )
+        for m in mounts
+    )
