@@ -6,7 +6,6 @@ place where errors become messages and exit codes.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -207,6 +206,8 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
         if outcome.view is None:
             pass
         elif opts.json:
+            import json  # here, not at the top: `--help` and the text views do not pay for it
+
             sys.stdout.write(json.dumps(_view("json", outcome), indent=2, ensure_ascii=True) + "\n")
         else:
             _write(opts, _view("text", outcome))
@@ -293,6 +294,8 @@ def _report(
     from nsview.render.sanitize import escape
 
     if opts.json:
+        import json
+
         payload = {"error": {"type": kind, "message": message, "exit_code": int(code), **(facts or {})}}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
     else:
