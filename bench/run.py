@@ -5,15 +5,17 @@ Run as root, on demand (never as a test: timings on shared machines are noisy, s
 prints medians and ratios of one run, not assertions):
 
     python3 bench/run.py                 # N=3000 processes, 7 alternating runs per pair
-    python3 bench/run.py --procs 500 --repeat 3
-    python3 bench/run.py --scale         # the cost curve at N = 1000, 3000, 10000
+    python3 bench/run.py --procs 600 --repeat 3 --sweep 25,100 --containers 6
+    python3 bench/run.py --scale         # the cost curve at 1000:25, 3000:100, 10000:250 procs:groups
     python3 bench/run.py --json          # the same numbers for machines (progress on stderr)
 
 What it does, in order: pick a container-like target (a Docker container from the local
-image, else an `unshare` group), measure start-up and `nsview tree` on the idle host, load
-the host with N processes in M namespace groups, run each pair alternately, print medians,
-ratios and PASS/MISS against the targets of the performance issue, and remove everything it
-started (process groups by id, the container by id, kernel.pid_max restored), also on Ctrl-C.
+image, else an `unshare` group), measure start-up beside `import typer` / `import typer,
+rich.console`, `nsview tree` and the newer commands (mounts, exec, oom) on the idle host, load
+the host with N processes in 25, 100 and 250 groups (real Docker containers among them) for
+`ps`, then the other pairs at 100 groups; print medians, ratios and PASS/MISS/TODO against the
+targets of the performance issues, and remove everything it started (process groups by id,
+the Docker containers and the target by id, kernel.pid_max restored), also on Ctrl-C.
 See bench/README.md.
 """
 
