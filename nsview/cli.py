@@ -78,6 +78,34 @@ ProcRootOpt = Annotated[
 SysRootOpt = Annotated[
     Path, typer.Option("--sys-root", hidden=True, help="Read sysfs from here (a fixture or snapshot).")
 ]
+HostRootOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--host-root",
+        metavar="DIR",
+        help="The host's / is mounted at DIR (nsview runs in a container: docker run --pid host -v "
+        "/:/host:ro, a DaemonSet, kubectl debug node/N): engine files, /sys and the kernel log "
+        "are read there. Found by itself at /host in a container. See docs/fleet.md.",
+        envvar="NSVIEW_HOST_ROOT",
+        show_default=False,
+    ),
+]
+JsonlOpt = Annotated[
+    bool,
+    typer.Option(
+        "--jsonl",
+        help="One JSON object a line, each with node, boot_id, time and the nsview and schema "
+        "versions, for a fleet's log pipeline (schema: docs/json.md, docs/schema/).",
+    ),
+]
+NpdOpt = Annotated[
+    bool,
+    typer.Option(
+        "--npd",
+        help="As a node-problem-detector custom plugin: one line, exit 0 (fine), 1 (a problem: "
+        "ps, a privileged container; oom, a kill in the last --npd-minutes) or 2 (cannot tell).",
+    ),
+]
 TargetArg = Annotated[
     str,
     typer.Argument(
@@ -119,6 +147,8 @@ class Options:
     proc_root: Path = Path("/proc")
     sys_root: Path = Path("/sys")
     color: ColorMode | None = None  # --color; None: not given (auto)
+    host_root: Path | None = None  # --host-root; None: found by itself (nsview/hostview.py)
+    jsonl: bool = False  # --jsonl (ps, oom): nsview/render/jsonl.py
 
 
 @dataclass(frozen=True)
@@ -202,9 +232,12 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
             from nsview.errors import UsageError
 
             raise UsageError("--no-color and --color=always contradict each other: give one")
+        _host_view(opts)
         outcome = work()
         if outcome.view is None:
             pass
+        elif opts.jsonl:
+            _write_jsonl(opts, outcome)
         elif opts.json:
             import json  # here, not at the top: `--help` and the text views do not pay for it
 
@@ -246,6 +279,31 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
         os.kill(os.getpid(), -outcome.exit_code)
         raise typer.Exit(128 - outcome.exit_code)
     raise typer.Exit(int(outcome.exit_code))
+
+
+def _host_view(opts: Options) -> None:
+    """Where the host is (nsview/hostview.py): --host-root, or found when nsview runs in a
+    container; its notes go to stderr, so --json and --jsonl stay one document."""
+    from nsview.hostview import apply_host_view
+
+    notes = apply_host_view(opts.proc_root, opts.sys_root, opts.host_root).notes
+    if notes:  # only then: sanitize loads rich, which --json on the host never does
+        from nsview.render.sanitize import escape
+
+        for note in notes:
+            sys.stderr.write(f"nsview: {escape(note)}\n")
+
+
+def _write_jsonl(opts: Options, outcome: Outcome) -> None:
+    from dataclasses import asdict
+
+    from nsview.collect.fleet import node_facts
+    from nsview.procfs import ProcFS
+    from nsview.render.jsonl import jsonl_lines
+
+    facts = {"nsview_version": __version__, **asdict(node_facts(ProcFS(opts.proc_root)))}
+    assert outcome.view is not None
+    sys.stdout.writelines(line + "\n" for line in jsonl_lines(outcome.view, _view("json", outcome), facts))
 
 
 def _write(opts: Options, rendered: Any) -> None:
@@ -293,11 +351,11 @@ def _report(
 ) -> NoReturn:
     from nsview.render.sanitize import escape
 
-    if opts.json:
+    if opts.json or opts.jsonl:
         import json
 
         payload = {"error": {"type": kind, "message": message, "exit_code": int(code), **(facts or {})}}
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
+        sys.stdout.write(json.dumps(payload, indent=None if opts.jsonl else 2, ensure_ascii=True) + "\n")
     else:
         sys.stderr.write(f"nsview: {escape(message)}\n")
     raise typer.Exit(int(code))
@@ -317,6 +375,14 @@ def _root(
     ] = None,
 ) -> None:
     """nsview: what a Linux container really is, as the kernel sees it from the host."""
+
+
+def _npd(verdict: Any) -> Outcome:
+    """node-problem-detector's custom plugin protocol: one line on stdout, the status is the verdict."""
+    from nsview.render.sanitize import escape
+
+    sys.stdout.write(escape(verdict.message) + "\n")
+    return Outcome(None, None, verdict.code)
 
 
 def _pid_target(opts: Options, target: str) -> int:
@@ -353,13 +419,14 @@ def tree(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
 ) -> None:
     """Show the process lineage of TARGET and its descendants, like `pstree -spa PID`,
     marking where namespaces change (with inodes), container boundaries and in-container pids.
 
     Example: nsview tree 3074    nsview tree web --wide
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
 
     def work() -> Outcome:
         from nsview.collect.tree import collect_tree
@@ -380,6 +447,7 @@ def cgroup(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
 ) -> None:
     """Show the cgroup limits that really bind TARGET: memory (limit, soft/high, low/min
     protection, swap, usage, peak, memory.stat breakdown, OOM), CPU quota as a number of CPUs
@@ -392,7 +460,7 @@ def cgroup(
     Example: nsview cgroup 3074
     Example: nsview cgroup web --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
 
     def work() -> Outcome:
         from nsview.collect.cgroup import collect_cgroup
@@ -435,12 +503,15 @@ def ps(
             "code, OOM-killed, started and finished times (from config.v2.json and podman's files).",
         ),
     ] = False,
+    jsonl: JsonlOpt = False,
+    npd: NpdOpt = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
 ) -> None:
     """List every container on the host, one row each: runtime, id, name, init pid on the
     host, state (paused when frozen), processes, namespaces it isolates from the host,
@@ -454,8 +525,9 @@ def ps(
     With --all, also the containers that exist but do not run (exited, created, OOM-killed).
 
     Example: nsview ps --runtime docker    nsview ps --pods    nsview ps --all
+    Example: nsview ps --jsonl    nsview ps --npd    nsview ps --host-root /host
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, jsonl)
 
     def work() -> Outcome:
         from dataclasses import replace
@@ -474,7 +546,11 @@ def ps(
                 # what podman's files could not say is noise when podman is not asked about
                 notes=tuple(n for n in scan.notes if "podman" in wanted or not n.startswith("podman ")),
             )
-        return Outcome(scan, "pods" if pods else "ps")
+        if npd:
+            from nsview.collect.fleet import ps_verdict
+
+            return _npd(ps_verdict(scan))
+        return Outcome(scan, "pods" if pods and not jsonl else "ps")  # --jsonl: a line per container
 
     execute(opts, work)
 
@@ -504,6 +580,7 @@ def diff(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
 ) -> None:
     """Compare TARGET with the host side by side: namespaces (with inodes), hostname, network,
     root filesystem and overlay layers, extra mounts, cgroup limits, and privileges: what it may
@@ -514,7 +591,7 @@ def diff(
 
     Example: nsview diff 3074    nsview diff 3074 --against 4120
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
 
     def work() -> Outcome:
         from nsview.collect.diff import collect_diff
@@ -556,12 +633,19 @@ def oom(
             "(short or short-iso) output, or /dev/kmsg records.",
         ),
     ] = None,
+    npd_minutes: Annotated[
+        int,
+        typer.Option("--npd-minutes", metavar="N", min=1, help="With --npd: how far back a kill counts."),
+    ] = 10,
+    jsonl: JsonlOpt = False,
+    npd: NpdOpt = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
 ) -> None:
     """List every OOM kill the kernel log still holds, oldest first: when, the victim (pid,
     name, uid, memory at the kill), the container it was in (named from its cgroup path, so a
@@ -572,14 +656,19 @@ def oom(
     kernel.dmesg_restrict=1; without it the counters still show and the exit code is 6.
 
     Example: nsview oom    nsview oom web    nsview oom --log dmesg.txt
+    Example: nsview oom --jsonl    nsview oom --npd --npd-minutes 30
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, jsonl)
 
     def work() -> Outcome:
         from nsview.collect.oom import collect_oom
         from nsview.procfs import ProcFS, SysFS
 
         report = collect_oom(ProcFS(opts.proc_root), SysFS(opts.sys_root), target, log=log)
+        if npd:
+            from nsview.collect.fleet import oom_verdict
+
+            return _npd(oom_verdict(report, npd_minutes))
         return Outcome(report, "oom", ExitCode.PARTIAL if report.partial else ExitCode.OK)
 
     execute(opts, work)
@@ -648,6 +737,7 @@ def mounts(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
 ) -> None:
     """Show the mount tree of TARGET's mount namespace like `findmnt -N PID` (TARGET, SOURCE,
     FSTYPE, OPTIONS, PROPAGATION with peer group ids), and for each mount where its files are
@@ -658,7 +748,7 @@ def mounts(
 
     Example: nsview mounts web    nsview mounts web --shadowed    nsview mounts --holding /srv/data
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
 
     def work() -> Outcome:
         from nsview.errors import UsageError
@@ -745,6 +835,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
 ) -> None:
     """Run COMMAND inside TARGET's namespaces, like nsenter, but by container name and race-free:
     the process is pinned (a pidfd) before anything is entered, and if it stops or its pid is
@@ -756,7 +847,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
 
     Example: nsview exec web --net -- ss -tlnp    nsview exec web --uts -- hostname
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
     chosen = {
         "net": net,
         "uts": uts,
@@ -827,6 +918,7 @@ def changes(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
 ) -> None:
     """List what TARGET changed in its filesystem, one `A /path` (added), `C /path` (changed)
     or `D /path` (deleted) line each, exactly as `docker diff` prints them, computed from the
@@ -838,7 +930,7 @@ def changes(
 
     Example: nsview changes web    nsview changes web --summary    nsview changes acme/web1 --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
 
     def work() -> Outcome:
         from nsview.collect.changes import collect_changes

@@ -100,6 +100,8 @@ def read_proc_cgroup(proc: ProcFS, pid: int) -> tuple[CgroupMembership, ...]:
 def read_mountinfo(proc: ProcFS, pid: int | str = "self") -> tuple[Mount, ...]:
     if isinstance(pid, int):
         return parse_mountinfo(proc.pid_read(pid, "mountinfo"))
+    if pid == "self":  # nsview's own, or the host init's when nsview runs in a container
+        pid = getattr(proc, "viewpoint", "self")
     return parse_mountinfo(proc.read_bytes(f"{pid}/mountinfo"))
 
 
