@@ -6,7 +6,6 @@ place where errors become messages and exit codes.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -240,6 +239,8 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
         elif opts.jsonl:
             _write_jsonl(opts, outcome)
         elif opts.json:
+            import json  # here, not at the top: `--help` and the text views do not pay for it
+
             sys.stdout.write(json.dumps(_view("json", outcome), indent=2, ensure_ascii=True) + "\n")
         else:
             _write(opts, _view("text", outcome))
@@ -351,6 +352,8 @@ def _report(
     from nsview.render.sanitize import escape
 
     if opts.json or opts.jsonl:
+        import json
+
         payload = {"error": {"type": kind, "message": message, "exit_code": int(code), **(facts or {})}}
         sys.stdout.write(json.dumps(payload, indent=None if opts.jsonl else 2, ensure_ascii=True) + "\n")
     else:
@@ -958,7 +961,25 @@ def changes(
 # ---- entry point --------------------------------------------------------------------------
 
 
+def _commands_to_build(argv: list[str]) -> list[typer.models.CommandInfo]:
+    """typer turns every command's signature into click parameters on each run (~1.5 ms a
+    command): when argv names a command, only that one is built. `nsview --help`, a mistyped
+    name and shell completion (no command word yet) still get them all."""
+    every = app.registered_commands
+    named = [c for c in every if len(argv) > 1 and (c.name or getattr(c.callback, "__name__", "")) == argv[1]]
+    return named or every
+
+
 def main() -> None:
+    every = app.registered_commands
+    app.registered_commands = _commands_to_build(sys.argv)
+    try:
+        _main()
+    finally:
+        app.registered_commands = every
+
+
+def _main() -> None:
     # SIGPIPE-safe: `nsview ps | head` must not end in a BrokenPipeError traceback.
     try:
         app()

@@ -4,10 +4,10 @@ the security lines of /proc/PID/status, the LSM attribute, the v1 devices cgroup
 from __future__ import annotations
 
 from nsview.errors import FileMissing, NsviewError
-from nsview.model.cgroup import CgroupMembership
 from nsview.model.cgroup_placement import cgroup_mounts, placement_for
 from nsview.model.mount import Mount
 from nsview.model.privileges import DeviceAccess, LsmLabel, SecurityStatus
+from nsview.model.process import CgroupMembership
 from nsview.parse.devices_list import parse_devices_list
 from nsview.parse.lsm import MAX_LABEL, parse_attr_current
 from nsview.parse.status import parse_security_status

@@ -4,10 +4,8 @@ and one process assembled from them."""
 from __future__ import annotations
 
 from nsview.errors import NoSuchProcess, NsviewError, UsageError
-from nsview.model.cgroup import CgroupMembership
-from nsview.model.diff import UserMaps
 from nsview.model.mount import Mount
-from nsview.model.process import NamespaceRef, Process, Stat, Status
+from nsview.model.process import CgroupMembership, NamespaceRef, Process, Stat, Status, UserMaps
 from nsview.parse.cmdline import parse_cmdline
 from nsview.parse.id_map import parse_id_map
 from nsview.parse.mountinfo import parse_mountinfo
