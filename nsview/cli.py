@@ -6,7 +6,6 @@ place where errors become messages and exit codes.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -90,6 +89,34 @@ FromOpt = Annotated[
         show_default=False,
     ),
 ]
+HostRootOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--host-root",
+        metavar="DIR",
+        help="The host's / is mounted at DIR (nsview runs in a container: docker run --pid host -v "
+        "/:/host:ro, a DaemonSet, kubectl debug node/N): engine files, /sys and the kernel log "
+        "are read there. Found by itself at /host in a container. See docs/fleet.md.",
+        envvar="NSVIEW_HOST_ROOT",
+        show_default=False,
+    ),
+]
+JsonlOpt = Annotated[
+    bool,
+    typer.Option(
+        "--jsonl",
+        help="One JSON object a line, each with node, boot_id, time and the nsview and schema "
+        "versions, for a fleet's log pipeline (schema: docs/json.md, docs/schema/).",
+    ),
+]
+NpdOpt = Annotated[
+    bool,
+    typer.Option(
+        "--npd",
+        help="As a node-problem-detector custom plugin: one line, exit 0 (fine), 1 (a problem: "
+        "ps, a privileged container; oom, a kill in the last --npd-minutes) or 2 (cannot tell).",
+    ),
+]
 TargetArg = Annotated[
     str,
     typer.Argument(
@@ -131,6 +158,8 @@ class Options:
     proc_root: Path = Path("/proc")
     sys_root: Path = Path("/sys")
     color: ColorMode | None = None  # --color; None: not given (auto)
+    host_root: Path | None = None  # --host-root; None: found by itself (nsview/hostview.py)
+    jsonl: bool = False  # --jsonl (ps, oom): nsview/render/jsonl.py
     from_: Path | None = None  # --from FILE: a snapshot; the roots become its extracted tree
 
 
@@ -217,12 +246,18 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
             from nsview.errors import UsageError
 
             raise UsageError("--no-color and --color=always contradict each other: give one")
-        if opts.from_ is not None:
+        if opts.from_ is not None:  # a snapshot is its own host: no host view is looked for
             snapshot = _open_from(opts)
+        else:
+            _host_view(opts)
         outcome = work()
         if outcome.view is None:
             pass
+        elif opts.jsonl:
+            _write_jsonl(opts, outcome)
         elif opts.json:
+            import json  # here, not at the top: `--help` and the text views do not pay for it
+
             sys.stdout.write(json.dumps(_view("json", outcome), indent=2, ensure_ascii=True) + "\n")
         else:
             _write(opts, _view("text", outcome))
@@ -281,12 +316,40 @@ def _open_from(opts: Options) -> Any:
         raise UsageError(
             "--from FILE reads a snapshot's own /proc and /sys: not with --proc-root or --sys-root"
         )
+    from nsview.procfs import bind_host_view
+
+    bind_host_view(None)  # a snapshot is its own host, whatever an earlier command bound
     snapshot = open_snapshot(opts.from_)
     # Options is frozen for the command's code; the roots are decided here, once, before it runs.
     object.__setattr__(opts, "proc_root", snapshot.proc_root)
     object.__setattr__(opts, "sys_root", snapshot.sys_root)
     answers.TAP = answers.Replayer(snapshot.base, snapshot.answers)
     return snapshot
+
+
+def _host_view(opts: Options) -> None:
+    """Where the host is (nsview/hostview.py): --host-root, or found when nsview runs in a
+    container; its notes go to stderr, so --json and --jsonl stay one document."""
+    from nsview.hostview import apply_host_view
+
+    notes = apply_host_view(opts.proc_root, opts.sys_root, opts.host_root).notes
+    if notes:  # only then: sanitize loads rich, which --json on the host never does
+        from nsview.render.sanitize import escape
+
+        for note in notes:
+            sys.stderr.write(f"nsview: {escape(note)}\n")
+
+
+def _write_jsonl(opts: Options, outcome: Outcome) -> None:
+    from dataclasses import asdict
+
+    from nsview.collect.fleet import node_facts
+    from nsview.procfs import ProcFS
+    from nsview.render.jsonl import jsonl_lines
+
+    facts = {"nsview_version": __version__, **asdict(node_facts(ProcFS(opts.proc_root)))}
+    assert outcome.view is not None
+    sys.stdout.writelines(line + "\n" for line in jsonl_lines(outcome.view, _view("json", outcome), facts))
 
 
 def _write(opts: Options, rendered: Any) -> None:
@@ -334,9 +397,11 @@ def _report(
 ) -> NoReturn:
     from nsview.render.sanitize import escape
 
-    if opts.json:
+    if opts.json or opts.jsonl:
+        import json
+
         payload = {"error": {"type": kind, "message": message, "exit_code": int(code), **(facts or {})}}
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
+        sys.stdout.write(json.dumps(payload, indent=None if opts.jsonl else 2, ensure_ascii=True) + "\n")
     else:
         sys.stderr.write(f"nsview: {escape(message)}\n")
     raise typer.Exit(int(code))
@@ -356,6 +421,14 @@ def _root(
     ] = None,
 ) -> None:
     """nsview: what a Linux container really is, as the kernel sees it from the host."""
+
+
+def _npd(verdict: Any) -> Outcome:
+    """node-problem-detector's custom plugin protocol: one line on stdout, the status is the verdict."""
+    from nsview.render.sanitize import escape
+
+    sys.stdout.write(escape(verdict.message) + "\n")
+    return Outcome(None, None, verdict.code)
 
 
 def _pid_target(opts: Options, target: str) -> int:
@@ -392,6 +465,7 @@ def tree(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
     from_: FromOpt = None,
 ) -> None:
     """Show the process lineage of TARGET and its descendants, like `pstree -spa PID`,
@@ -399,7 +473,7 @@ def tree(
 
     Example: nsview tree 3074    nsview tree web --wide
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, from_)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.tree import collect_tree
@@ -420,6 +494,7 @@ def cgroup(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
     from_: FromOpt = None,
 ) -> None:
     """Show the cgroup limits that really bind TARGET: memory (limit, soft/high, low/min
@@ -433,7 +508,7 @@ def cgroup(
     Example: nsview cgroup 3074
     Example: nsview cgroup web --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, from_)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.cgroup import collect_cgroup
@@ -476,12 +551,15 @@ def ps(
             "code, OOM-killed, started and finished times (from config.v2.json and podman's files).",
         ),
     ] = False,
+    jsonl: JsonlOpt = False,
+    npd: NpdOpt = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
     from_: FromOpt = None,
 ) -> None:
     """List every container on the host, one row each: runtime, id, name, init pid on the
@@ -496,8 +574,9 @@ def ps(
     With --all, also the containers that exist but do not run (exited, created, OOM-killed).
 
     Example: nsview ps --runtime docker    nsview ps --pods    nsview ps --all
+    Example: nsview ps --jsonl    nsview ps --npd    nsview ps --host-root /host
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, from_)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, jsonl, from_=from_)
 
     def work() -> Outcome:
         from dataclasses import replace
@@ -516,7 +595,11 @@ def ps(
                 # what podman's files could not say is noise when podman is not asked about
                 notes=tuple(n for n in scan.notes if "podman" in wanted or not n.startswith("podman ")),
             )
-        return Outcome(scan, "pods" if pods else "ps")
+        if npd:
+            from nsview.collect.fleet import ps_verdict
+
+            return _npd(ps_verdict(scan))
+        return Outcome(scan, "pods" if pods and not jsonl else "ps")  # --jsonl: a line per container
 
     execute(opts, work)
 
@@ -546,6 +629,7 @@ def diff(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
     from_: FromOpt = None,
 ) -> None:
     """Compare TARGET with the host side by side: namespaces (with inodes), hostname, network,
@@ -557,7 +641,7 @@ def diff(
 
     Example: nsview diff 3074    nsview diff 3074 --against 4120
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, from_)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.diff import collect_diff
@@ -599,12 +683,19 @@ def oom(
             "(short or short-iso) output, or /dev/kmsg records.",
         ),
     ] = None,
+    npd_minutes: Annotated[
+        int,
+        typer.Option("--npd-minutes", metavar="N", min=1, help="With --npd: how far back a kill counts."),
+    ] = 10,
+    jsonl: JsonlOpt = False,
+    npd: NpdOpt = False,
     json_: JsonOpt = False,
     no_color: NoColorOpt = False,
     color: ColorOpt = None,
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
     from_: FromOpt = None,
 ) -> None:
     """List every OOM kill the kernel log still holds, oldest first: when, the victim (pid,
@@ -616,14 +707,19 @@ def oom(
     kernel.dmesg_restrict=1; without it the counters still show and the exit code is 6.
 
     Example: nsview oom    nsview oom web    nsview oom --log dmesg.txt
+    Example: nsview oom --jsonl    nsview oom --npd --npd-minutes 30
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, from_)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, jsonl, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.oom import collect_oom
         from nsview.procfs import ProcFS, SysFS
 
         report = collect_oom(ProcFS(opts.proc_root), SysFS(opts.sys_root), target, log=log)
+        if npd:
+            from nsview.collect.fleet import oom_verdict
+
+            return _npd(oom_verdict(report, npd_minutes))
         return Outcome(report, "oom", ExitCode.PARTIAL if report.partial else ExitCode.OK)
 
     execute(opts, work)
@@ -692,6 +788,7 @@ def mounts(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
     from_: FromOpt = None,
 ) -> None:
     """Show the mount tree of TARGET's mount namespace like `findmnt -N PID` (TARGET, SOURCE,
@@ -703,7 +800,7 @@ def mounts(
 
     Example: nsview mounts web    nsview mounts web --shadowed    nsview mounts --holding /srv/data
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, from_)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.errors import UsageError
@@ -790,6 +887,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
     from_: FromOpt = None,
 ) -> None:
     """Run COMMAND inside TARGET's namespaces, like nsenter, but by container name and race-free:
@@ -802,7 +900,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
 
     Example: nsview exec web --net -- ss -tlnp    nsview exec web --uts -- hostname
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, from_)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
     chosen = {
         "net": net,
         "uts": uts,
@@ -877,6 +975,7 @@ def changes(
     debug: DebugOpt = False,
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
+    host_root: HostRootOpt = None,
     from_: FromOpt = None,
 ) -> None:
     """List what TARGET changed in its filesystem, one `A /path` (added), `C /path` (changed)
@@ -889,7 +988,7 @@ def changes(
 
     Example: nsview changes web    nsview changes web --summary    nsview changes acme/web1 --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, from_)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.changes import collect_changes
@@ -998,7 +1097,25 @@ def snapshot(
 # ---- entry point --------------------------------------------------------------------------
 
 
+def _commands_to_build(argv: list[str]) -> list[typer.models.CommandInfo]:
+    """typer turns every command's signature into click parameters on each run (~1.5 ms a
+    command): when argv names a command, only that one is built. `nsview --help`, a mistyped
+    name and shell completion (no command word yet) still get them all."""
+    every = app.registered_commands
+    named = [c for c in every if len(argv) > 1 and (c.name or getattr(c.callback, "__name__", "")) == argv[1]]
+    return named or every
+
+
 def main() -> None:
+    every = app.registered_commands
+    app.registered_commands = _commands_to_build(sys.argv)
+    try:
+        _main()
+    finally:
+        app.registered_commands = every
+
+
+def _main() -> None:
     # SIGPIPE-safe: `nsview ps | head` must not end in a BrokenPipeError traceback.
     try:
         app()

@@ -75,6 +75,25 @@ def _setns_function() -> Callable[[int, int], None]:
     return setns
 
 
+def join_cgroup_namespace(proc: ProcFS, pid: int) -> str | None:
+    """nsview itself joins ``pid``'s cgroup namespace (the host's, when nsview runs in a container:
+    nsview/hostview.py), so /proc/PID/cgroup and the cgroup mounts read as that namespace has
+    them. The only namespace nsview's own process ever enters: a cgroup namespace changes what
+    paths look like, not what may be read. None when joined; else why not."""
+    setns = _setns_function()
+    try:
+        fd = proc.pid_open_ns(pid, "cgroup")
+    except NsviewError as err:
+        return err.message
+    try:
+        setns(fd, CLONE_FLAGS["cgroup"])
+        return None
+    except OSError as err:
+        return os.strerror(err.errno or 0)
+    finally:
+        os.close(fd)
+
+
 def run_in_namespace(
     proc: ProcFS,
     pid: int,

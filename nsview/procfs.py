@@ -28,13 +28,45 @@ SQLITE_VALUE = 16 * 1024 * 1024  # the longest value (text or blob) a query may 
 
 _GONE = (errno.ENOENT, errno.ESRCH)
 _DENIED = (errno.EACCES, errno.EPERM)
+# bpf(2)'s system call number per architecture (asm/unistd.h); Python has no os.bpf.
+_CGROUP2_MAGIC = 0x63677270  # statfs f_type of cgroup2 (linux/magic.h CGROUP2_SUPER_MAGIC)
+_BPF_SYSCALL = {"x86_64": 321, "aarch64": 280, "ppc64le": 361, "s390x": 351}
+
+
+# --host-root (nsview/hostview.py): when nsview runs inside a container, the live procfs goes with
+# the host's filesystem mounted elsewhere (/host), the host's /sys there, and the host's mount table
+# is its init's ("1"), not nsview's own. Set once per command by the CLI, keyed by the procfs root.
+_HOST_VIEWS: dict[Path, tuple[Path, str]] = {}
+_SYS_ROOTS: dict[Path, Path] = {}
+
+
+def bind_host_view(
+    proc_root: str | os.PathLike[str] | None,
+    host_root: str | os.PathLike[str] | None = None,
+    sys_root: str | os.PathLike[str] | None = None,
+    viewpoint: str = "self",
+) -> None:
+    """Say (or, with ``proc_root`` None, forget) which host tree goes with the procfs at
+    ``proc_root``: ``host_root_for`` then answers ``host_root``, ``SysFS("/sys")`` reads
+    ``sys_root``, and ``ProcFS.viewpoint`` (whose mountinfo is the host's) is ``viewpoint``."""
+    _HOST_VIEWS.clear()
+    _SYS_ROOTS.clear()
+    if proc_root is None or host_root is None:
+        return
+    _HOST_VIEWS[Path(proc_root)] = (Path(host_root), viewpoint)
+    if sys_root is not None:
+        _SYS_ROOTS[Path("/sys")] = Path(sys_root)
 
 
 def host_root_for(proc_root: str | os.PathLike[str]) -> Path:
     """The host filesystem that goes with a procfs, for host files nsview reads (engines' state,
-    overlay2 short links): "/" for the live /proc; for a fixture or snapshot at ``X/proc``, the
-    ``X/host`` tree it captured beside it, so a snapshot is never decoded against this machine."""
+    overlay2 short links): "/" for the live /proc (or the tree ``--host-root`` names when nsview
+    runs in a container); for a fixture or snapshot at ``X/proc``, the ``X/host`` tree it
+    captured beside it, so a snapshot is never decoded against this machine."""
     root = Path(proc_root)
+    bound = _HOST_VIEWS.get(root)
+    if bound is not None:
+        return bound[0]
     if root.resolve() == Path("/proc"):
         return Path("/")
     return root.parent / "host"
@@ -193,6 +225,36 @@ class KernelFS:
         except (OSError, AttributeError):
             return None
 
+    def cgroup_device_programs(self, rel: str) -> int:
+        """How many BPF device programs are in effect on the v2 cgroup ``root/rel`` (its own
+        and inherited ones): bpf(BPF_PROG_QUERY, BPF_CGROUP_DEVICE, BPF_F_QUERY_EFFECTIVE).
+        On v2 these programs are the device rules; none means every device may be opened.
+        Needs CAP_SYS_ADMIN (else AccessDenied). Python has no binding: the syscall via ctypes."""
+        import ctypes
+        import platform
+        import struct
+
+        if self.fs_magic(rel) != _CGROUP2_MAGIC:  # a captured tree: no kernel object to ask
+            raise NotAvailable(str(self.root / rel), "not a live cgroup2 directory (a captured tree?)")
+        number = _BPF_SYSCALL.get(platform.machine())
+        if number is None:
+            raise NotAvailable(str(self.root / rel), f"bpf(2) number unknown on {platform.machine()}")
+        try:
+            fd = os.open(self.root / rel, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as err:
+            raise self._translate(err, rel) from None
+        try:
+            # union bpf_attr, its query member: target_fd, attach_type, query_flags,
+            # attach_flags (u32 each), prog_ids (u64, NULL: the count only), prog_cnt (u32)
+            attr = ctypes.create_string_buffer(struct.pack("=IIIIQI4x", fd, 6, 1, 0, 0, 0), 32)
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.syscall(number, 16, attr, 32) != 0:  # 16: BPF_PROG_QUERY
+                code = ctypes.get_errno()
+                raise self._translate(OSError(code, os.strerror(code)), rel) from None
+            return int(struct.unpack_from("=I", attr.raw, 24)[0])
+        finally:
+            os.close(fd)
+
     def sqlite_rows(
         self, rel: str, queries: dict[str, str], limit: int = SQLITE_LIMIT
     ) -> dict[str, list[tuple[object, ...]] | None]:
@@ -282,6 +344,9 @@ class ProcFS(KernelFS):
 
     def __init__(self, root: str | os.PathLike[str] = "/proc") -> None:
         super().__init__(root)
+        # whose mount table stands for the host's: nsview's own, or (in a container that
+        # shares the host's pid namespace) the host's init's; see bind_host_view
+        self.viewpoint = _HOST_VIEWS.get(self.root, (self.root, "self"))[1]
 
     def check_mounted(self) -> None:
         # A fixture tree has no "self" but has pids; an empty dir has neither.
@@ -410,7 +475,7 @@ class ProcFS(KernelFS):
 
 class SysFS(KernelFS):
     def __init__(self, root: str | os.PathLike[str] = "/sys") -> None:
-        super().__init__(root)
+        super().__init__(_SYS_ROOTS.get(Path(root), root))
 
 
 def _readlink(path: str | Path) -> str:

@@ -383,3 +383,25 @@ def test_text_names_each_cgroup_once_and_its_directories_compactly(nsview_run):
             else HYBRID / Path(d).relative_to("/")
         )
         assert on_disk.is_dir(), d
+
+
+@pytest.mark.parametrize("tree", [V1, V2, HYBRID, FIXTURES / "cgroup-v2-selinux"], ids=lambda t: t.name)
+def test_ps_memory_limits_are_the_cgroup_collectors(tree):
+    # `nsview ps` reads only the limit files (collect.cgroup.MemoryLimits, one per scan); its
+    # answer for every process of the tree must be the one the whole collector gives.
+    from nsview.collect.ps import memory_from_report
+    from nsview.read.process import read_mountinfo, read_proc_cgroup
+
+    proc, sys_ = ProcFS(tree / "proc"), SysFS(tree / "sys")
+    from nsview.collect.cgroup import MemoryLimits
+
+    limits = MemoryLimits(sys_, read_mountinfo(proc, "self"))
+    pids = sorted(int(p.name) for p in (tree / "proc").iterdir() if p.name.isdigit())
+    assert pids
+    for pid in pids:
+        try:
+            full = memory_from_report(collect_cgroup(proc, sys_, pid, ("memory",), details=False))
+        except NoSuchProcess:  # a zombie: ps asks the collector itself for those
+            continue
+        assert limits.of(read_proc_cgroup(proc, pid)) == full, pid
+    assert any(limits.of(read_proc_cgroup(proc, pid))[0] is not None for pid in pids)

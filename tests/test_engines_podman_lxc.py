@@ -85,6 +85,16 @@ def test_podman_names_from_disk_reach_tree_cgroup_and_diff(nsview_cmd, podman_ru
     assert diff.returncode in (0, 6) and json.loads(diff.stdout)["target"]["pid"] == pid
     for command in ("tree", "cgroup", "diff"):
         assert nsview_cmd(command, name).returncode in (0, 6)
+    # the tree's node of the container names it too, from its conmon's -n
+    node = tree["tree"]
+    while not node["target"]:
+        (node,) = [c for c in node["children"] if _holds_target(c)]
+    assert node["container"]["name"] == name and node["container"]["id"] == cid
+    assert f"container {cid[:12]} (podman {name})" in nsview_cmd("tree", name, "--no-color").stdout
+
+
+def _holds_target(node: dict) -> bool:
+    return node["target"] or any(_holds_target(c) for c in node["children"])
 
 
 def test_lxc_names_in_ps_match_lxc_info(nsview_cmd, lxc_run):

@@ -222,3 +222,52 @@ def test_filters_and_what_holds_a_path():
     assert [holds(n, "/srv") for n in tree.nodes] == [None, "mounted from inside", None]
     assert holds(tree.nodes[1], "/srv/exports") == "mounted from here"
     assert holds(tree.nodes[1], "/srv/export") is None  # whole components
+
+
+def _hidden_by_pairs(mounts, parent_id):
+    """The rule, said the slow way: a sibling on a path above (or on the same path, listed
+    later) covers a mount; of several, the highest (shortest path), the later on a tie."""
+    kids = [i for i, m in enumerate(mounts) if m.parent_id == parent_id and m.mount_id != parent_id]
+    out = {}
+    for k in kids:
+        found = None
+        for s in kids:
+            t, o = mounts[k].target, mounts[s].target
+            above = s != k and is_within(t, o) and (o != t or s > k)
+            if above and (found is None or len(o) <= len(mounts[found].target)):
+                found = s
+        out[mounts[k].mount_id] = None if found is None else mounts[found].mount_id
+    return out
+
+
+def test_many_siblings_are_covered_exactly_as_by_comparing_every_pair():
+    # 1000 tmpfs side by side used to cost a million comparisons; the index must change
+    # nothing, also for paths written oddly (trailing and doubled slashes, prefixes of names)
+    import random
+
+    rng = random.Random(20)
+    # (a child on its parent's own path is a stack, a rule of its own: not drawn here)
+    paths = ["/m/a", "/m/a/", "/m/a/b", "/m/a/b/c", "/m/ab", "/m/a//b", "/m//a", "/m/b", "/m/a/bc", "/m/x/y"]
+    paths += ["/m/a/b/", "/m/x", "/m/x/"]
+    for _ in range(200):
+        lines = ["1 1 254:0 / / rw - ext4 /dev/vda rw", "2 1 0:2 / /m rw - tmpfs top rw"]
+        for i in range(rng.randint(9, 30)):  # more than 8: the indexed path
+            lines.append(f"{100 + i} 2 0:{100 + i} / {rng.choice(paths)} rw - tmpfs t{i} rw")
+        mounts = table(*lines)
+        tree = build_tree(mounts)
+        want = _hidden_by_pairs(mounts, 2)
+        got = {
+            n.mount.mount_id: (n.hidden.by_id if n.hidden is not None else None)
+            for n in tree.nodes
+            if n.mount.mount_id in want
+        }
+        assert got == want, lines
+
+
+def test_a_thousand_siblings_build_in_one_pass():
+    lines = ["1 1 254:0 / / rw - ext4 /dev/vda rw", "2 1 0:2 / /m rw - tmpfs top rw"]
+    lines += [f"{10 + i} 2 0:{10 + i} / /m/{i} rw - tmpfs t{i} rw" for i in range(1000)]
+    lines.append("5000 2 0:5000 / /m/7 rw - tmpfs over rw")  # covers /m/7, listed later
+    tree = build_tree(table(*lines))
+    hidden = {n.mount.source: n.hidden for n in tree.nodes if n.hidden is not None}
+    assert list(hidden) == ["t7"] and hidden["t7"].by_id == 5000 and hidden["t7"].how == OVERMOUNTED

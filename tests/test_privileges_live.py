@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -313,3 +314,81 @@ def test_containerd_default_is_dockers(ctr_run, nsview_cmd):
     r = nsview_cmd("ps", "--json", "--runtime", "containerd")
     [row] = [c for c in json.loads(r.stdout)["containers"] if c["id"] == cid]
     assert row["privileges"]["summary"] == priv["summary"]
+
+
+# ---- cgroup v2 device rules: BPF programs, counted as bpftool counts them --------------------
+
+
+def _bpftool_device_programs(directory: str) -> int:
+    r = live.run("bpftool", "-j", "cgroup", "show", directory, "effective")
+    listed = json.loads(r.stdout) if r.stdout.strip() else []
+    return sum(1 for p in listed if p["attach_type"] in ("cgroup_device", "device"))
+
+
+@pytest.fixture
+def v2_cgroup():
+    """A fresh directory in this host's cgroup v2 hierarchy (the unified one of a hybrid host),
+    with a child; both removed after."""
+    live.need(live.is_root(), "needs root (bpf and cgroup directories)")
+    live.need(shutil.which("bpftool") is not None, "bpftool (Debian's bpftool) is not installed")
+    base = next(
+        (
+            line.split()[4]
+            for line in open("/proc/self/mountinfo")
+            if line.split(" - ")[1].split()[0] == "cgroup2"
+        ),
+        None,
+    )
+    live.need(base is not None, "no cgroup v2 hierarchy is mounted")
+    top = f"{base}/{live.unique_name('nsv-bpf')}"
+    os.makedirs(f"{top}/child")
+    try:
+        yield top
+    finally:
+        os.rmdir(f"{top}/child")
+        os.rmdir(top)
+
+
+def test_v2_device_programs_counted_as_bpftool_counts_them(v2_cgroup):
+    """The reader behind `devices.bpf_programs`: none on a fresh cgroup (every device: the
+    kernel checks nothing), one once a device program is attached, inherited by the child."""
+    from nsview.procfs import KernelFS
+    from tests.support.bpf import device_program_on
+
+    fs = KernelFS("/")
+    for d in (v2_cgroup, f"{v2_cgroup}/child"):
+        assert fs.cgroup_device_programs(d.lstrip("/")) == _bpftool_device_programs(d) == 0
+    with device_program_on(v2_cgroup):
+        for d in (v2_cgroup, f"{v2_cgroup}/child"):
+            assert fs.cgroup_device_programs(d.lstrip("/")) == _bpftool_device_programs(d) == 1
+    assert fs.cgroup_device_programs(v2_cgroup.lstrip("/")) == 0  # detached again
+
+
+def test_v2_device_programs_as_nobody_are_not_known(v2_cgroup):
+    """Not root: the kernel refuses BPF_PROG_QUERY (EPERM): access denied, never a guess
+    (docs/hardening.md, row 42)."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.hardening.util import unprivileged_python
+
+    work = Path(tempfile.mkdtemp(prefix="nsview-nobody-"))  # pytest's tmp is 0700: nobody can't read it
+    try:
+        work.chmod(0o755)
+        run = unprivileged_python(work)
+        live.need(run is not None, "cannot run python as nobody here")
+        assert run is not None
+        prefix, env = run
+        r = _query_as(prefix, env, v2_cgroup)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert r.stdout.strip() == "denied", r.stderr
+
+
+def _query_as(prefix: list[str], env: dict[str, str], v2_cgroup: str) -> subprocess.CompletedProcess:
+    code = (
+        "from nsview.procfs import KernelFS\nfrom nsview.errors import AccessDenied\n"
+        f"try:\n    KernelFS('/').cgroup_device_programs({v2_cgroup.lstrip('/')!r})\n"
+        "except AccessDenied:\n    print('denied')\n"
+    )
+    return subprocess.run([*prefix, "-c", code], env=env, capture_output=True, text=True, cwd="/")

@@ -42,8 +42,9 @@ def test_ps_agrees_with_engines(nsview_cmd, docker_run, ctr_run):
     for full in ids:
         inspect = live.docker_inspect(full)
         row = rows.get(("docker", None, full))
-        if row is None and not os.path.exists(f"/proc/{inspect['State']['Pid']}"):
-            continue  # stopped by someone else meanwhile
+        pid = inspect["State"]["Pid"]
+        if not pid or (row is None and not os.path.exists(f"/proc/{pid}")):
+            continue  # stopped by someone else between `docker ps`, nsview's scan and the inspect
         assert row is not None, full
         assert row["init_pid"] == inspect["State"]["Pid"]
         assert row["name"] == inspect["Name"].lstrip("/")

@@ -84,6 +84,7 @@ def test_docker_fixture_facts_match_the_files():
         "runtime": "containerd",
         "id": cid,
         "namespace": shim_argv[shim_argv.index("-namespace") + 1],
+        "name": None,  # a shim's argv names no container
         "evidence": shim_argv[0].rsplit("/", 1)[-1] + " -namespace/-id",
     }
     for ref in init["entered"]:

@@ -195,6 +195,33 @@ def test_unshare_group_init_is_pid_1_of_its_pid_namespace(vm):
     assert row["namespaces"]["pid"] == child_ns and "pid" in row["isolated"]
 
 
+def _bpftool_device_programs(vm: Path, name: str) -> int:
+    text = (vm / name).read_text()
+    assert text.strip() or (vm / name.replace(".json", ".err")).read_text() == "", name
+    return sum(
+        1
+        for p in (json.loads(text) if text.strip() else [])
+        if p["attach_type"] in ("cgroup_device", "device")
+    )
+
+
+def test_v2_device_rules_are_the_bpf_programs_bpftool_lists(vm):
+    """On v2 the device rules are BPF programs: runc attaches one to the Docker container's
+    cgroup (nsview: that many in effect, not "every device"); the bare unshare group's cgroup
+    has none (nsview: every device, a high finding). Both counts as bpftool counts them."""
+    privileges = _json(vm, "diff-docker.json")["sections"]["privileges"]["target"]
+    dev = privileges["devices"]
+    assert dev["cgroup_version"] == 2 and dev["rules"] is None
+    assert dev["bpf_programs"] == _bpftool_device_programs(vm, "bpftool-docker.json") >= 1
+    assert dev["every_device"] is False
+    w, ps = _written(vm), _json(vm, "ps.json")
+    row = next(c for c in ps["containers"] if int(w["unshare.pid"]) in c["pids"])
+    dev = row["privileges"]["devices"]
+    assert dev["bpf_programs"] == _bpftool_device_programs(vm, "bpftool-limits.json") == 0
+    assert dev["every_device"] is True
+    assert any(f["item"] == "devices" and f["severity"] == "high" for f in row["privileges"]["findings"])
+
+
 def test_docker_container_against_inspect(vm):
     info = json.loads((vm / "inspect.json").read_text())[0]
     hc, w, d = info["HostConfig"], _written(vm), _json(vm, "cgroup-docker.json")

@@ -27,6 +27,7 @@ from nsview.errors import (
 from nsview.model.cgroup import (
     PRESSURE_RESOURCES,
     RESOURCES,
+    CgroupMembership,
     CgroupMount,
     CgroupNamespace,
     CgroupPressure,
@@ -390,6 +391,58 @@ def collect_cgroup(
     if read_stat(proc, pid).zombie:
         raise ZombieProcess(pid)  # it exited while being read: the numbers may be the root's
     return report
+
+
+class MemoryLimits:
+    """The effective memory limit of many processes at once (`nsview ps`'s MEMORY column), from
+    what a scan already holds: each process's memberships and the reader's mountinfo, read once.
+    Only ``memory.max`` (v1: ``memory.limit_in_bytes``) of the own cgroup and its ancestors is
+    read, and each directory once per scan: the ancestors (``/docker``, ``system.slice``, the
+    root) are shared by many containers. The value is the one ``collect_cgroup`` would give as
+    ``memory_limit``, or its own cgroup's limit with no setter when an ancestor is unreadable."""
+
+    def __init__(self, sys: KernelFS, reader_mounts: tuple[Mount, ...]) -> None:
+        self.f = CgroupFiles(sys)
+        self.mounts = cgroup_mounts(reader_mounts)
+        self.mount_roots = {(m.version, m.target): m.root for m in self.mounts}
+        self._read: dict[tuple[str, str], tuple[Limit | None, bool]] = {}  # (dir, file) -> (limit, failed)
+
+    def _v2_root_dir(self, directory: str) -> str:
+        for m in self.mounts:
+            if m.version == 2 and (directory == m.target or directory.startswith(m.target.rstrip("/") + "/")):
+                return m.target
+        return directory
+
+    def _limit(self, directory: str, name: str) -> tuple[Limit | None, bool]:
+        key = (directory, name)
+        if key not in self._read:
+            failures = self.f.failures
+            lim = self.f.limit(directory, name)
+            self._read[key] = (lim, self.f.failures > failures)
+        return self._read[key]
+
+    def of(self, memberships: tuple[CgroupMembership, ...]) -> tuple[EffectiveLimit | None, str | None]:
+        """(effective limit, None) or (None, why there is none)."""
+        p = place("memory", memberships, self.mounts, _v2_enabled(self.f, self._v2_root_dir))
+        if not p.available or p.directory is None or p.version is None or not self.f.is_dir(p.directory):
+            return None, "memory controller not available"
+        name = "memory.limit_in_bytes" if p.version == 1 else "memory.max"
+        chain = ancestors(p, self.mount_roots.get((p.version, p.mount_point or ""), "/"))
+        self.f.roots.update(directory for cgroup, directory in chain if cgroup == "/")
+        links: list[tuple[str, Limit | None]] = []
+        for cgroup, directory in chain:
+            lim, failed = self._limit(directory, name)
+            if failed:
+                break  # one link unreadable: the tightest is unknown, do not guess
+            links.append((cgroup, lim))
+        else:
+            effective = tightest(links)
+            if effective is not None:
+                return effective, None
+        own = self._limit(p.directory, name)[0]
+        if own is None:
+            return None, "memory controller not available"
+        return EffectiveLimit(own, None, False, p.cgroup or "/"), None
 
 
 # How the notes name each effective limit.

@@ -16,8 +16,9 @@ from dataclasses import replace
 
 from nsview.errors import NsviewError, ZombieProcess
 from nsview.model.mount import Mount
-from nsview.model.mount_tree import MountNode, MountTree, build_tree, host_source
+from nsview.model.mount_tree import HostSource, MountNode, MountTree, build_tree, host_source
 from nsview.model.mounts import MountFilter, MountsReport, select
+from nsview.model.overlay import OverlayRoot
 from nsview.parse.ns_link import parse_ns_link
 from nsview.procfs import KernelFS, ProcFS, host_root_for
 from nsview.read.namespaces import host_reference
@@ -87,13 +88,27 @@ def with_sources(
     host_mounts: tuple[Mount, ...],
     *,
     readable: bool = True,
+    cache: dict[tuple[object, ...], tuple[HostSource | None, OverlayRoot | None]] | None = None,
 ) -> MountTree:
-    """``tree`` with each node's host source and, for overlays, its decoded layers."""
+    """``tree`` with each node's host source and, for overlays, its decoded layers. ``cache``,
+    kept by a caller that does this for many trees against the same host (`nsview ps`): both
+    depend only on the mount's device, root, type and super options, so a mount every
+    namespace has (a copy of the host's table, another container's overlay root seen from a
+    sibling) is looked up once."""
+
+    def sources(m: Mount) -> tuple[HostSource | None, OverlayRoot | None]:
+        overlay = decode_overlay(m, host=host, host_mounts=host_mounts) if m.fstype == "overlay" else None
+        return (host_source(m, host_tree) if readable else None), overlay
 
     def one(n: MountNode) -> MountNode:
         m = n.mount
-        overlay = decode_overlay(m, host=host, host_mounts=host_mounts) if m.fstype == "overlay" else None
-        source = host_source(m, host_tree) if readable else None
+        if cache is None:
+            source, overlay = sources(m)
+        else:
+            key = (m.major, m.minor, m.root, m.fstype, m.super_options)
+            if key not in cache:
+                cache[key] = sources(m)
+            source, overlay = cache[key]
         return replace(n, host=source, overlay=overlay)
 
     return replace(tree, nodes=tuple(one(n) for n in tree.nodes))

@@ -5,16 +5,16 @@ container): the items of model/privileges.py, each read on its own, so one that 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from nsview.collect.mounts import with_sources
 from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.attribution import classify_cgroup_path, pick_cgroup_paths
-from nsview.model.cgroup import CgroupMembership
 from nsview.model.diff import Reading
 from nsview.model.mount import Mount
-from nsview.model.mount_tree import MountTree, build_tree
+from nsview.model.mount_tree import HostSource, MountTree, build_tree
+from nsview.model.overlay import OverlayRoot
 from nsview.model.privileges import (
     MountRisk,
     Privileges,
@@ -24,7 +24,7 @@ from nsview.model.privileges import (
     mount_risks,
     user_mapping,
 )
-from nsview.model.process import NAMESPACE_TYPES, NamespaceRef
+from nsview.model.process import NAMESPACE_TYPES, CgroupMembership, NamespaceRef
 from nsview.model.supervisor import boundary_from_parent
 from nsview.parse.status import CAP_NAMES
 from nsview.procfs import KernelFS, ProcFS, host_root_for
@@ -49,6 +49,14 @@ class HostContext:
     fs: KernelFS  # host files (overlay2 short links)
     own_mounts: tuple[Mount, ...]
     error: str | None = None  # why the host's mount table is not known
+    # host sources and overlay layers already looked up, for every container (with_sources)
+    sources: dict[tuple[object, ...], tuple[HostSource | None, OverlayRoot | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # the mount risks of each shape of mount table already assessed (_shape)
+    risks: dict[tuple[object, ...], tuple[MountRisk, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def _read(fn: Callable[[], T]) -> Reading[T]:
@@ -103,6 +111,8 @@ def collect_privileges(
     engine: str | None = None,
     detect_engine: bool = True,
     reference: bool = False,
+    mount_table: tuple[Mount, ...] | None = None,
+    starttime: int | None = None,
 ) -> Privileges:
     """``pid``'s privileges. ``engine``: whose defaults to compare with (None and
     ``detect_engine``: the engine its cgroup path names). ``reference``: the host side of a
@@ -110,8 +120,12 @@ def collect_privileges(
 
     Identity is pinned (docs/hardening.md, rule 4 and row 41): the start time is read before and
     after, and a process that exited or was replaced meanwhile is NoSuchProcess, never a mix
-    of two processes' files."""
+    of two processes' files. ``mount_table``: ``pid``'s mountinfo, parsed already by a caller
+    that read it for something else (`nsview ps`, for the root filesystem), with the
+    ``starttime`` the caller saw then: a process that is not that one is NoSuchProcess."""
     start = read_stat(proc, pid).starttime  # NoSuchProcess propagates: the process is gone
+    if starttime is not None and start != starttime:
+        raise NoSuchProcess(pid, f"process {pid} exited while its privileges were read (its pid was reused)")
     status = _read(lambda: read_security_status(proc, pid))
     lsm = _read(lambda: read_lsm(proc, pid))
     cgroup = _read(lambda: read_proc_cgroup(proc, pid))
@@ -146,7 +160,7 @@ def collect_privileges(
             )
         else:
             shared = Reading(error=namespaces.error or "host namespaces not known")
-        risks = _read(lambda: _mount_risks(proc, pid, ctx))
+        risks = _read(lambda: _mount_risks(proc, pid, ctx, mount_table))
     try:
         again = read_stat(proc, pid).starttime
     except NoSuchProcess:
@@ -190,8 +204,42 @@ def _namespaces(proc: ProcFS, pid: int) -> dict[str, NamespaceRef]:
     return found
 
 
-def _mount_risks(proc: ProcFS, pid: int, ctx: HostContext) -> tuple[MountRisk, ...]:
+def _mount_risks(
+    proc: ProcFS, pid: int, ctx: HostContext, table: tuple[Mount, ...] | None = None
+) -> tuple[MountRisk, ...]:
     if ctx.tree is None:
         raise NotAvailable("host mount table", ctx.error or "not readable")
-    tree = with_sources(build_tree(read_mountinfo(proc, pid)), ctx.tree, ctx.fs, ctx.mounts)
-    return mount_risks(tree)
+    mounts = read_mountinfo(proc, pid) if table is None else table
+    key = _shape(mounts)
+    if key is not None and key in ctx.risks:
+        return ctx.risks[key]
+    tree = with_sources(build_tree(mounts), ctx.tree, ctx.fs, ctx.mounts, cache=ctx.sources)
+    risks = mount_risks(tree)
+    if key is not None:
+        ctx.risks[key] = risks
+    return risks
+
+
+def _shape(mounts: tuple[Mount, ...]) -> tuple[object, ...] | None:
+    """A mount table without its mount ids: every field, and each parent as a position in the
+    table. Risks name no mount id, so two tables of this same shape (mount namespaces copied
+    from one another: `unshare -m`, private /tmp units) have the same risks. None when ids
+    repeat (the tree of such a table is built, never looked up)."""
+    at = {m.mount_id: i for i, m in enumerate(mounts)}
+    if len(at) != len(mounts):
+        return None
+    return tuple(
+        (
+            at.get(m.parent_id, -1),
+            m.major,
+            m.minor,
+            m.root,
+            m.target,
+            m.options,
+            m.optional,
+            m.fstype,
+            m.source,
+            m.super_options,
+        )
+        for m in mounts
+    )

@@ -601,22 +601,34 @@ def _with_details(
     A container whose processes all exited meanwhile is dropped and counted as vanished."""
     finished: list[Container] = []
     hostnames = _hostnames(proc, containers, seen)
-    try:  # nsview's own mounts, read once for every container's cgroup lookups
-        own_mounts = read_mountinfo(proc, "self")
-    except NsviewError:
-        own_mounts = ()
-    freezer = FreezerReader(sys, own_mounts)
-    kills = ring_buffer_kills(proc) if containers else ()
+    from nsview.collect.cgroup import MemoryLimits
     from nsview.collect.privileges import host_context
 
     ctx = host_context(proc) if containers else None
+    if ctx is not None:  # nsview's own mounts, read once for every container's cgroup lookups
+        own_mounts = ctx.own_mounts
+    else:
+        try:
+            own_mounts = read_mountinfo(proc, "self")
+        except NsviewError:
+            own_mounts = ()
+    freezer = FreezerReader(sys, own_mounts)
+    limits = MemoryLimits(sys, own_mounts) if sys is not None and own_mounts else None
+    kills = ring_buffer_kills(proc) if containers else ()
     for c in containers:
-        memberships = seen[c.init_pid].memberships
+        init = seen[c.init_pid]
+        memberships = init.memberships
         frozen = freezer.state(memberships)
         c = replace(c, last_oom=last_kill_in(kills, memory_cgroup(memberships)))
-        done = _finish(proc, sys, c, hostnames.get(c.init_pid, (None, "not read")), frozen, own_mounts)
+        if limits is not None and memberships and not init.zombie:
+            memory = limits.of(memberships)
+        else:
+            memory = _memory_limit(proc, sys, c.init_pid, own_mounts)
+        table = _mount_table(proc, c)
+        done = _finish(proc, c, hostnames.get(c.init_pid, (None, "not read")), frozen, memory, table)
         if done is not None and ctx is not None:
-            done = _with_privileges(proc, sys, done, ctx)
+            mounts = table if isinstance(table, tuple) else None
+            done = _with_privileges(proc, sys, done, ctx, mounts, init.starttime)
         if done is None:
             tally.vanished += len(c.pids)
         else:
@@ -688,28 +700,36 @@ def _read_one(proc: ProcFS, pid: int, host_raw: dict[str, str], seen: dict[int, 
     )
 
 
+def _mount_table(proc: ProcFS, c: Container) -> tuple[Mount, ...] | NsviewError:
+    """The init's mountinfo, parsed once for the root filesystem and the mount risks."""
+    try:
+        return read_mountinfo(proc, c.init_pid)
+    except NsviewError as err:
+        return err
+
+
 def _finish(
     proc: ProcFS,
-    sys: KernelFS | None,
     c: Container,
     hostname: tuple[str | None, str | None],
     freezer: tuple[str | None, str | None],
-    own_mounts: tuple[Mount, ...],
+    memory_limit: tuple[EffectiveLimit | None, str | None],
+    table: tuple[Mount, ...] | NsviewError,
 ) -> Container | None:
     """The per-container extras, read once from the init process. None when every process of
     the container has exited meanwhile (it stopped while we scanned: no phantom row)."""
     errors: dict[str, str] = dict(c.errors)  # what earlier steps could not read (the pod)
     rootfs = None
-    try:
-        root = visible_mount(read_mountinfo(proc, c.init_pid), "/")
-        rootfs = root.fstype if root is not None else None
-    except NoSuchProcess:
+    if isinstance(table, NoSuchProcess):
         if not any(proc.pid_exists(p) for p in c.pids):
             return None
         errors["rootfs_type"] = "init process exited"
-    except NsviewError as err:
-        errors["rootfs_type"] = err.reason
-    memory, mem_err = _memory_limit(proc, sys, c.init_pid, own_mounts)
+    elif isinstance(table, NsviewError):
+        errors["rootfs_type"] = table.reason
+    else:
+        root = visible_mount(table, "/")
+        rootfs = root.fstype if root is not None else None
+    memory, mem_err = memory_limit
     if mem_err:
         errors["memory_limit"] = mem_err
     name, host_err = hostname
@@ -725,7 +745,14 @@ def _finish(
     )
 
 
-def _with_privileges(proc: ProcFS, sys: KernelFS | None, c: Container, ctx: HostContext) -> Container:
+def _with_privileges(
+    proc: ProcFS,
+    sys: KernelFS | None,
+    c: Container,
+    ctx: HostContext,
+    mounts: tuple[Mount, ...] | None,
+    starttime: int,
+) -> Container:
     from nsview.collect.privileges import collect_privileges
     from nsview.model.privileges import defaults_of
 
@@ -738,6 +765,8 @@ def _with_privileges(proc: ProcFS, sys: KernelFS | None, c: Container, ctx: Host
             ctx,
             engine=engine,
             detect_engine=False,
+            mount_table=mounts,
+            starttime=starttime,
         )
     except NsviewError as err:
         return replace(c, errors={**c.errors, "privileges": err.reason})

@@ -12,7 +12,6 @@ from nsview.model.tree import ProcessTree, TargetContainer, TreeNode, entered_na
 from nsview.procfs import KernelFS, ProcFS, host_root_for
 from nsview.read.engines import docker_names, docker_roots_on_disk
 from nsview.read.namespaces import host_reference
-from nsview.read.podman import graph_roots, podman_store
 from nsview.read.process import read_proc_cgroup, read_process, read_stat
 from nsview.read.procmount import hidepid_note, permission_hint
 
@@ -166,6 +165,8 @@ def _target_container(proc: ProcFS, pid: int) -> TargetContainer | None:
             else (m.id if m.runtime == "lxc" else None)
         )
         if m.runtime == "podman" and m.id is not None:
+            from nsview.read.podman import graph_roots, podman_store  # only a podman target pays it
+
             stored = podman_store(fs, graph_roots(fs)).name(m.id)  # containers.json, db.sql
             own = stored[0] if stored is not None else None
         return TargetContainer(m.runtime, m.id, own, m.pod_uid, outer, m.evidence)

@@ -36,8 +36,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from nsview.model.cgroup import CgroupMembership
-from nsview.model.process import NamespaceRef
+from nsview.model.process import CgroupMembership, NamespaceRef
 from nsview.model.supervisor import ContainerBoundary
 
 _HEX64 = r"[0-9a-f]{64}"

@@ -10,6 +10,10 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+# Where a process sits lives with the process records (model/process.py), so reading a process does
+# not load every cgroup record; it is re-exported here for the readers that use it with the rest.
+from nsview.model.process import CgroupMembership as CgroupMembership
+
 if TYPE_CHECKING:  # model/oom.py builds on Limit: imported for the annotation only
     from nsview.model.oom import OomKill
 
@@ -323,14 +327,3 @@ class CgroupReport:
         """True when the effective memory limit is larger than the host's MemTotal."""
         limit = self.memory_limit_bytes
         return limit is not None and self.host_memory is not None and limit > self.host_memory
-
-
-@dataclass(frozen=True, slots=True)
-class CgroupMembership:
-    hierarchy_id: int  # 0 for the unified (v2) hierarchy
-    controllers: tuple[str, ...]  # () for v2; ("cpu", "cpuacct"); ("name=systemd",)
-    path: str  # relative to the reader's cgroup namespace root; may contain "/.."
-
-    @property
-    def unified(self) -> bool:
-        return self.hierarchy_id == 0 and not self.controllers

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nsview.errors import UsageError
-from nsview.model.cgroup import EffectiveLimit
-from nsview.model.oom import OomKill
 from nsview.model.pod import POD_TARGET_PREFIX, SANDBOX_NAME, PodRef, parse_pod_target
-from nsview.model.privileges import Privileges
 from nsview.model.process import HostReference, NamespaceRef
+
+if TYPE_CHECKING:  # annotations only: `tree` reads containers without loading these records
+    from nsview.model.cgroup import EffectiveLimit
+    from nsview.model.oom import OomKill
+    from nsview.model.privileges import Privileges
 
 # Display order for `nsview ps` and the vocabulary of --runtime.
 RUNTIMES: tuple[str, ...] = (

@@ -10,7 +10,9 @@ from nsview.model.cgroup import EffectiveLimit
 from nsview.model.mount import Mount
 from nsview.model.net import NetworkInfo
 from nsview.model.overlay import OverlayRoot
+from nsview.model.process import IdMapRange as IdMapRange
 from nsview.model.process import NamespaceRef
+from nsview.model.process import UserMaps as UserMaps
 
 if TYPE_CHECKING:  # model/privileges.py builds on Reading and UserMaps from here
     from nsview.model.privileges import Privileges
@@ -69,21 +71,6 @@ class Side:
 class UtsInfo:
     hostname: str
     domainname: str
-
-
-@dataclass(frozen=True, slots=True)
-class IdMapRange:
-    """One line of /proc/PID/uid_map (user_namespaces(7)): ``inside outside count``."""
-
-    inside: int
-    outside: int
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class UserMaps:
-    uid_map: tuple[IdMapRange, ...]
-    gid_map: tuple[IdMapRange, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,14 +224,24 @@ class DeviceAccess:
     rules: tuple[DeviceRule, ...] | None  # None on v2
     directory: str | None = None  # the cgroup directory, for the classic command
     note: str | None = None
+    # v2: BPF device programs in effect on the cgroup (its own and inherited); None: not known
+    programs: int | None = None
 
     @property
     def every_device(self) -> bool | None:
         if self.rules is None:
-            return None
+            # v2 without any device program: the kernel checks nothing (runc attaches one for
+            # every container unless it allows every device)
+            return None if self.programs is None else self.programs == 0
         return any(r.every_device for r in self.rules)
 
     def words(self) -> str:
+        if self.rules is None and self.programs is not None:
+            if self.programs == 0:
+                return "every device: cgroup v2 with no BPF device program in effect"
+            return (
+                f"cgroup v2: {self.programs} BPF device program(s) in effect (rules not readable as a file)"
+            )
         if self.rules is None:
             return self.note or "cgroup v2: rules are a BPF program, not readable as a file"
         if self.every_device:
@@ -491,7 +501,8 @@ def assess(
             words.append(f"userns {user.root_outside}")
     dev = p.devices.value
     if dev is not None and dev.every_device:
-        findings.append(Finding("high", "devices", "every device (a *:* rwm): it can open the host's disks"))
+        how = "a *:* rwm" if dev.rules is not None else "no BPF device program on its v2 cgroup"
+        findings.append(Finding("high", "devices", f"every device ({how}): it can open the host's disks"))
         if not privileged:
             words.append("all devices")
     shared = p.shared_namespaces.value

@@ -103,3 +103,31 @@ class Process:
     def display_name(self) -> str:
         """What pstree shows: the comm, bracketed for kernel threads."""
         return f"[{self.comm}]" if self.kernel_thread else self.comm
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupMembership:
+    """One line of /proc/PID/cgroup: a hierarchy and the path in it."""
+
+    hierarchy_id: int  # 0 for the unified (v2) hierarchy
+    controllers: tuple[str, ...]  # () for v2; ("cpu", "cpuacct"); ("name=systemd",)
+    path: str  # relative to the reader's cgroup namespace root; may contain "/.."
+
+    @property
+    def unified(self) -> bool:
+        return self.hierarchy_id == 0 and not self.controllers
+
+
+@dataclass(frozen=True, slots=True)
+class IdMapRange:
+    """One line of /proc/PID/uid_map (user_namespaces(7)): ``inside outside count``."""
+
+    inside: int
+    outside: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserMaps:
+    uid_map: tuple[IdMapRange, ...]
+    gid_map: tuple[IdMapRange, ...]

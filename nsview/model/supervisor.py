@@ -33,6 +33,8 @@ class ContainerBoundary:
             return f"LXC container {self.id}"
         if self.namespace is not None:
             return f"container {self.short_id} (containerd namespace {self.namespace})"
+        if self.name:  # conmon -n: podman's own name for it, the one users type
+            return f"container {self.short_id} ({self.runtime} {self.name})"
         return f"container {self.short_id} ({self.runtime})"
 
 

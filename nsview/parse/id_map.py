@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nsview.errors import ParseError
-from nsview.model.diff import IdMapRange
+from nsview.model.process import IdMapRange
 
 
 # user_namespaces(7), /proc/PID/uid_map: "ID-inside-ns ID-outside-ns length", padded:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nsview.errors import ParseError
@@ -22,6 +23,8 @@ _OCTAL = re.compile(rb"\\([0-7]{3})")
 
 
 def unescape(field: bytes) -> str:
+    if b"\\" not in field:  # the common case: nothing escaped, no regex pass
+        return field.decode("utf-8", "backslashreplace")
     return _OCTAL.sub(lambda m: bytes([int(m.group(1), 8) & 0xFF]), field).decode("utf-8", "backslashreplace")
 
 
@@ -32,6 +35,25 @@ def split_options(field: bytes) -> tuple[str, ...]:
 
 
 def parse_mountinfo_line(line: bytes) -> Mount:
+    ids, _, rest = line.partition(b" ")
+    parent, _, rest = rest.partition(b" ")
+    try:
+        return Mount(int(ids), int(parent), *_parse_rest(rest))
+    except (ValueError, ParseError):
+        return _parse_line(line)  # malformed: said, with the real line, by the whole-line parser
+
+
+# A mount namespace copied from another (unshare -m, a systemd unit's private /tmp) lists the
+# same mounts under new ids: everything after the two ids is parsed once per scan, not per copy.
+@functools.lru_cache(maxsize=8192)
+def _parse_rest(
+    rest: bytes,
+) -> tuple[int, int, str, str, tuple[str, ...], tuple[str, ...], str, str, tuple[str, ...]]:
+    m = _parse_line(b"0 0 " + rest)
+    return (m.major, m.minor, m.root, m.target, m.options, m.optional, m.fstype, m.source, m.super_options)
+
+
+def _parse_line(line: bytes) -> Mount:
     head, sep, tail = line.partition(b" - ")
     if not sep:
         raise ParseError("mountinfo", f"no ' - ' separator in {line[:80]!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nsview.errors import ParseError
-from nsview.model.cgroup import CgroupMembership
+from nsview.model.process import CgroupMembership
 
 # cgroups(7):  hierarchy-ID:controller-list:cgroup-path
 #   12:pids:/docker/0ac949292b65...

@@ -3,9 +3,13 @@ no_new_privs) with the table of capability numbers."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nsview.errors import ParseError
-from nsview.model.privileges import CapSets, SecurityStatus
 from nsview.model.process import Status
+
+if TYPE_CHECKING:  # model/privileges.py is loaded by the commands that read privileges only
+    from nsview.model.privileges import SecurityStatus
 
 # proc(5): "Key:\tvalue" lines.
 #   Name:   traefik
@@ -51,6 +55,8 @@ _CAP_KEYS = (b"CapInh", b"CapPrm", b"CapEff", b"CapBnd", b"CapAmb")
 
 
 def parse_security_status(data: bytes) -> SecurityStatus:
+    from nsview.model.privileges import CapSets, SecurityStatus
+
     fields: dict[bytes, bytes] = {}
     for line in data.split(b"\n"):
         key, sep, value = line.partition(b":")

@@ -27,7 +27,9 @@ def read_kmsg(proc: ProcFS) -> tuple[KernelRecord, ...]:
     except AccessDenied:
         restrict = _dmesg_restrict(proc)
         why = "permission denied"
-        if restrict == "1":
+        if getattr(proc, "viewpoint", "self") != "self":  # in a container (nsview/hostview.py)
+            why += " (a container's device cgroup refuses it: run it with --device /dev/kmsg)"
+        elif restrict == "1":
             why += " (kernel.dmesg_restrict=1: only root, or CAP_SYSLOG, may read it)"
         raise NotAvailable(KMSG, why) from None
     except FileMissing:

@@ -72,6 +72,15 @@ def host_reference(proc: ProcFS) -> HostReference:
         why = sorted(set(failed.values()))[0] if failed else "no namespace links"
     except NsviewError as err:
         why = err.message
+    if getattr(proc, "viewpoint", "self") != "self":
+        # inside a container (nsview/hostview.py) nsview's own namespaces are the container's:
+        # kthreadd, pid 2 in the host's pid namespace, holds the initial ones
+        try:
+            found, failed = read_namespaces(proc, 2)
+            if found and not failed:
+                return HostReference(2, f"kthreadd, pid 2 (pid 1 unreadable: {why})", found)
+        except NsviewError:
+            pass
     try:
         own = int(proc.readlink("self"))
         found, _failed = read_namespaces(proc, own)

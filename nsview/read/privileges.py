@@ -3,11 +3,11 @@ the security lines of /proc/PID/status, the LSM attribute, the v1 devices cgroup
 
 from __future__ import annotations
 
-from nsview.errors import FileMissing
-from nsview.model.cgroup import CgroupMembership
+from nsview.errors import FileMissing, NsviewError
 from nsview.model.cgroup_placement import cgroup_mounts, placement_for
 from nsview.model.mount import Mount
 from nsview.model.privileges import DeviceAccess, LsmLabel, SecurityStatus
+from nsview.model.process import CgroupMembership
 from nsview.parse.devices_list import parse_devices_list
 from nsview.parse.lsm import MAX_LABEL, parse_attr_current
 from nsview.parse.status import parse_security_status
@@ -57,5 +57,16 @@ def read_devices(
             return DeviceAccess(1, rules, placement.directory)
     unified = next((mb for mb in memberships if mb.unified), None)
     if unified is not None:
-        return DeviceAccess(2, None, None, V2_DEVICES)
+        v2 = [m for m in mounts if m.version == 2]
+        if not v2:
+            return DeviceAccess(2, None, None, f"{V2_DEVICES}; no cgroup2 mount to ask the kernel through")
+        placement = placement_for("devices", 2, "devices", unified, v2)
+        if not placement.available or placement.directory is None:
+            return DeviceAccess(2, None, None, f"{V2_DEVICES}; {placement.reason}")
+        fs, rel = host_location(placement.directory, sys)
+        try:
+            programs = fs.cgroup_device_programs(rel)
+        except NsviewError as err:  # not root (EPERM), an old kernel: the rules stay unknown
+            return DeviceAccess(2, None, placement.directory, f"{V2_DEVICES}; BPF query: {err.reason}")
+        return DeviceAccess(2, None, placement.directory, None, programs)
     raise FileMissing("devices cgroup (not mounted)")

@@ -4,10 +4,8 @@ and one process assembled from them."""
 from __future__ import annotations
 
 from nsview.errors import NoSuchProcess, NsviewError, UsageError
-from nsview.model.cgroup import CgroupMembership
-from nsview.model.diff import UserMaps
 from nsview.model.mount import Mount
-from nsview.model.process import NamespaceRef, Process, Stat, Status
+from nsview.model.process import CgroupMembership, NamespaceRef, Process, Stat, Status, UserMaps
 from nsview.parse.cmdline import parse_cmdline
 from nsview.parse.id_map import parse_id_map
 from nsview.parse.mountinfo import parse_mountinfo
@@ -102,6 +100,8 @@ def read_proc_cgroup(proc: ProcFS, pid: int) -> tuple[CgroupMembership, ...]:
 def read_mountinfo(proc: ProcFS, pid: int | str = "self") -> tuple[Mount, ...]:
     if isinstance(pid, int):
         return parse_mountinfo(proc.pid_read(pid, "mountinfo"))
+    if pid == "self":  # nsview's own, or the host init's when nsview runs in a container
+        pid = getattr(proc, "viewpoint", "self")
     return parse_mountinfo(proc.read_bytes(f"{pid}/mountinfo"))
 
 

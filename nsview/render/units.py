@@ -4,8 +4,10 @@ CPUs, used by every renderer and by the JSON ``text`` fields."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from nsview.model.cgroup import Limit
+if TYPE_CHECKING:  # rendering a tree must not load the cgroup records
+    from nsview.model.cgroup import Limit
 
 # A 64-hex container or layer id (conmon -c, shim -id, /var/lib/docker/containers/<id>/...):
 # shown as the 12 digits `docker ps` shows, then "…", where a line must fit a width.

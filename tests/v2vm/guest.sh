@@ -106,6 +106,9 @@ DCG=$(sed -n 's/^0:://p' /proc/$DPID/cgroup); echo "$DCG" > "$OUT/docker-cgroup"
 nsv cgroup-docker.json cgroup --json "$CID"
 nsv cgroup-docker.txt cgroup --no-color "$CID"
 D=$CG$DCG
+# the second source for the v2 device rules: bpftool's list of the programs in effect
+bpftool -j cgroup show "$D" effective > "$OUT/bpftool-docker.json" 2> "$OUT/bpftool-docker.err"
+bpftool -j cgroup show "$L" effective > "$OUT/bpftool-limits.json" 2> "$OUT/bpftool-limits.err"
 mkdir -p "$OUT/raw/docker"
 for f in memory.max memory.low memory.high cpu.max cpu.stat pids.max memory.events; do cat "$D/$f" > "$OUT/raw/docker/$f" 2>/dev/null; done
 nsv diff-docker.json diff --json "$CID"

@@ -71,6 +71,7 @@ def privileges_to_dict(p: Privileges | None) -> dict[str, Any] | None:
             "cgroup_version": dev.version,
             "rules": None if dev.rules is None else [str(r) for r in dev.rules],
             "every_device": dev.every_device,
+            "bpf_programs": dev.programs,
             "directory": dev.directory,
             "note": dev.note,
         },

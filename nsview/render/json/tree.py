@@ -56,7 +56,13 @@ def _node_dict(node: TreeNode) -> dict[str, Any]:
         "entered": [str(ref) for ref in node.entered],
         "container": None
         if c is None
-        else {"runtime": c.runtime, "id": c.id, "namespace": c.namespace, "evidence": c.evidence},
+        else {
+            "runtime": c.runtime,
+            "id": c.id,
+            "namespace": c.namespace,
+            "name": c.name,
+            "evidence": c.evidence,
+        },
         "threads_in_other_namespaces": [
             {"tid": tid, "namespaces": [str(ref) for ref in refs]}
             for tid, refs in sorted(p.thread_namespaces.items())
