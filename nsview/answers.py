@@ -49,6 +49,19 @@ def shown(path: str | os.PathLike[str]) -> str:
     return os.path.join(original, rest) if rest else original
 
 
+def wall_time(live: Callable[[], float]) -> float:
+    """The time records were read: now on the live host; the capture's time on a snapshot
+    (recorded the first time it is asked while taking it)."""
+    tap = TAP
+    if isinstance(tap, Recorder):
+        return float(tap.answers.setdefault("time", live()))
+    if isinstance(tap, Replayer):
+        recorded = tap.answers.get("time")
+        if isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
+            return float(recorded)
+    return live()
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 

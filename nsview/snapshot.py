@@ -123,6 +123,9 @@ def _run_commands(
     live_scan = step("ps", lambda: scan_containers(proc, sys))
     step("oom", lambda: collect_oom(proc, sys, None))
     step("tree 1", lambda: collect_tree(proc, 1, None))
+    from nsview.collect.fleet import node_facts
+
+    step("node facts (--jsonl)", lambda: node_facts(proc))
     wanted = list(targets)
     if every and live_scan is not None:
         # by pid: an id of digits only would be read as a pid (names resolve from the scan)

@@ -113,6 +113,7 @@ ALLOWED = {
         "nsview.model",
         "nsview.parse",
         "nsview.procfs",
+        "nsview.answers",  # collect/fleet.py: the time records were read (a snapshot's own)
         "nsview.enter",
         "nsview.read",
         "nsview.collect",
