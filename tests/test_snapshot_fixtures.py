@@ -43,3 +43,25 @@ def test_a_snapshot_of_a_tree_answers_as_the_tree(tree, tmp_path):
         on_tree = _json(*cmd, *roots)
         on_snapshot = _json(*cmd, "--from", str(archive))
         assert on_snapshot == on_tree, cmd
+
+
+def test_nsview_from_env_exec_and_roots(tmp_path):
+    """NSVIEW_FROM is --from; a snapshot runs no command (exec only with --dry-run); --from
+    with --proc-root contradicts itself: each one line, exit 2."""
+    import os
+
+    tree = FIXTURES / "cri-containerd-systemd"
+    roots = ("--proc-root", str(tree / "proc"), "--sys-root", str(tree / "sys"))
+    archive = tmp_path / "n.tar.gz"
+    assert _json("snapshot", "--all", "410", *roots, "-o", str(archive))[0] == 0
+    env = {**os.environ, "NSVIEW_FROM": str(archive)}
+    r = subprocess.run(
+        [sys.executable, "-m", "nsview", "ps", "--json"], capture_output=True, text=True, env=env
+    )
+    assert r.returncode == 0 and json.loads(r.stdout) == _json("ps", *roots)[1]
+    for argv, words in (
+        (["exec", "410", "--from", str(archive), "--", "true"], "runs no command"),
+        (["ps", "--from", str(archive), *roots], "not with --proc-root"),
+    ):
+        r = subprocess.run([sys.executable, "-m", "nsview", *argv], capture_output=True, text=True)
+        assert r.returncode == 2 and words in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
