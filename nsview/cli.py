@@ -78,6 +78,17 @@ ProcRootOpt = Annotated[
 SysRootOpt = Annotated[
     Path, typer.Option("--sys-root", hidden=True, help="Read sysfs from here (a fixture or snapshot).")
 ]
+FromOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--from",
+        metavar="FILE",
+        envvar="NSVIEW_FROM",
+        help="Answer from a snapshot `nsview snapshot` wrote, as the host it was taken on would "
+        "have answered then (also NSVIEW_FROM).",
+        show_default=False,
+    ),
+]
 HostRootOpt = Annotated[
     Path | None,
     typer.Option(
@@ -149,6 +160,7 @@ class Options:
     color: ColorMode | None = None  # --color; None: not given (auto)
     host_root: Path | None = None  # --host-root; None: found by itself (nsview/hostview.py)
     jsonl: bool = False  # --jsonl (ps, oom): nsview/render/jsonl.py
+    from_: Path | None = None  # --from FILE: a snapshot; the roots become its extracted tree
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ VIEWS: dict[str, tuple[str, str]] = {
     "exec": ("plan_to_dict", "render_plan"),
     "mounts": ("mounts_to_dict", "render_mounts"),
     "changes": ("changes_to_dict", "render_changes"),
+    "snapshot": ("snapshot_to_dict", "render_snapshot"),
 }
 
 
@@ -227,12 +240,16 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     targets = sys.modules.get("nsview.targets")
     if targets is not None:
         targets.RESOLVED.clear()  # an earlier command in this process (tests) resolved those
+    snapshot = None
     try:
         if opts.no_color and opts.color is ColorMode.always:
             from nsview.errors import UsageError
 
             raise UsageError("--no-color and --color=always contradict each other: give one")
-        _host_view(opts)
+        if opts.from_ is not None:  # a snapshot is its own host: no host view is looked for
+            snapshot = _open_from(opts)
+        else:
+            _host_view(opts)
         outcome = work()
         if outcome.view is None:
             pass
@@ -271,6 +288,12 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
             f"internal error: {type(err).__name__}: {err} (run with --debug for details)",
             ExitCode.ERROR,
         )
+    finally:
+        if snapshot is not None:
+            from nsview import answers
+
+            answers.TAP = None
+            snapshot.close()
     if outcome.exit_code < 0:  # the command died of a signal: so does nsview, as a shell expects
         import signal
 
@@ -279,6 +302,29 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
         os.kill(os.getpid(), -outcome.exit_code)
         raise typer.Exit(128 - outcome.exit_code)
     raise typer.Exit(int(outcome.exit_code))
+
+
+def _open_from(opts: Options) -> Any:
+    """--from FILE: extract the snapshot (checked, into a private temporary directory), point
+    the roots at it and replay its recorded answers (nsview/answers.py) until the command ends."""
+    from nsview import answers
+    from nsview.errors import UsageError
+    from nsview.read.archive import open_snapshot
+
+    assert opts.from_ is not None
+    if opts.proc_root != Path("/proc") or opts.sys_root != Path("/sys"):
+        raise UsageError(
+            "--from FILE reads a snapshot's own /proc and /sys: not with --proc-root or --sys-root"
+        )
+    from nsview.procfs import bind_host_view
+
+    bind_host_view(None)  # a snapshot is its own host, whatever an earlier command bound
+    snapshot = open_snapshot(opts.from_)
+    # Options is frozen for the command's code; the roots are decided here, once, before it runs.
+    object.__setattr__(opts, "proc_root", snapshot.proc_root)
+    object.__setattr__(opts, "sys_root", snapshot.sys_root)
+    answers.TAP = answers.Replayer(snapshot.base, snapshot.answers)
+    return snapshot
 
 
 def _host_view(opts: Options) -> None:
@@ -420,13 +466,14 @@ def tree(
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
     host_root: HostRootOpt = None,
+    from_: FromOpt = None,
 ) -> None:
     """Show the process lineage of TARGET and its descendants, like `pstree -spa PID`,
     marking where namespaces change (with inodes), container boundaries and in-container pids.
 
     Example: nsview tree 3074    nsview tree web --wide
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.tree import collect_tree
@@ -448,6 +495,7 @@ def cgroup(
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
     host_root: HostRootOpt = None,
+    from_: FromOpt = None,
 ) -> None:
     """Show the cgroup limits that really bind TARGET: memory (limit, soft/high, low/min
     protection, swap, usage, peak, memory.stat breakdown, OOM), CPU quota as a number of CPUs
@@ -460,7 +508,7 @@ def cgroup(
     Example: nsview cgroup 3074
     Example: nsview cgroup web --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.cgroup import collect_cgroup
@@ -512,6 +560,7 @@ def ps(
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
     host_root: HostRootOpt = None,
+    from_: FromOpt = None,
 ) -> None:
     """List every container on the host, one row each: runtime, id, name, init pid on the
     host, state (paused when frozen), processes, namespaces it isolates from the host,
@@ -527,7 +576,7 @@ def ps(
     Example: nsview ps --runtime docker    nsview ps --pods    nsview ps --all
     Example: nsview ps --jsonl    nsview ps --npd    nsview ps --host-root /host
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, jsonl)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, jsonl, from_=from_)
 
     def work() -> Outcome:
         from dataclasses import replace
@@ -581,6 +630,7 @@ def diff(
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
     host_root: HostRootOpt = None,
+    from_: FromOpt = None,
 ) -> None:
     """Compare TARGET with the host side by side: namespaces (with inodes), hostname, network,
     root filesystem and overlay layers, extra mounts, cgroup limits, and privileges: what it may
@@ -591,7 +641,7 @@ def diff(
 
     Example: nsview diff 3074    nsview diff 3074 --against 4120
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.diff import collect_diff
@@ -646,6 +696,7 @@ def oom(
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
     host_root: HostRootOpt = None,
+    from_: FromOpt = None,
 ) -> None:
     """List every OOM kill the kernel log still holds, oldest first: when, the victim (pid,
     name, uid, memory at the kill), the container it was in (named from its cgroup path, so a
@@ -658,7 +709,7 @@ def oom(
     Example: nsview oom    nsview oom web    nsview oom --log dmesg.txt
     Example: nsview oom --jsonl    nsview oom --npd --npd-minutes 30
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, jsonl)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, jsonl, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.oom import collect_oom
@@ -738,6 +789,7 @@ def mounts(
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
     host_root: HostRootOpt = None,
+    from_: FromOpt = None,
 ) -> None:
     """Show the mount tree of TARGET's mount namespace like `findmnt -N PID` (TARGET, SOURCE,
     FSTYPE, OPTIONS, PROPAGATION with peer group ids), and for each mount where its files are
@@ -748,7 +800,7 @@ def mounts(
 
     Example: nsview mounts web    nsview mounts web --shadowed    nsview mounts --holding /srv/data
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.errors import UsageError
@@ -836,6 +888,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
     host_root: HostRootOpt = None,
+    from_: FromOpt = None,
 ) -> None:
     """Run COMMAND inside TARGET's namespaces, like nsenter, but by container name and race-free:
     the process is pinned (a pidfd) before anything is entered, and if it stops or its pid is
@@ -847,7 +900,7 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
 
     Example: nsview exec web --net -- ss -tlnp    nsview exec web --uts -- hostname
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
     chosen = {
         "net": net,
         "uts": uts,
@@ -865,6 +918,10 @@ def exec(  # the command's name; shadows the builtin only inside this module, wh
         from nsview.procfs import ProcFS, SysFS
         from nsview.targets import resolve
 
+        if opts.from_ is not None and not dry_run:
+            from nsview.errors import UsageError
+
+            raise UsageError("a snapshot runs no command: nsview exec --from FILE goes with --dry-run")
         proc = ProcFS(opts.proc_root)
         resolved = resolve(opts.proc_root, target, sys_root=opts.sys_root)
         label = resolved.container.label() if resolved.container is not None else f"pid {resolved.pid}"
@@ -919,6 +976,7 @@ def changes(
     proc_root: ProcRootOpt = Path("/proc"),
     sys_root: SysRootOpt = Path("/sys"),
     host_root: HostRootOpt = None,
+    from_: FromOpt = None,
 ) -> None:
     """List what TARGET changed in its filesystem, one `A /path` (added), `C /path` (changed)
     or `D /path` (deleted) line each, exactly as `docker diff` prints them, computed from the
@@ -930,7 +988,7 @@ def changes(
 
     Example: nsview changes web    nsview changes web --summary    nsview changes acme/web1 --json
     """
-    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root)
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
 
     def work() -> Outcome:
         from nsview.collect.changes import collect_changes
@@ -954,6 +1012,84 @@ def changes(
         return Outcome(
             report, "changes", final_code=lambda: ExitCode.PARTIAL if report.problems else ExitCode.OK
         )
+
+    execute(opts, work)
+
+
+@app.command(short_help="Capture what every command needs into one archive, to read anywhere with --from.")
+def snapshot(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[TARGET]...",
+            help="The containers or pids to capture (as for every command). Not needed with --all.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The archive to write: FILE.tar.gz (default compression) or FILE.tar.xz. Never "
+            "overwritten, never written through a symlink; created mode 0600.",
+            show_default=False,
+        ),
+    ] = Path(),
+    all_: Annotated[
+        bool, typer.Option("--all", "-a", help="Every container (running or stopped) and the host.")
+    ] = False,
+    with_changes: Annotated[
+        bool,
+        typer.Option(
+            "--changes",
+            help="Also what each target changed in its filesystem (its overlay layers' listing, "
+            "for `nsview changes --from`): can be large.",
+        ),
+    ] = False,
+    no_redact: Annotated[
+        bool,
+        typer.Option(
+            "--no-redact",
+            help="Keep argv values that look like secrets (--password=..., --token X, user:pass@ in "
+            "URLs, *_KEY=, *SECRET*=, *TOKEN*=). By default they are masked and the manifest "
+            "lists where; process environments are never captured.",
+        ),
+    ] = False,
+    json_: JsonOpt = False,
+    no_color: NoColorOpt = False,
+    color: ColorOpt = None,
+    debug: DebugOpt = False,
+    proc_root: ProcRootOpt = Path("/proc"),
+    sys_root: SysRootOpt = Path("/sys"),
+) -> None:
+    """Write one compressed archive holding what every nsview command reads for TARGETs (or,
+    with --all, for every container and the host): the /proc files of their processes, their
+    cgroups' files and their ancestors', the engines' files nsview reads, the kernel log, and
+    what exists only as an answer (link targets, hostnames and network state read inside
+    namespaces, mount tables), plus a manifest (version, host, boot id, time, capabilities,
+    every file that could not be read and why, what was masked). Then `nsview COMMAND --from
+    FILE`, here or on any machine, answers as this host did at capture time.
+
+    Example: nsview snapshot --all -o host.tar.gz    nsview ps --from host.tar.gz
+    Example: nsview snapshot web -o web.tar.xz    nsview diff web --from web.tar.xz
+    """
+    opts = Options(json_, no_color, debug, proc_root, sys_root, color)
+
+    def work() -> Outcome:
+        from nsview.snapshot import take_snapshot
+
+        result = take_snapshot(
+            opts.proc_root,
+            opts.sys_root,
+            list(targets or ()),
+            None if output == Path() else output,
+            every=all_,
+            changes=with_changes,
+            redact=not no_redact,
+        )
+        return Outcome(result, "snapshot")
 
     execute(opts, work)
 

@@ -129,6 +129,25 @@ def run_in_each_namespace(
     Returns, per target, the answer or the error that kept it from being asked."""
     if ns_type not in CLONE_FLAGS:
         raise NotAvailable(f"{ns_type} namespace", "nsview does not enter this namespace type")
+    from nsview import answers as recorded
+
+    if recorded.TAP is not None:  # a snapshot being taken or read (nsview/answers.py)
+        return recorded.TAP.namespaces(
+            targets,
+            ns_type,
+            lambda: _ask_each(proc, targets, ns_type, question, timeout=timeout),
+        )
+    return _ask_each(proc, targets, ns_type, question, timeout=timeout)
+
+
+def _ask_each(
+    proc: ProcFS,
+    targets: Sequence[tuple[int, int | None]],
+    ns_type: str,
+    question: Callable[[], bytes],
+    *,
+    timeout: float,
+) -> list[bytes | NsviewError]:
     answers: list[bytes | NsviewError | None] = [None] * len(targets)
     pinned: list[tuple[int, int]] = []  # (index into targets, fd pinning its namespace)
     try:

@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     NOT_FOUND = 7  # a container name/id that matches nothing
     AMBIGUOUS = 8  # a container prefix that matches several
     NOT_RUNNING = 9  # a container that exists on disk but does not run (exited, created)
+    BAD_SNAPSHOT = 10  # --from FILE: not a snapshot nsview can read safely (refused, nothing used)
     NOT_EXECUTABLE = 126  # nsview exec: the command is there but cannot be run (as a shell says)
     COMMAND_NOT_FOUND = 127  # nsview exec: no such command where it was looked up
 
@@ -152,3 +153,15 @@ class NamesNeedRoot(NsviewError):
     to this user: no match proves nothing."""
 
     exit_code = ExitCode.ACCESS_DENIED
+
+
+class BadSnapshot(NsviewError):
+    """``--from FILE``: the archive is not a snapshot nsview reads (a member that could escape
+    its directory, a link, a device, too large, truncated, no manifest): refused whole."""
+
+    exit_code = ExitCode.BAD_SNAPSHOT
+
+    def __init__(self, where: str, why: str) -> None:
+        super().__init__(f"{where}: {why}")
+        self.where = where
+        self.why = why

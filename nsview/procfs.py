@@ -6,11 +6,14 @@ global: tests, captured snapshots and the live host go through the same code.
 
 from __future__ import annotations
 
+import base64
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 from stat import S_ISCHR, S_ISDIR, S_ISREG
 
+from nsview import answers
 from nsview.errors import AccessDenied, FileMissing, NoSuchProcess, NotAvailable, Unsupported
 
 # Files we read whole are small; cmdline and mountinfo can be large. A cap keeps a hostile
@@ -94,9 +97,23 @@ class KernelFS:
         read (opened O_NONBLOCK, it never waits for new ones); EPIPE means the next record was
         overwritten meanwhile, and reading goes on. A regular file (a snapshot's copy) reads whole."""
         path = self.root / rel
+        tap = answers.TAP
+        if isinstance(tap, answers.Replayer):  # a snapshot's copy: a regular file
+            return self.read_bytes(rel, limit)
+        if isinstance(tap, answers.Recorder):
+            try:
+                return bytes(tap.call("read", path, lambda: self._read_log_live(rel, limit, raw=True)))
+            except OSError as err:
+                raise self._translate(err, rel) from err
+        return self._read_log_live(rel, limit)
+
+    def _read_log_live(self, rel: str, limit: int, raw: bool = False) -> bytes:
+        path = self.root / rel
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as err:
+            if raw:
+                raise
             raise self._translate(err, rel) from err
         chunks: list[bytes] = []
         total = 0
@@ -104,7 +121,7 @@ class KernelFS:
             if not S_ISCHR(os.fstat(fd).st_mode):
                 os.close(fd)
                 fd = -1
-                return self.read_bytes(rel, limit)
+                return _read_capped(path, limit) if raw else self.read_bytes(rel, limit)
             while total < limit:
                 try:
                     chunk = os.read(fd, 8192)  # a record is at most 8 KiB (CONSOLE_EXT_LOG_MAX)
@@ -113,6 +130,8 @@ class KernelFS:
                 except BrokenPipeError:
                     continue
                 except OSError as err:
+                    if raw:
+                        raise
                     raise self._translate(err, rel) from err
                 if not chunk:
                     break
@@ -135,11 +154,24 @@ class KernelFS:
         """(fd, inode) of a namespace file: an nsfs bind mount such as ``run/netns/NAME``, read
         from the host's own mount table. The caller closes the fd; the inode names the namespace
         (``mnt:[INODE]``), so a file swapped since the table was read is noticed."""
+        tap = answers.TAP
+        if isinstance(tap, answers.Replayer):
+            try:
+                inode = tap.call("inode", self.root / rel, lambda: None)
+            except OSError as err:
+                raise self._translate(err, rel) from err
+            if inode is None:
+                raise FileMissing(str(self.root / rel))
+            return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), int(inode)
         try:
             fd = os.open(self.root / rel, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
         except OSError as err:
+            if isinstance(tap, answers.Recorder):
+                tap.failed("inode", self.root / rel, err)
             raise self._translate(err, rel) from err
         try:
+            if tap is not None:
+                return fd, tap.call("inode", self.root / rel, lambda: os.fstat(fd).st_ino)
             return fd, os.fstat(fd).st_ino
         except OSError as err:
             os.close(fd)
@@ -147,25 +179,40 @@ class KernelFS:
 
     def readlink(self, rel: str) -> str:
         try:
-            return os.readlink(self.root / rel)
+            return _readlink(self.root / rel)
         except OSError as err:
             raise self._translate(err, rel) from err
 
     def listdir(self, rel: str = "") -> list[str]:
         try:
-            return os.listdir(self.root / rel)
+            return _listdir(self.root / rel)
         except OSError as err:
             raise self._translate(err, rel) from err
 
     def exists(self, rel: str) -> bool:
+        if answers.TAP is not None:
+            return bool(
+                answers.TAP.call("lexists", self.root / rel, lambda: os.path.lexists(self.root / rel))
+            )
         return os.path.lexists(self.root / rel)
 
     def is_dir(self, rel: str) -> bool:
+        if answers.TAP is not None:
+            return bool(answers.TAP.call("isdir", self.root / rel, lambda: os.path.isdir(self.root / rel)))
         return os.path.isdir(self.root / rel)
 
     def fs_magic(self, rel: str = "") -> int | None:
         """statfs(2) ``f_type`` of the filesystem holding ``root/rel`` (e.g. CGROUP2_SUPER_MAGIC);
         None when it cannot be asked. Python has no binding, so libc's statfs via ctypes."""
+        if answers.TAP is not None:
+            try:
+                found = answers.TAP.call("magic", self.root / rel, lambda: self._fs_magic_live(rel))
+            except OSError:
+                return None
+            return int(found) if found is not None else None
+        return self._fs_magic_live(rel)
+
+    def _fs_magic_live(self, rel: str) -> int | None:
         import ctypes  # here, not at the top: every command imports procfs, few ask statfs
 
         try:
@@ -224,7 +271,7 @@ class KernelFS:
         import tempfile
 
         data = self.read_bytes(rel, limit + 1, nofollow=True)
-        what = str(self.root / rel)
+        what = answers.shown(self.root / rel)
         if len(data) > limit:
             raise NotAvailable(what, f"larger than {limit // (1024 * 1024)} MiB: not read")
         if not data.startswith(b"SQLite format 3\x00"):
@@ -282,7 +329,7 @@ class KernelFS:
             shutil.rmtree(work, ignore_errors=True)
 
     def _translate(self, err: OSError, rel: str) -> Exception:
-        what = str(self.root / rel)
+        what = answers.shown(self.root / rel)
         if err.errno in _DENIED:
             return AccessDenied(what)
         if err.errno in _GONE:
@@ -304,15 +351,17 @@ class ProcFS(KernelFS):
     def check_mounted(self) -> None:
         # A fixture tree has no "self" but has pids; an empty dir has neither.
         if (
-            not (self.root / "self").exists()
-            and not (self.root / "1").exists()
+            not self.exists("self")
+            and not self.exists("1")
             and not any(name.isdigit() for name in self._safe_listdir())
         ):
-            raise Unsupported(f"no process information at {self.root}: is this Linux with /proc mounted?")
+            raise Unsupported(
+                f"no process information at {answers.shown(self.root)}: is this Linux with /proc mounted?"
+            )
 
     def _safe_listdir(self) -> list[str]:
         try:
-            return os.listdir(self.root)
+            return _listdir(self.root)
         except OSError:
             return []
 
@@ -321,6 +370,8 @@ class ProcFS(KernelFS):
         return sorted(int(name) for name in self._safe_listdir() if name.isdigit())
 
     def pid_exists(self, pid: int) -> bool:
+        if answers.TAP is not None:
+            return self.exists(f"{pid}/stat")
         return os.path.exists(self.root / str(pid) / "stat")
 
     def pid_read(self, pid: int, name: str, limit: int = MAX_READ) -> bytes:
@@ -342,13 +393,13 @@ class ProcFS(KernelFS):
 
     def pid_readlink(self, pid: int, name: str) -> str:
         try:
-            return os.readlink(f"{self.root}/{pid}/{name}")
+            return _readlink(f"{self.root}/{pid}/{name}")
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
 
     def pid_listdir(self, pid: int, name: str) -> list[str]:
         try:
-            return os.listdir(self.root / str(pid) / name)
+            return _listdir(self.root / str(pid) / name)
         except OSError as err:
             raise self._pid_translate(err, pid, name) from err
 
@@ -367,6 +418,20 @@ class ProcFS(KernelFS):
         host-wide scans (path lookups dominate them), and every read hits the same process (a
         reused pid makes the old fd fail, never answer for the new process). Returns (stat
         bytes, link targets, reasons for links that failed); NoSuchProcess when it is gone."""
+        if answers.TAP is not None:  # a snapshot: path by path, each read recorded or replayed
+            stat = self.pid_read(pid, "stat", 4096)
+            found: dict[str, str] = {}
+            failed: dict[str, str] = {}
+            for name in links:
+                try:
+                    found[name] = self.pid_readlink(pid, name)
+                except AccessDenied:
+                    failed[name] = AccessDenied.REASON
+                except FileMissing:
+                    pass
+                except NotAvailable as err:
+                    failed[name] = err.why
+            return stat, found, failed
         try:
             dfd = os.open(f"{self.root}/{pid}", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as err:
@@ -380,8 +445,8 @@ class ProcFS(KernelFS):
                     os.close(sfd)
             except OSError as err:
                 raise self._pid_translate(err, pid, "stat") from err
-            found: dict[str, str] = {}
-            failed: dict[str, str] = {}
+            found = {}
+            failed = {}
             for name in links:
                 try:
                     found[name] = os.readlink(name, dir_fd=dfd)
@@ -413,7 +478,25 @@ class SysFS(KernelFS):
         super().__init__(_SYS_ROOTS.get(Path(root), root))
 
 
+def _readlink(path: str | Path) -> str:
+    if answers.TAP is not None:
+        return str(answers.TAP.call("readlink", path, lambda: os.readlink(path)))
+    return os.readlink(path)
+
+
+def _listdir(path: str | Path) -> list[str]:
+    if answers.TAP is not None:
+        return list(answers.TAP.call("listdir", path, lambda: os.listdir(path)))
+    return os.listdir(path)
+
+
 def _read_capped(path: str | Path, limit: int, nofollow: bool = False) -> bytes:
+    if answers.TAP is not None:
+        return bytes(answers.TAP.call("read", path, lambda p=path: _read_capped_live(p, limit, nofollow)))
+    return _read_capped_live(path, limit, nofollow)
+
+
+def _read_capped_live(path: str | Path, limit: int, nofollow: bool = False) -> bytes:
     # O_NONBLOCK: a FIFO planted where a regular file is expected must not hang us.
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if nofollow else 0)
     fd = os.open(path, flags)
@@ -457,14 +540,41 @@ class LayerDir:
     def open(cls, root: KernelFS, path: str) -> LayerDir:
         """A layer's root directory, ``path`` as the host's mount options name it (below
         ``root``, the host filesystem). Its last component is not followed if it is a link."""
+        if answers.TAP is not None:
+            return cls._tapped_open(lambda: os.open(root.path(path.lstrip("/")), _DIR_OPEN), path)
         try:
             return cls(os.open(root.path(path.lstrip("/")), _DIR_OPEN), path)
         except OSError as err:
             raise _layer_error(err, path) from err
 
+    @classmethod
+    def _tapped_open(cls, live: Callable[[], int], where: str) -> LayerDir:
+        """A snapshot being taken (the open recorded) or read (a directory that exists only as
+        its recorded listing: fd -1, every method answers from the recording)."""
+        tap = answers.TAP
+        try:
+            if isinstance(tap, answers.Replayer):
+                if not tap.has_layer(where):
+                    raise NotAvailable(where, "not in the snapshot (nsview snapshot --changes captures it)")
+                tap.layer("open", where, lambda: None)
+                return cls(-1, where)
+            fd: list[int] = []
+
+            def opened() -> bool:
+                fd.append(live())
+                return True
+
+            assert tap is not None
+            tap.layer("open", where, opened)
+            return cls(fd[0], where)
+        except OSError as err:
+            raise _layer_error(err, where) from err
+
     def child(self, name: bytes) -> LayerDir:
         """The sub-directory ``name``; a symlink or a non-directory there is NotAvailable."""
         where = f"{self.where}/{os.fsdecode(name)}"
+        if answers.TAP is not None:
+            return self._tapped_open(lambda: os.open(name, _DIR_OPEN, dir_fd=self.fd), where)
         try:
             return LayerDir(os.open(name, _DIR_OPEN, dir_fd=self.fd), where)
         except OSError as err:
@@ -473,6 +583,9 @@ class LayerDir:
     def names(self) -> list[bytes]:
         """Every name in the directory, in the order the filesystem returns them."""
         try:
+            if answers.TAP is not None:
+                listed = answers.TAP.layer("names", self.where, lambda: os.listdir(self.fd))
+                return [os.fsencode(n) for n in listed]
             return [os.fsencode(n) for n in os.listdir(self.fd)]
         except OSError as err:
             raise _layer_error(err, self.where) from err
@@ -480,6 +593,11 @@ class LayerDir:
     def lstat(self, name: bytes) -> os.stat_result | None:
         """lstat of ``name`` in this directory; None when it is not there (or went away)."""
         try:
+            if answers.TAP is not None:
+                found = answers.TAP.layer(
+                    "lstat", f"{self.where}/{os.fsdecode(name)}", lambda: _stat_fields(name, self.fd)
+                )
+                return None if found is None else _Stat(*found)  # type: ignore[return-value]
             return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
         except OSError as err:
             if err.errno in (errno.ENOENT, errno.ENOTDIR):
@@ -490,6 +608,18 @@ class LayerDir:
         """The values of those of ``attrs`` that are set, on this directory or on its entry
         ``name``. An entry must be a regular file or a directory, checked on the fd that is
         read (a name swapped for a link or a FIFO meanwhile is not read): otherwise {}."""
+        if answers.TAP is not None:
+            where = self.where if name is None else f"{self.where}/{os.fsdecode(name)}"
+            try:
+                found = answers.TAP.layer(
+                    "xattrs:" + ",".join(attrs), where, lambda: _b64_values(self._xattrs_live(attrs, name))
+                )
+            except OSError as err:
+                raise _layer_error(err, where) from err
+            return {k: base64.b64decode(v) for k, v in found.items()}
+        return self._xattrs_live(attrs, name)
+
+    def _xattrs_live(self, attrs: tuple[str, ...], name: bytes | None) -> dict[str, bytes]:
         if name is None:
             return self._read_xattrs(self.fd, attrs, self.where)
         where = f"{self.where}/{os.fsdecode(name)}"
@@ -521,6 +651,10 @@ class LayerDir:
                 raise _layer_error(err, where) from err
         return found
 
+    def dup(self) -> LayerDir:
+        """Another handle on the same directory (a snapshot's recorded one has no fd: -1)."""
+        return LayerDir(os.dup(self.fd) if self.fd >= 0 else -1, self.where)
+
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
@@ -533,7 +667,33 @@ class LayerDir:
         self.close()
 
 
+class _Stat:
+    """The lstat fields a layer walk uses, as a snapshot recorded them."""
+
+    __slots__ = ("st_gid", "st_mode", "st_mtime_ns", "st_rdev", "st_size", "st_uid")
+
+    def __init__(self, mode: int, uid: int, gid: int, rdev: int, size: int, mtime_ns: int) -> None:
+        self.st_mode, self.st_uid, self.st_gid = mode, uid, gid
+        self.st_rdev, self.st_size, self.st_mtime_ns = rdev, size, mtime_ns
+
+
+def _stat_fields(name: bytes, dir_fd: int) -> list[int] | None:
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError as err:
+        if err.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        raise
+    return [st.st_mode, st.st_uid, st.st_gid, st.st_rdev, st.st_size, st.st_mtime_ns]
+
+
+def _b64_values(found: dict[str, bytes]) -> dict[str, str]:
+    return {k: base64.b64encode(v).decode("ascii") for k, v in found.items()}
+
+
 def _layer_error(err: OSError, where: str) -> Exception:
+    if err.errno == errno.ENOENT and err.strerror and "snapshot" in err.strerror:
+        return NotAvailable(where, err.strerror)
     if err.errno in _DENIED:
         return AccessDenied(where)
     if err.errno in _GONE:

@@ -134,6 +134,7 @@ def test_exit_codes_are_stable():
         ("NOT_FOUND", 7),
         ("AMBIGUOUS", 8),
         ("NOT_RUNNING", 9),  # a container that exists on disk but does not run
+        ("BAD_SNAPSHOT", 10),  # --from FILE: an archive refused (docs/hardening.md, row 26)
         ("NOT_EXECUTABLE", 126),  # added for nsview exec, as a shell numbers them
         ("COMMAND_NOT_FOUND", 127),
     ]

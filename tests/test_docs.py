@@ -9,6 +9,8 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import uuid
 import warnings
 from pathlib import Path
 
@@ -181,6 +183,8 @@ def _documented_keys(command: str) -> set[str]:
 # itself (its own /proc entries are always readable). A new command must be added here, and
 # given a section in docs/json.md; test_every_command_has_a_json_sample says so.
 SELF = str(os.getpid())
+# `nsview snapshot` writes a file: a fresh name each run, removed by the test
+SNAPSHOT_SAMPLE = os.path.join(tempfile.gettempdir(), f"nsview-json-sample-{uuid.uuid4().hex}.tar.gz")
 JSON_SAMPLES: dict[str, tuple[str, ...]] = {
     "tree": ("tree", SELF, "--depth", "1"),
     "cgroup": ("cgroup", SELF),
@@ -192,6 +196,7 @@ JSON_SAMPLES: dict[str, tuple[str, ...]] = {
     "mounts": ("mounts", SELF),
     # an overlay root whose layers are plain directories (scripts/make_changes_fixture.py)
     "changes": ("changes", "4242", "--proc-root", str(REPO / "fixtures/changes-overlay/proc")),
+    "snapshot": ("snapshot", SELF, "-o", SNAPSHOT_SAMPLE),
 }
 # keys whose values are maps keyed by data (namespace type, file name, column): named, not walked
 DATA_KEYED = {
@@ -203,6 +208,7 @@ DATA_KEYED = {
     "exec": frozenset({"skipped", "namespaces"}),
     "mounts": frozenset({"errors"}),
     "changes": frozenset(),
+    "snapshot": frozenset(),
 }
 
 
@@ -224,7 +230,11 @@ def test_json_md_has_a_section_per_command():
 def test_json_keys_are_documented(name, nsview_cmd):
     if name not in _commands():
         pytest.skip(f"`nsview {name}` is not in this build of the CLI")
-    r = nsview_cmd(*JSON_SAMPLES[name], "--json")
+    try:
+        r = nsview_cmd(*JSON_SAMPLES[name], "--json")
+    finally:
+        if name == "snapshot":
+            Path(SNAPSHOT_SAMPLE).unlink(missing_ok=True)
     # 6: partial answer (e.g. pid 1 unreadable); the JSON is still complete in shape
     assert r.returncode in (0, 6), r.stdout + r.stderr
     data = json.loads(r.stdout)

@@ -24,7 +24,9 @@ class NodeFacts:
 
 
 def node_facts(proc: ProcFS) -> NodeFacts:
-    now = datetime.fromtimestamp(time.time(), timezone.utc).isoformat(timespec="seconds")
+    from nsview.answers import wall_time  # a snapshot's records were read when it was taken
+
+    now = datetime.fromtimestamp(wall_time(time.time), timezone.utc).isoformat(timespec="seconds")
     return NodeFacts(_hostname(proc), _read(proc, "sys/kernel/random/boot_id"), now)
 
 

@@ -13,7 +13,6 @@ overlayfs marks (Documentation/filesystems/overlayfs.rst), in the ``trusted.`` n
 
 from __future__ import annotations
 
-import os
 from stat import S_ISDIR, S_ISREG
 
 from nsview.errors import AccessDenied, NsviewError
@@ -183,7 +182,7 @@ class OverlaySource:
                 attrs = found.xattrs((self._opaque, self._whiteouts))
                 xw = attrs.get(self._opaque) == b"x" or self._whiteouts in attrs
         if found is root:
-            found = LayerDir(os.dup(root.fd), root.where) if root is not None else None
+            found = root.dup() if root is not None else None
         self._lower[layer] = (path, found)
         self._lower_xw[layer] = xw
         return found

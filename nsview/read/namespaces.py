@@ -86,7 +86,9 @@ def host_reference(proc: ProcFS) -> HostReference:
         found, _failed = read_namespaces(proc, own)
         return HostReference(own, f"nsview itself (pid 1 unreadable: {why})", found)
     except (NsviewError, ValueError):
-        return HostReference(None, f"none (pid 1 unreadable: {why}; no {proc.root}/self)", {})
+        from nsview.answers import shown
+
+        return HostReference(None, f"none (pid 1 unreadable: {why}; no {shown(proc.root)}/self)", {})
 
 
 def read_bound_mountinfo(proc: ProcFS, host: KernelFS, path: str, inode: int) -> bytes:
@@ -99,6 +101,10 @@ def read_bound_mountinfo(proc: ProcFS, host: KernelFS, path: str, inode: int) ->
     try:
         if found != inode:
             raise NotAvailable(path, f"now holds namespace {found}, not mnt:[{inode}]")
+        from nsview import answers
+
+        if answers.TAP is not None:  # a snapshot being taken or read (nsview/answers.py)
+            return answers.TAP.mount_table(inode, lambda: read_mount_table(proc, fd))
         return read_mount_table(proc, fd)
     finally:
         os.close(fd)

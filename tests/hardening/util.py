@@ -16,7 +16,7 @@ from tests.support.output import tree_nodes
 from tests.support.paths import REPO
 
 # The exit codes docs/troubleshooting.md documents (nsview.errors.ExitCode).
-DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 
 # Every command that exists, with a TARGET placeholder.
 COMMANDS: dict[str, tuple[str, ...]] = {
