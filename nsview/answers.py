@@ -140,7 +140,118 @@ def redact_argv(data: bytes) -> tuple[bytes, list[str]]:
     return b"\0".join(out), masked
 
 
+# Engines' own records of a container hold its environment and its command line too (Docker's
+# config.v2.json Config.Env and Args, an OCI bundle's process.env and process.args, podman's
+# db.sql rows): nsview reads none of those keys, so the snapshot keeps them out or masked.
+_ENV_KEYS = frozenset({"env"})
+_ARGV_KEYS = frozenset({"args", "cmd", "entrypoint"})
+
+
+def redact_json(value: Any, masked: list[str]) -> Any:
+    """An engine's JSON document with every ``env``/``Env`` list emptied and secret-looking
+    words of ``args``/``Cmd``/``Entrypoint`` lists masked as in ``redact_argv``."""
+    if isinstance(value, list):
+        return [redact_json(v, masked) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        low = k.lower() if isinstance(k, str) else k
+        if low in _ENV_KEYS and isinstance(v, list):
+            if v:
+                masked.append(f"{k} (an environment: left out)")
+            out[k] = []
+        elif low in _ARGV_KEYS and isinstance(v, list) and all(isinstance(w, str) for w in v):
+            data, kinds = redact_argv("\0".join(v).encode("utf-8", "surrogateescape"))
+            masked.extend(kinds)
+            out[k] = data.decode("utf-8", "surrogateescape").split("\0") if v else []
+        else:
+            out[k] = redact_json(v, masked)
+    return out
+
+
+def redact_json_file(data: bytes) -> tuple[bytes, list[str]]:
+    """A JSON file of an engine, redacted; one nsview cannot parse is not kept at all (it
+    could hold anything, and nsview would not read it either)."""
+    import json
+
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return b"", ["an engine file that is not JSON (left out)"]
+    masked: list[str] = []
+    clean = redact_json(doc, masked)
+    if not masked:
+        return data, []
+    return json.dumps(clean).encode(), masked
+
+
+def redact_sqlite(main: bytes, wal: bytes | None) -> tuple[bytes | None, list[str]]:
+    """podman's db.sql (and its write-ahead log) as one database whose JSON text cells are
+    redacted like engine files, rebuilt with VACUUM INTO so no freed page keeps an old value.
+    None when it cannot be done safely (then the database is left out of the snapshot)."""
+    import json
+    import shutil
+    import sqlite3
+    import tempfile
+
+    work = tempfile.mkdtemp(prefix="nsview-redact-")
+    try:
+        src, dst = os.path.join(work, "db.sql"), os.path.join(work, "clean.sql")
+        for path, content in ((src, main), (src + "-wal", wal)):
+            if content is not None:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                try:
+                    view = memoryview(content)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                finally:
+                    os.close(fd)
+        masked: list[str] = []
+        conn = sqlite3.connect(src, isolation_level=None)
+        try:
+            steps = [0]
+
+            def _budget() -> int:  # a hostile file cannot keep the redaction running
+                steps[0] += 1
+                return 1 if steps[0] > 2_000 else 0
+
+            conn.set_progress_handler(_budget, 10_000)
+            conn.execute("PRAGMA trusted_schema = OFF")
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                quoted = '"' + table.replace('"', '""') + '"'
+                cols = [r[1] for r in conn.execute(f"PRAGMA table_info({quoted})")]
+                for rowid, *cells in conn.execute(f"SELECT rowid, * FROM {quoted}").fetchall():
+                    for col, cell in zip(cols, cells, strict=False):
+                        if not isinstance(cell, str) or not cell.lstrip().startswith(("{", "[")):
+                            continue
+                        try:
+                            doc = json.loads(cell)
+                        except ValueError:
+                            continue
+                        found: list[str] = []
+                        clean = redact_json(doc, found)
+                        if found:
+                            masked.extend(found)
+                            qcol = '"' + str(col).replace('"', '""') + '"'
+                            conn.execute(
+                                f"UPDATE {quoted} SET {qcol} = ? WHERE rowid = ?", (json.dumps(clean), rowid)
+                            )
+            conn.execute("VACUUM INTO ?", (dst,))
+        finally:
+            conn.close()
+        with open(dst, "rb") as f:
+            return f.read(), masked
+    except (sqlite3.Error, OSError):
+        return None, ["podman's db.sql (could not be redacted: left out)"]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 _CMDLINE = re.compile(r"^proc/\d+/(?:task/\d+/)?cmdline$")
+_ENGINE_JSON = re.compile(r"^host/.*\.json$")
+_SQLITE = re.compile(r"^host/.*/db\.sql(-wal)?$")
 _NEVER = re.compile(r"^proc/\d+/(?:task/\d+/)?environ$")
 
 
@@ -164,6 +275,7 @@ class Recorder:
             "top": str(Path(sys).parent),
         }
         self.redacted: dict[str, list[str]] = {}  # key -> kinds masked
+        self._raw_db: dict[str, bytes] = {}  # db.sql and its -wal as read, until redacted
         self.outside: set[str] = set()  # paths below none of the roots: not captured
 
     def _key(self, path: str | os.PathLike[str]) -> str | None:
@@ -202,10 +314,30 @@ class Recorder:
     def _keep(self, key: str, data: bytes) -> None:
         if _NEVER.match(key):
             return
+        masked: list[str] = []
         if self.redact and _CMDLINE.match(key):
             data, masked = redact_argv(data)
-            if masked:
-                self.redacted[key] = sorted(set(masked))
+        elif self.redact and _ENGINE_JSON.match(key):
+            data, masked = redact_json_file(data)
+        elif self.redact and (m := _SQLITE.match(key)):
+            # the database and its log become one redacted database; the log is not kept
+            main_key = key[: -len("-wal")] if m.group(1) else key
+            if m.group(1):
+                self._raw_db[main_key + "-wal"] = data
+            else:
+                self._raw_db[main_key] = data
+            raw = self._raw_db.get(main_key)
+            if raw is None:
+                return
+            clean, masked = redact_sqlite(raw, self._raw_db.get(main_key + "-wal"))
+            self.redacted[main_key] = sorted(set(masked))
+            if clean is None:
+                self.files.pop(main_key, None)
+            else:
+                self.files[main_key] = clean
+            return
+        if masked:
+            self.redacted[key] = sorted(set(masked))
         if len(data) >= len(self.files.get(key, b"")):
             self.files[key] = data
 

@@ -384,3 +384,70 @@ def test_row27_password_and_token_never_reach_the_archive(tmp_path, spawn):
     assert r.returncode == 0, r.stderr
     plain = gzip.decompress(kept.read_bytes())
     assert b"hunter2" in plain and b"TOKEN=abc" not in plain
+
+
+@pytest.mark.docker
+def test_row27_engine_files_keep_no_environment_or_secret_argv(tmp_path, docker_run):
+    """Docker's own record of a container (config.v2.json: Config.Env, Args, Cmd) holds the
+    same secrets as the process: the archive keeps the file, not them; the container still
+    answers from the snapshot as it did live."""
+    name = live.unique_name("nsv-secret")
+    info = docker_run("--name", name, "-e", "TOKEN=abc", "-e", "DB_PASSWORD=pw-sekrit",
+                      cmd=("sh", "-c", "exec sleep 3600", "x", "--password=hunter2"))  # fmt: skip
+    config = Path(f"/var/lib/docker/containers/{info['Id']}/config.v2.json").read_bytes()
+    assert b"TOKEN=abc" in config and b"hunter2" in config  # docker's file has them live
+    out = tmp_path / "s.tar.gz"
+    r = subprocess.run(
+        [sys.executable, "-m", "nsview", "snapshot", name, "-o", str(out), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    plain = gzip.decompress(out.read_bytes())
+    assert b"config.v2.json" in plain  # the file is there (names, state, labels come from it)
+    for secret in (b"hunter2", b"TOKEN=abc", b"pw-sekrit"):
+        assert secret not in plain, secret
+    masked = {m["path"]: m["what"] for m in json.loads(r.stdout)["manifest"]["masked"]}
+    (kinds,) = [w for p, w in masked.items() if p.endswith(f"{info['Id']}/config.v2.json")]
+    assert any("Env" in k for k in kinds) and "--password=" in kinds
+    live_ps = json.loads(subprocess.run([sys.executable, "-m", "nsview", "ps", "--json"],
+                                        capture_output=True, text=True).stdout)  # fmt: skip
+    snap_ps = json.loads(_read(tmp_path, out, "ps", "--json").stdout)
+    (a,) = [c for c in live_ps["containers"] if c["id"] == info["Id"]]
+    (b,) = [c for c in snap_ps["containers"] if c["id"] == info["Id"]]
+    assert (a["name"], a["init_pid"], a["memory_limit"]) == (b["name"], b["init_pid"], b["memory_limit"]) == (
+        name, info["State"]["Pid"], a["memory_limit"])  # fmt: skip
+
+
+def test_row27_podman_database_rows_are_redacted(tmp_path):
+    """podman's db.sql holds each container's spec (its env and args) as JSON text: the
+    snapshot keeps one rebuilt database with those cells redacted, no write-ahead log, and
+    no freed page with the old value (VACUUM INTO)."""
+    import sqlite3
+
+    from nsview.answers import redact_sqlite
+
+    db = tmp_path / "db.sql"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE ContainerConfig (ID TEXT PRIMARY KEY, Name TEXT, JSON TEXT)")
+    spec = {
+        "name": "pm-web",
+        "spec": {"process": {"env": ["TOKEN=abc"], "args": ["app", "--token", "tok-sekrit"]}},
+    }
+    conn.execute("INSERT INTO ContainerConfig VALUES (?, ?, ?)", ("c1", "pm-web", json.dumps(spec)))
+    conn.commit()
+    wal = Path(str(db) + "-wal").read_bytes() if Path(str(db) + "-wal").exists() else None
+    main = db.read_bytes()
+    assert b"tok-sekrit" in main + (wal or b"")
+    clean, masked = redact_sqlite(main, wal)
+    conn.close()
+    assert clean is not None and clean.startswith(b"SQLite format 3\x00")
+    for secret in (b"TOKEN=abc", b"tok-sekrit"):
+        assert secret not in clean
+    assert masked and any("env" in m for m in masked)
+    back = tmp_path / "back.sql"
+    back.write_bytes(clean)
+    (row,) = sqlite3.connect(back).execute("SELECT Name, JSON FROM ContainerConfig").fetchall()
+    assert row[0] == "pm-web" and json.loads(row[1])["name"] == "pm-web"  # what nsview reads stays
+    assert redact_sqlite(b"SQLite format 3\x00" + b"\xff" * 200, None)[0] is None  # garbage: left out
