@@ -19,6 +19,7 @@ import stat
 import subprocess
 import sys
 import tarfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -351,11 +352,14 @@ def test_row27_argv_secrets_are_masked(argv, kept, masked):
 @pytest.mark.live
 def test_row27_password_and_token_never_reach_the_archive(tmp_path, spawn):
     live.need(live.is_root(), "needs root (a host-wide capture)")
+    # values of this run only: another process on the host may show the same words in its argv
+    tag = uuid.uuid4().hex[:8]
+    hunter, tok, env_value = f"hunter2-{tag}", f"tok-sekrit-{tag}", f"abc-{tag}"
     code = "import time; time.sleep(3600)"
-    p = spawn([sys.executable, "-c", code, "--password=hunter2", "--token", "tok-sekrit"],
-              env={**os.environ, "TOKEN": "abc"})  # fmt: skip
-    assert b"TOKEN=abc" in Path(f"/proc/{p.pid}/environ").read_bytes()  # the secrets are there live
-    assert b"hunter2" in Path(f"/proc/{p.pid}/cmdline").read_bytes()
+    p = spawn([sys.executable, "-c", code, f"--password={hunter}", "--token", tok],
+              env={**os.environ, "TOKEN": env_value})  # fmt: skip
+    assert f"TOKEN={env_value}".encode() in Path(f"/proc/{p.pid}/environ").read_bytes()  # there live
+    assert hunter.encode() in Path(f"/proc/{p.pid}/cmdline").read_bytes()
     out = tmp_path / "s.tar.gz"
     r = subprocess.run(
         [sys.executable, "-m", "nsview", "snapshot", "--all", str(p.pid), "-o", str(out), "--json"],
@@ -364,16 +368,16 @@ def test_row27_password_and_token_never_reach_the_archive(tmp_path, spawn):
     )
     assert r.returncode == 0, r.stderr
     plain = gzip.decompress(out.read_bytes())
-    for secret in (b"hunter2", b"tok-sekrit", b"TOKEN=abc"):
+    for secret in (hunter.encode(), tok.encode(), env_value.encode()):
         assert secret not in plain, secret
     manifest = json.loads(r.stdout)["manifest"]
     masked = {m["path"]: m["what"] for m in manifest["masked"]}
     assert masked[f"proc/{p.pid}/cmdline"] == ["--password=", "--token VALUE"]
-    assert "hunter2" not in r.stdout and manifest["environments"] == "never captured"
+    assert hunter not in r.stdout and manifest["environments"] == "never captured"
     # what --from shows is the masked argv
     t = _read(tmp_path, out, "tree", str(p.pid), "--json")
     args = json.loads(t.stdout)["process"]["args"] if "process" in json.loads(t.stdout) else None
-    assert "hunter2" not in t.stdout and "--password=***" in t.stdout, args
+    assert hunter not in t.stdout and "--password=***" in t.stdout, args
     # --no-redact keeps argv (asked for), never the environment
     kept = tmp_path / "kept.tar.gz"
     r = subprocess.run(
@@ -383,7 +387,7 @@ def test_row27_password_and_token_never_reach_the_archive(tmp_path, spawn):
     )
     assert r.returncode == 0, r.stderr
     plain = gzip.decompress(kept.read_bytes())
-    assert b"hunter2" in plain and b"TOKEN=abc" not in plain
+    assert hunter.encode() in plain and env_value.encode() not in plain
 
 
 @pytest.mark.docker
@@ -392,10 +396,12 @@ def test_row27_engine_files_keep_no_environment_or_secret_argv(tmp_path, docker_
     same secrets as the process: the archive keeps the file, not them; the container still
     answers from the snapshot as it did live."""
     name = live.unique_name("nsv-secret")
-    info = docker_run("--name", name, "-e", "TOKEN=abc", "-e", "DB_PASSWORD=pw-sekrit",
-                      cmd=("sh", "-c", "exec sleep 3600", "x", "--password=hunter2"))  # fmt: skip
+    tag = uuid.uuid4().hex[:8]  # this run's values: nothing else on the host has them
+    token, pw, hunter = f"TOKEN=abc-{tag}", f"pw-sekrit-{tag}", f"hunter2-{tag}"
+    info = docker_run("--name", name, "-e", token, "-e", f"DB_PASSWORD={pw}",
+                      cmd=("sh", "-c", "exec sleep 3600", "x", f"--password={hunter}"))  # fmt: skip
     config = Path(f"/var/lib/docker/containers/{info['Id']}/config.v2.json").read_bytes()
-    assert b"TOKEN=abc" in config and b"hunter2" in config  # docker's file has them live
+    assert token.encode() in config and hunter.encode() in config  # docker's file has them live
     out = tmp_path / "s.tar.gz"
     r = subprocess.run(
         [sys.executable, "-m", "nsview", "snapshot", name, "-o", str(out), "--json"],
@@ -405,8 +411,8 @@ def test_row27_engine_files_keep_no_environment_or_secret_argv(tmp_path, docker_
     assert r.returncode == 0, r.stderr
     plain = gzip.decompress(out.read_bytes())
     assert b"config.v2.json" in plain  # the file is there (names, state, labels come from it)
-    for secret in (b"hunter2", b"TOKEN=abc", b"pw-sekrit"):
-        assert secret not in plain, secret
+    for secret in (hunter, token, pw):
+        assert secret.encode() not in plain, secret
     masked = {m["path"]: m["what"] for m in json.loads(r.stdout)["manifest"]["masked"]}
     (kinds,) = [w for p, w in masked.items() if p.endswith(f"{info['Id']}/config.v2.json")]
     assert any("Env" in k for k in kinds) and "--password=" in kinds
