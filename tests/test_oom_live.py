@@ -17,6 +17,10 @@ pytestmark = pytest.mark.live
 
 CGROUP = Path("/sys/fs/cgroup")
 HOG = "head -c 64m /dev/zero | tail"  # tail keeps the whole newline-free stream in memory
+# In a container whose init must outlive the kill: the hog's tail raises its own
+# oom_score_adj (any process may raise it), so the kernel picks it, never the init sh; seen in CI
+# once as the init killed (exit 137) when the whole container was the candidate set.
+HOG_SPARING_INIT = "head -c 64m /dev/zero | (echo 1000 > /proc/self/oom_score_adj; exec tail)"
 MIB = 1024 * 1024
 
 
@@ -85,7 +89,13 @@ def test_parent_limit_kill_says_whose_limit_it_was(parent_limited, nsview_cmd):
 def test_docker_container_kill_named_counted_and_still_there_after_it_stops(docker_run, nsview_cmd):
     name = live.unique_name("nsv-oom")
     info = docker_run(
-        "--name", name, "-m", "16m", "--memory-swap", "16m", cmd=("sh", "-c", f"{HOG}; sleep 3600")
+        "--name",
+        name,
+        "-m",
+        "16m",
+        "--memory-swap",
+        "16m",
+        cmd=("sh", "-c", f"{HOG_SPARING_INIT}; sleep 3600"),
     )
     cid = info["Id"]
     pid = info["State"]["Pid"]
