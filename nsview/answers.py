@@ -191,62 +191,39 @@ def redact_sqlite(main: bytes, wal: bytes | None) -> tuple[bytes | None, list[st
     redacted like engine files, rebuilt with VACUUM INTO so no freed page keeps an old value.
     None when it cannot be done safely (then the database is left out of the snapshot)."""
     import json
-    import shutil
     import sqlite3
-    import tempfile
 
-    work = tempfile.mkdtemp(prefix="nsview-redact-")
+    from nsview.errors import NsviewError
+    from nsview.procfs import with_private_sqlite
+
+    masked: list[str] = []
+
+    def _redact(conn: sqlite3.Connection) -> None:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            cols = [r[1] for r in conn.execute(f"PRAGMA table_info({quoted})")]
+            for rowid, *cells in conn.execute(f"SELECT rowid, * FROM {quoted}").fetchall():
+                for col, cell in zip(cols, cells, strict=False):
+                    if not isinstance(cell, str) or not cell.lstrip().startswith(("{", "[")):
+                        continue
+                    try:
+                        doc = json.loads(cell)
+                    except ValueError:
+                        continue
+                    found: list[str] = []
+                    clean = redact_json(doc, found)
+                    if found:
+                        masked.extend(found)
+                        qcol = '"' + str(col).replace('"', '""') + '"'
+                        conn.execute(
+                            f"UPDATE {quoted} SET {qcol} = ? WHERE rowid = ?", (json.dumps(clean), rowid)
+                        )
+
     try:
-        src, dst = os.path.join(work, "db.sql"), os.path.join(work, "clean.sql")
-        for path, content in ((src, main), (src + "-wal", wal)):
-            if content is not None:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-                try:
-                    view = memoryview(content)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                finally:
-                    os.close(fd)
-        masked: list[str] = []
-        conn = sqlite3.connect(src, isolation_level=None)
-        try:
-            steps = [0]
-
-            def _budget() -> int:  # a hostile file cannot keep the redaction running
-                steps[0] += 1
-                return 1 if steps[0] > 2_000 else 0
-
-            conn.set_progress_handler(_budget, 10_000)
-            conn.execute("PRAGMA trusted_schema = OFF")
-            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            for table in tables:
-                quoted = '"' + table.replace('"', '""') + '"'
-                cols = [r[1] for r in conn.execute(f"PRAGMA table_info({quoted})")]
-                for rowid, *cells in conn.execute(f"SELECT rowid, * FROM {quoted}").fetchall():
-                    for col, cell in zip(cols, cells, strict=False):
-                        if not isinstance(cell, str) or not cell.lstrip().startswith(("{", "[")):
-                            continue
-                        try:
-                            doc = json.loads(cell)
-                        except ValueError:
-                            continue
-                        found: list[str] = []
-                        clean = redact_json(doc, found)
-                        if found:
-                            masked.extend(found)
-                            qcol = '"' + str(col).replace('"', '""') + '"'
-                            conn.execute(
-                                f"UPDATE {quoted} SET {qcol} = ? WHERE rowid = ?", (json.dumps(clean), rowid)
-                            )
-            conn.execute("VACUUM INTO ?", (dst,))
-        finally:
-            conn.close()
-        with open(dst, "rb") as f:
-            return f.read(), masked
-    except (sqlite3.Error, OSError):
+        return with_private_sqlite(main, wal, _redact, "podman's db.sql", vacuum=True), masked
+    except NsviewError:
         return None, ["podman's db.sql (could not be redacted: left out)"]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 _CMDLINE = re.compile(r"^proc/\d+/(?:task/\d+/)?cmdline$")

@@ -203,10 +203,10 @@ def _view(kind: str, outcome: Outcome) -> Any:
     return getattr(module, renderer)(outcome.value, **outcome.text_options)
 
 
-def _width_is_bounded() -> bool:
+def _width_is_bounded(stream: Any = None) -> bool:
     """A terminal, or COLUMNS given: lines must fit a width. Into a pipe or a file without
-    COLUMNS nsview writes whole lines (see _console)."""
-    return sys.stdout.isatty() or "COLUMNS" in os.environ
+    COLUMNS nsview writes whole lines (like ps and pstree)."""
+    return (stream or sys.stdout).isatty() or "COLUMNS" in os.environ
 
 
 def _console(opts: Options, stderr: bool = False) -> Console:
@@ -215,7 +215,7 @@ def _console(opts: Options, stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     # Into a pipe or file, whole lines (like ps and pstree): `nsview ps | grep web` must find
     # web, not a column rich dropped to fit 80 columns. COLUMNS still wins when set.
-    width = 4096 if not stream.isatty() and "COLUMNS" not in os.environ else None
+    width = None if _width_is_bounded(stream) else 4096
     # As git and util-linux: an explicit --color wins over NO_COLOR; --no-color is --color=never.
     if opts.color is ColorMode.always:
         plain, force = False, True

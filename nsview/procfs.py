@@ -12,9 +12,13 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from stat import S_ISCHR, S_ISDIR, S_ISREG
+from typing import TYPE_CHECKING
 
 from nsview import answers
 from nsview.errors import AccessDenied, FileMissing, NoSuchProcess, NotAvailable, Unsupported
+
+if TYPE_CHECKING:
+    import sqlite3
 
 # Files we read whole are small; cmdline and mountinfo can be large. A cap keeps a hostile
 # process (argv of hundreds of MiB) from exhausting memory; callers see ``truncated``.
@@ -266,9 +270,6 @@ class KernelFS:
         run anything), gives None; each query stops at ``SQLITE_ROWS`` rows and every query at
         ``SQLITE_STEPS`` virtual-machine steps (a hostile file cannot hang the reader).
         docs/hardening.md, row 37."""
-        import shutil
-        import sqlite3
-        import tempfile
 
         data = self.read_bytes(rel, limit + 1, nofollow=True)
         what = answers.shown(self.root / rel)
@@ -282,51 +283,18 @@ class KernelFS:
             wal = None
         if wal is not None and len(wal) > limit:
             wal = None  # too large to copy: the main file alone (the last checkpoint)
-        work = tempfile.mkdtemp(prefix="nsview-db-")
-        try:
-            copy = os.path.join(work, "db.sql")
-            for path, content in ((copy, data), (copy + "-wal", wal)):
-                if content is None:
-                    continue
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-                try:
-                    view = memoryview(content)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                finally:
-                    os.close(fd)
-            out: dict[str, list[tuple[object, ...]] | None] = {}
-            conn = sqlite3.connect(copy, isolation_level=None)
-            try:
-                # a value the schema computes (a generated column) may not grow past 16 MiB,
-                # and functions in the schema run only when SQLite marks them innocuous
-                limit_length = getattr(sqlite3, "SQLITE_LIMIT_LENGTH", None)  # Python >= 3.11
-                setlimit = getattr(conn, "setlimit", None)
-                if limit_length is not None and setlimit is not None:
-                    setlimit(limit_length, SQLITE_VALUE)
-                conn.execute("PRAGMA trusted_schema = OFF")
-                steps = [0]
+        out: dict[str, list[tuple[object, ...]] | None] = {}
 
-                def _budget() -> int:
-                    steps[0] += 1
-                    return 1 if steps[0] > SQLITE_STEPS // 1000 else 0
+        def _query(conn: sqlite3.Connection) -> None:
+            tables = {
+                str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            for key, sql in queries.items():
+                table = sql.rsplit(" FROM ", 1)[-1].split()[0]
+                out[key] = conn.execute(sql).fetchmany(SQLITE_ROWS) if table in tables else None
 
-                conn.set_progress_handler(_budget, 1000)
-                tables = {
-                    str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                }
-                for key, sql in queries.items():
-                    table = sql.rsplit(" FROM ", 1)[-1].split()[0]
-                    out[key] = conn.execute(sql).fetchmany(SQLITE_ROWS) if table in tables else None
-            finally:
-                conn.close()
-            return out
-        except sqlite3.Error as err:
-            raise NotAvailable(what, f"not a readable SQLite database ({str(err)[:120]})") from None
-        except OSError as err:
-            raise NotAvailable(what, f"cannot copy it: {os.strerror(err.errno or 0)}") from None
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        with_private_sqlite(data, wal, _query, what)
+        return out
 
     def _translate(self, err: OSError, rel: str) -> Exception:
         what = answers.shown(self.root / rel)
@@ -335,6 +303,71 @@ class KernelFS:
         if err.errno in _GONE:
             return FileMissing(what)
         return NotAvailable(what, os.strerror(err.errno or 0) or type(err).__name__)
+
+
+def with_private_sqlite(
+    main: bytes,
+    wal: bytes | None,
+    work: Callable[[sqlite3.Connection], None],
+    what: str,
+    *,
+    vacuum: bool = False,
+) -> bytes | None:
+    """Run ``work`` on a private copy of an SQLite database (``main`` and its ``-wal``), never
+    on the engine's own file: written 0600 into a fresh private directory, opened with
+    ``trusted_schema`` off, values capped at ``SQLITE_VALUE`` (Python >= 3.11) and every
+    statement within ``SQLITE_STEPS`` virtual-machine steps, so a hostile file can neither run
+    schema functions nor hang the reader (docs/hardening.md, rows 27 and 37). With ``vacuum``,
+    the copy as it is after ``work``, rebuilt by VACUUM INTO (no freed page keeps an old value),
+    is returned. Errors are NotAvailable about ``what``."""
+    import shutil
+    import sqlite3
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="nsview-db-")
+    try:
+        copy = os.path.join(tmp, "db.sql")
+        for path, content in ((copy, main), (copy + "-wal", wal)):
+            if content is None:
+                continue
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            try:
+                view = memoryview(content)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+        conn = sqlite3.connect(copy, isolation_level=None)
+        try:
+            # a value the schema computes (a generated column) may not grow past 16 MiB,
+            # and functions in the schema run only when SQLite marks them innocuous
+            limit_length = getattr(sqlite3, "SQLITE_LIMIT_LENGTH", None)  # Python >= 3.11
+            setlimit = getattr(conn, "setlimit", None)
+            if limit_length is not None and setlimit is not None:
+                setlimit(limit_length, SQLITE_VALUE)
+            conn.execute("PRAGMA trusted_schema = OFF")
+            steps = [0]
+
+            def _budget() -> int:
+                steps[0] += 1
+                return 1 if steps[0] > SQLITE_STEPS // 1000 else 0
+
+            conn.set_progress_handler(_budget, 1000)
+            work(conn)
+            if vacuum:
+                clean = os.path.join(tmp, "clean.sql")
+                conn.execute("VACUUM INTO ?", (clean,))
+        finally:
+            conn.close()
+        return (
+            _read_capped_live(clean, SQLITE_LIMIT * 2, nofollow=True) if vacuum else None
+        )  # our own copy: never recorded
+    except sqlite3.Error as err:
+        raise NotAvailable(what, f"not a readable SQLite database ({str(err)[:120]})") from None
+    except OSError as err:
+        raise NotAvailable(what, f"cannot copy it: {os.strerror(err.errno or 0)}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class ProcFS(KernelFS):

@@ -18,29 +18,13 @@ v1 (scheduler/sched-bwc.rst; the cpu controller's own cpu.stat, nanoseconds):
 
 from __future__ import annotations
 
-import re
-
 from nsview.errors import ParseError
 from nsview.model.cgroup import CpuStat
-
-_INT = re.compile(r"-?[0-9]+")
-
-
-def _keyed(text: str, what: str) -> dict[str, int]:
-    # flat keyed (cgroup-v2.rst "Format"): "KEY VALUE" per line; parse/ modules stand alone
-    out: dict[str, int] = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 2 or not _INT.fullmatch(parts[1]):
-            raise ParseError(what, f"bad line {line[:80]!r}")
-        out[parts[0]] = int(parts[1])
-    return out
+from nsview.parse.cgroupfs import parse_keyed  # the flat-keyed format, one reader
 
 
 def parse_cpu_stat(text: str, version: int) -> CpuStat:
-    stat = _keyed(text, "cpu.stat")
+    stat = parse_keyed(text, "cpu.stat")
     if any(v < 0 for v in stat.values()):
         raise ParseError("cpu.stat", "negative counter")
     throttled = stat.get("throttled_usec")

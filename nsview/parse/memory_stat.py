@@ -23,29 +23,13 @@ memory.kmem.tcp.usage_in_bytes): those stay None.
 
 from __future__ import annotations
 
-import re
-
 from nsview.errors import ParseError
 from nsview.model.cgroup import MemoryStat
-
-_INT = re.compile(r"-?[0-9]+")
-
-
-def _keyed(text: str, what: str) -> dict[str, int]:
-    # flat keyed (cgroup-v2.rst "Format"): "KEY VALUE" per line; parse/ modules stand alone
-    out: dict[str, int] = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 2 or not _INT.fullmatch(parts[1]):
-            raise ParseError(what, f"bad line {line[:80]!r}")
-        out[parts[0]] = int(parts[1])
-    return out
+from nsview.parse.cgroupfs import parse_keyed  # the flat-keyed format, one reader
 
 
 def parse_memory_stat(text: str, version: int) -> MemoryStat:
-    stat = _keyed(text, "memory.stat")
+    stat = parse_keyed(text, "memory.stat")
     if any(v < 0 for k, v in stat.items() if k != "hierarchical_memory_limit"):
         raise ParseError("memory.stat", "negative value")
     if version == 1:

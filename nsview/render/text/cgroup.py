@@ -362,7 +362,7 @@ def _pressure_line(p: Pressure) -> Text:
 
 def _pressure_section(report: CgroupReport, section: Callable[[str, list[tuple[str, Text]]], None]) -> None:
     if not report.pressure:
-        section("pressure", [("", Text(report.pressure_reason or "n/a", style="dim"))])
+        section("pressure", [("", safe(report.pressure_reason or "n/a", "dim"))])
         return
     rows: list[tuple[str, Text]] = [("% stalled, avg 10/60/300 s", Text(""))]
     for cp in report.pressure:
@@ -380,10 +380,12 @@ def _pressure_section(report: CgroupReport, section: Callable[[str, list[tuple[s
 
 def _delegation_section(report: CgroupReport, section: Callable[[str, list[tuple[str, Text]]], None]) -> None:
     if not report.delegation:
-        section("delegation", [("", Text(report.delegation_reason or "n/a", style="dim"))])
+        section("delegation", [("", safe(report.delegation_reason or "n/a", "dim"))])
         return
     own = report.delegation[-1]
-    have = Text(" ".join(own.controllers) if own.controllers is not None else "unreadable")
+    have = (
+        safe(" ".join(own.controllers)) if own.controllers is not None else Text("unreadable")
+    )  # a kernel file: through the sanitizer
     rows: list[tuple[str, Text]] = [("controllers here", have)]
     for r in RESOURCES:
         gap = undelegated(report.delegation, r)
