@@ -256,9 +256,10 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
         elif opts.jsonl:
             _write_jsonl(opts, outcome)
         elif opts.json:
-            import json  # here, not at the top: `--help` and the text views do not pay for it
+            # here, not at the top: `--help` and the text views do not pay for it
+            from nsview.render.json.encode import write_json
 
-            sys.stdout.write(json.dumps(_view("json", outcome), indent=2, ensure_ascii=True) + "\n")
+            write_json(_view("json", outcome), sys.stdout.write)
         else:
             _write(opts, _view("text", outcome))
         sys.stdout.flush()

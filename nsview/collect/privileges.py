@@ -11,11 +11,11 @@ from typing import TypeVar
 from nsview.collect.mounts import with_sources
 from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.attribution import classify_cgroup_path, pick_cgroup_paths
-from nsview.model.diff import Reading
 from nsview.model.mount import Mount
 from nsview.model.mount_tree import HostSource, MountTree, build_tree
 from nsview.model.overlay import OverlayRoot
 from nsview.model.privileges import (
+    DeviceAccess,
     MountRisk,
     Privileges,
     assess,
@@ -25,6 +25,7 @@ from nsview.model.privileges import (
     user_mapping,
 )
 from nsview.model.process import NAMESPACE_TYPES, CgroupMembership, NamespaceRef
+from nsview.model.reading import Reading
 from nsview.model.supervisor import boundary_from_parent
 from nsview.parse.status import CAP_NAMES
 from nsview.procfs import KernelFS, ProcFS, host_root_for
@@ -55,6 +56,11 @@ class HostContext:
     )
     # the mount risks of each shape of mount table already assessed (_shape)
     risks: dict[tuple[object, ...], tuple[MountRisk, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # the device rules of each cgroup placement already read: a scan's containers often share
+    # one (every `unshare` group of a shell sits in that shell's cgroup)
+    devices: dict[tuple[CgroupMembership, ...], Reading[DeviceAccess]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -113,6 +119,8 @@ def collect_privileges(
     reference: bool = False,
     mount_table: tuple[Mount, ...] | None = None,
     starttime: int | None = None,
+    namespace_refs: dict[str, NamespaceRef] | None = None,
+    memberships: tuple[CgroupMembership, ...] | None = None,
 ) -> Privileges:
     """``pid``'s privileges. ``engine``: whose defaults to compare with (None and
     ``detect_engine``: the engine its cgroup path names). ``reference``: the host side of a
@@ -120,20 +128,23 @@ def collect_privileges(
 
     Identity is pinned (docs/hardening.md, rule 4 and row 41): the start time is read before and
     after, and a process that exited or was replaced meanwhile is NoSuchProcess, never a mix
-    of two processes' files. ``mount_table``: ``pid``'s mountinfo, parsed already by a caller
-    that read it for something else (`nsview ps`, for the root filesystem), with the
-    ``starttime`` the caller saw then: a process that is not that one is NoSuchProcess."""
-    start = read_stat(proc, pid).starttime  # NoSuchProcess propagates: the process is gone
-    if starttime is not None and start != starttime:
-        raise NoSuchProcess(pid, f"process {pid} exited while its privileges were read (its pid was reused)")
+    of two processes' files. ``mount_table``, ``namespace_refs``, ``memberships``: ``pid``'s
+    mountinfo, namespace links and /proc/PID/cgroup, read already by a caller that needed them
+    for something else (`nsview ps`'s scan), with the ``starttime`` the caller saw before it
+    read them: that read is the "before" of the pin, and a process that is not that one any
+    more at the end is NoSuchProcess."""
+    if starttime is None:
+        start = read_stat(proc, pid).starttime  # NoSuchProcess propagates: the process is gone
+    else:
+        start = starttime
     status = _read(lambda: read_security_status(proc, pid))
     lsm = _read(lambda: read_lsm(proc, pid))
-    cgroup = _read(lambda: read_proc_cgroup(proc, pid))
+    cgroup = Reading(memberships) if memberships else _read(lambda: read_proc_cgroup(proc, pid))
     if engine is None and detect_engine and cgroup.value is not None:
         engine = engine_of(cgroup.value)
     if engine is None and detect_engine:
         engine = _engine_of_parent(proc, pid)
-    namespaces = _read(lambda: _namespaces(proc, pid))
+    namespaces = Reading(namespace_refs) if namespace_refs else _read(lambda: _namespaces(proc, pid))
     own_user = None
     if namespaces.value is not None and "user" in namespaces.value and "user" in ctx.namespaces:
         own_user = namespaces.value["user"] != ctx.namespaces["user"]
@@ -143,8 +154,10 @@ def collect_privileges(
     else:
         user = Reading(error=maps.error or namespaces.error or "host user namespace not known")
     if cgroup.value is not None:
-        memberships = cgroup.value
-        devices = _read(lambda: read_devices(sys, memberships, ctx.own_mounts))
+        placed = cgroup.value
+        devices = ctx.devices.get(placed) or _read(lambda: read_devices(sys, placed, ctx.own_mounts))
+        if devices.value is not None:
+            ctx.devices[placed] = devices
     else:
         devices = Reading(error=cgroup.error)
     if reference:

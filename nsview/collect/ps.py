@@ -628,7 +628,7 @@ def _with_details(
         done = _finish(proc, c, hostnames.get(c.init_pid, (None, "not read")), frozen, memory, table)
         if done is not None and ctx is not None:
             mounts = table if isinstance(table, tuple) else None
-            done = _with_privileges(proc, sys, done, ctx, mounts, init.starttime)
+            done = _with_privileges(proc, sys, done, ctx, mounts, init)
         if done is None:
             tally.vanished += len(c.pids)
         else:
@@ -751,7 +751,7 @@ def _with_privileges(
     c: Container,
     ctx: HostContext,
     mounts: tuple[Mount, ...] | None,
-    starttime: int,
+    init: _Seen,
 ) -> Container:
     from nsview.collect.privileges import collect_privileges
     from nsview.model.privileges import defaults_of
@@ -766,7 +766,10 @@ def _with_privileges(
             engine=engine,
             detect_engine=False,
             mount_table=mounts,
-            starttime=starttime,
+            # what the scan read of the init already: not read again per container
+            starttime=init.starttime,
+            namespace_refs=None if init.ns_failed else c.namespaces,
+            memberships=init.memberships or None,
         )
     except NsviewError as err:
         return replace(c, errors={**c.errors, "privileges": err.reason})

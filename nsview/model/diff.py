@@ -13,21 +13,13 @@ from nsview.model.overlay import OverlayRoot
 from nsview.model.process import IdMapRange as IdMapRange
 from nsview.model.process import NamespaceRef
 from nsview.model.process import UserMaps as UserMaps
+from nsview.model.reading import Reading as Reading
+from nsview.model.uts import UtsInfo as UtsInfo
 
-if TYPE_CHECKING:  # model/privileges.py builds on Reading and UserMaps from here
+if TYPE_CHECKING:
     from nsview.model.privileges import Privileges
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Reading(Generic[T]):
-    value: T | None = None
-    error: str | None = None  # "not available" reason when value is None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +57,6 @@ class Side:
     comm: str
     role: str
     note: str | None = None  # e.g. why the host reference is nsview itself, not PID 1
-
-
-@dataclass(frozen=True, slots=True)
-class UtsInfo:
-    hostname: str
-    domainname: str
 
 
 @dataclass(frozen=True, slots=True)

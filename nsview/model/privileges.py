@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from nsview.model.diff import IdMapRange, Reading, UserMaps
 from nsview.model.mount_tree import MountNode, MountTree, is_within
+from nsview.model.process import IdMapRange, UserMaps
+from nsview.model.reading import Reading
 
 # The bounding set each engine gives a container by default, by capability name (no CAP_).
 #  - Docker: "Runtime privilege and Linux capabilities" in the docker run reference,

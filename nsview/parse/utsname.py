@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nsview.errors import ParseError
-from nsview.model.diff import UtsInfo
+from nsview.model.uts import UtsInfo
 
 # <sys/utsname.h> (glibc, Linux): six char[_UTSNAME_LENGTH=65] fields, NUL-terminated:
 #   sysname | nodename | release | version | machine | domainname

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from nsview.enter import run_in_each_namespace, run_in_namespace
 from nsview.errors import NsviewError, ParseError
-from nsview.model.diff import UtsInfo
+from nsview.model.uts import UtsInfo
 from nsview.parse.utsname import UTSNAME_FIELD, UTSNAME_FIELDS, parse_utsname
 from nsview.procfs import ProcFS
 

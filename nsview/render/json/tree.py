@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nsview.model.container import NestedRef
-from nsview.model.tree import ProcessTree, TreeNode
+if TYPE_CHECKING:  # annotations only: `ps --json` uses this module without loading the tree model
+    from nsview.model.container import NestedRef
+    from nsview.model.tree import ProcessTree, TreeNode
 
 
 def tree_to_dict(tree: ProcessTree) -> dict[str, Any]:
