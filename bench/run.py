@@ -61,7 +61,8 @@ TARGETS = (
     ("mounts: 1000 mounts <= 1.5 x the target's few", "mounts_1000.vs_small", 1.5),
     ("exec: added latency <= 1.1 x tree --json", "exec.added_vs_tree_json", 1.1),
     ("oom: full ring buffer <= 1.5 x the fixture's 6", "oom_full.vs_small", 1.5),
-    ("snapshot --all: (placeholder, issue 16)", "snapshot.ratio", None),
+    ("snapshot --all: time <= 3 x ps --json (100 groups)", "snapshot.ratio", 3.0),
+    ("snapshot --all: archive <= 4 KiB a container", "snapshot.kib_per_container", 4.0),
 )
 # --scale: the peak RSS of `ps --json` at the largest point.
 SCALE_TARGETS = (("ps: peak RSS at 10 000 processes <= 40 MiB", 10000, 40.0),)
@@ -819,13 +820,15 @@ class Bench:
         store: dict | None = None,
         count: bool = False,
         output: bool = True,
+        wrap: list[str] | None = None,
     ) -> dict | None:
+        """``wrap``: argv put before nsview's (a shell that gives each run its own output file)."""
         store = self.result["pairs"] if store is None else store
         if not self.available.get(command):
             self.result["skipped"][key] = f"nsview {command}: not available yet"
             log(f"{key}: skipped, `nsview {command}` not available yet")
             return None
-        a = Side([*self.nsview, *ns_args])
+        a = Side([*(wrap or []), *self.nsview, *ns_args])
         b = Side(classic) if classic else None
         for side, ok in ((a, (0, 6)), (b, tuple(range(256)))):
             if side is not None and (why := check_once(side.argv, ok, output)):
@@ -966,10 +969,35 @@ class Bench:
             if full and few:
                 full["log_bytes"], full["kills"] = size, kills
                 full["vs_small"] = round(full["nsview"]["median_s"] / few["nsview"]["median_s"], 3)
-        self.result["pairs"]["snapshot"] = {
-            "placeholder": "nsview snapshot --all (issue 16): time and archive size at 100 containers, "
-            "to be measured when the command lands"
-        }
+
+    def snapshot_pair(self) -> None:
+        """`snapshot --all` under the load (its containers and processes) beside `ps --json` on
+        the same host: a snapshot reads what ps reads and each process's files more, then
+        compresses. Each run writes its own archive (the command never overwrites one) into a
+        directory removed afterwards; the archives' median size is reported per container."""
+        with tempfile.TemporaryDirectory(prefix="nsview-bench-snapshot-") as tmp:
+            fresh = ["sh", "-c", f'exec "$@" -o "$(mktemp -u -p {tmp} XXXXXXXX).tar.gz"', "sh"]
+            snap = self.pair(
+                "snapshot", "snapshot", ["snapshot", "--all"], [*self.nsview, "ps", "--json"], wrap=fresh
+            )
+            sizes = sorted(p.stat().st_size for p in Path(tmp).glob("*.tar.gz"))
+            if snap is None or not sizes:
+                return
+            scan = subprocess.run(
+                [*self.nsview, "ps", "--json"],
+                capture_output=True,
+                text=True,
+                env=_ENV,
+                stdin=subprocess.DEVNULL,
+            )
+            try:
+                containers = len(json.loads(scan.stdout)["containers"])
+            except (ValueError, KeyError):
+                containers = 0
+            size = sizes[len(sizes) // 2]
+            snap["archive_bytes"] = size
+            snap["containers"] = containers
+            snap["kib_per_container"] = round(size / 1024 / containers, 2) if containers else None
 
     def run(self) -> dict:
         args = self.args
@@ -1019,6 +1047,7 @@ class Bench:
                 ["mounts", "--holding", held, "--json"],
                 ["sh", "-c", f"grep -l ' {held}' /proc/[0-9]*/mountinfo; true"],
             )
+            self.snapshot_pair()
             loaded, base = self.result["pairs"].get("tree"), idle.get("tree_idle")
             if loaded and base:
                 self.result["pairs"]["tree_growth"] = {
@@ -1301,7 +1330,13 @@ def report(r: dict) -> str:
                 f"  {'':<36} log {full['log_bytes']} bytes, {full['kills']} kills; full / fixture {full['vs_small']:.2f}x"
             )
         if "snapshot" in pairs:
-            L.append(f"  {'snapshot --all':<36} PLACEHOLDER: {pairs['snapshot']['placeholder']}")
+            snap = pairs["snapshot"]
+            pair_lines("snapshot --all vs ps --json (loaded)", "snapshot", snap, "ps --json")
+            if snap.get("archive_bytes"):
+                L.append(
+                    f"  {'':<36} archive {snap['archive_bytes'] / 1024:.1f} KiB (median) for "
+                    f"{snap['containers']} containers: {snap['kib_per_container']} KiB a container"
+                )
 
     if "scale" in r:
         L.append("\n== scale: median ms vs processes on the host ==")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import functools
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -99,16 +100,26 @@ class _Roots:
 # argv words that carry a secret: the value is masked, the word's shape kept (docs/hardening.md,
 # row 27). A name with "=" or an option followed by its value.
 _SECRET_NAME = r"(?:[A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_.-]*|[A-Za-z0-9_]*_KEY)"
-_OPT_EQ = re.compile(rb"^(--?" + _SECRET_NAME.encode() + rb")=(.+)$", re.IGNORECASE)
-_OPT_ALONE = re.compile(rb"^--?" + _SECRET_NAME.encode() + rb"$", re.IGNORECASE)
-_ENV_PAIR = re.compile(rb"^(" + _SECRET_NAME.encode() + rb")=(.+)$", re.IGNORECASE)
-_URL_AUTH = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*://)([^/@\s:]+):([^/@\s]+)@")
 MASK = b"***"
+
+
+@functools.cache
+def _secret_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    # compiled on first use: every command imports this module (procfs asks it for TAP), only
+    # `nsview snapshot` redacts
+    name = _SECRET_NAME.encode()
+    return (
+        re.compile(rb"^(--?" + name + rb")=(.+)$", re.IGNORECASE),
+        re.compile(rb"^--?" + name + rb"$", re.IGNORECASE),
+        re.compile(rb"^(" + name + rb")=(.+)$", re.IGNORECASE),
+        re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*://)([^/@\s:]+):([^/@\s]+)@"),
+    )
 
 
 def redact_argv(data: bytes) -> tuple[bytes, list[str]]:
     """A /proc/PID/cmdline with secret-looking values masked, and what kinds were masked
     (never the values): ``--password=`` / ``--token X`` / ``NAME_KEY=`` / ``user:pass@``."""
+    opt_eq, opt_alone, env_pair, url_auth = _secret_patterns()
     words = data.split(b"\0")
     masked: list[str] = []
     out: list[bytes] = []
@@ -119,21 +130,21 @@ def redact_argv(data: bytes) -> tuple[bytes, list[str]]:
             mask_next = False
             continue
         mask_next = False
-        if m := _OPT_EQ.match(word):
+        if m := opt_eq.match(word):
             out.append(m.group(1) + b"=" + MASK)
             masked.append(m.group(1).decode("ascii", "replace") + "=")
             continue
-        if _OPT_ALONE.match(word):
+        if opt_alone.match(word):
             out.append(word)
             masked.append(word.decode("ascii", "replace") + " VALUE")
             mask_next = True
             continue
-        if m := _ENV_PAIR.match(word):
+        if m := env_pair.match(word):
             out.append(m.group(1) + b"=" + MASK)
             masked.append(m.group(1).decode("ascii", "replace") + "=")
             continue
-        if _URL_AUTH.search(word):
-            out.append(_URL_AUTH.sub(lambda u: u.group(1) + u.group(2) + b":" + MASK + b"@", word))
+        if url_auth.search(word):
+            out.append(url_auth.sub(lambda u: u.group(1) + u.group(2) + b":" + MASK + b"@", word))
             masked.append("user:password@ in a URL")
             continue
         out.append(word)
@@ -226,10 +237,11 @@ def redact_sqlite(main: bytes, wal: bytes | None) -> tuple[bytes | None, list[st
         return None, ["podman's db.sql (could not be redacted: left out)"]
 
 
-_CMDLINE = re.compile(r"^proc/\d+/(?:task/\d+/)?cmdline$")
-_ENGINE_JSON = re.compile(r"^host/.*\.json$")
-_SQLITE = re.compile(r"^host/.*/db\.sql(-wal)?$")
-_NEVER = re.compile(r"^proc/\d+/(?:task/\d+/)?environ$")
+# members the recorder treats apart (patterns: compiled by re's own cache on first use)
+_CMDLINE = r"^proc/\d+/(?:task/\d+/)?cmdline$"
+_ENGINE_JSON = r"^host/.*\.json$"
+_SQLITE = r"^host/.*/db\.sql(-wal)?$"
+_NEVER = r"^proc/\d+/(?:task/\d+/)?environ$"
 
 
 class Recorder:
@@ -289,14 +301,14 @@ class Recorder:
             self.answers["errors"][f"{op}:{key}"] = err.errno
 
     def _keep(self, key: str, data: bytes) -> None:
-        if _NEVER.match(key):
+        if re.match(_NEVER, key):
             return
         masked: list[str] = []
-        if self.redact and _CMDLINE.match(key):
+        if self.redact and re.match(_CMDLINE, key):
             data, masked = redact_argv(data)
-        elif self.redact and _ENGINE_JSON.match(key):
+        elif self.redact and re.match(_ENGINE_JSON, key):
             data, masked = redact_json_file(data)
-        elif self.redact and (m := _SQLITE.match(key)):
+        elif self.redact and (m := re.match(_SQLITE, key)):
             # the database and its log become one redacted database; the log is not kept
             main_key = key[: -len("-wal")] if m.group(1) else key
             if m.group(1):

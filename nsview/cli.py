@@ -1104,7 +1104,27 @@ def _commands_to_build(argv: list[str]) -> list[typer.models.CommandInfo]:
     name and shell completion (no command word yet) still get them all."""
     every = app.registered_commands
     named = [c for c in every if len(argv) > 1 and (c.name or getattr(c.callback, "__name__", "")) == argv[1]]
+    if not named and argv[1:] in ([], ["--help"], ["-h"]) and "_NSVIEW_COMPLETE" not in os.environ:
+        # `nsview --help` lists each command by its name and short help: none of their
+        # parameters is built (tests/test_cli_start.py checks the text is the same)
+        return [_listed_only(c) for c in every]
     return named or every
+
+
+def _listed_only(info: typer.models.CommandInfo) -> typer.models.CommandInfo:
+    """``info`` with a callback of no parameters, of the same name and docstring."""
+    import copy
+
+    real = info.callback
+
+    def listed() -> None:
+        raise AssertionError("only listed in --help, never run")
+
+    listed.__name__ = getattr(real, "__name__", "command")
+    listed.__doc__ = getattr(real, "__doc__", None)
+    out = copy.copy(info)
+    out.callback = listed
+    return out
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nsview.errors import (
     AmbiguousTarget,
@@ -30,8 +31,10 @@ from nsview.errors import (
     TargetNotFound,
     UsageError,
 )
-from nsview.model.container import Container, ContainerScan, match_stopped, match_target
 from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
+
+if TYPE_CHECKING:  # a pid TARGET (the common case) never loads the container model
+    from nsview.model.container import Container, ContainerScan
 
 # The container TARGETs this command resolved (proc root, TARGET, fs root): when the process
 # is gone by the time the command reads it, ``explain_gone`` asks the engines' files whether
@@ -74,6 +77,8 @@ def resolve(
         if proc.pid_exists(pid):
             _refuse_thread(proc, pid)
             return Resolved(pid, None)
+        from nsview.model.container import match_target
+
         scan = _scan(proc, sys_root, fs_root)
         hits = [c for c in match_target(scan.containers, text) if c.id and c.id.startswith(text)]
         hint = (
@@ -82,6 +87,8 @@ def resolve(
             else ""
         )
         raise NoSuchProcess(pid, f"no such process: {pid}{hint}")
+
+    from nsview.model.container import match_target
 
     scan = _scan(proc, sys_root, fs_root)
     found = match_target(scan.containers, text)
@@ -109,6 +116,8 @@ def resolve(
 def explain_gone(err: NoSuchProcess) -> NsviewError:
     """A container TARGET whose process exited after it was resolved: NOT_RUNNING with how
     it ended when its engine's files say it stopped, else ``err`` unchanged."""
+    from nsview.model.container import match_target
+
     for proc_root, text, fs_root in RESOLVED:
         proc = ProcFS(proc_root)
         try:
@@ -139,6 +148,7 @@ def _not_running(
     it stands (exit 9, NOT_RUNNING) instead of "no match". Else the engines' files that could
     have named it but are closed to this user ("names need root: ...")."""
     from nsview.collect.ps import names_denied, stopped_containers
+    from nsview.model.container import match_stopped
     from nsview.read.podman import graph_roots, podman_store
 
     fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))

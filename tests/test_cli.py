@@ -242,3 +242,31 @@ def test_color_always_with_no_color_is_a_usage_error(nsview_run):
 def test_every_command_takes_color(name, nsview_run):
     r = nsview_run(name, "--help")
     assert "--color" in r.stdout and "--no-color" in r.stdout
+
+
+@pytest.mark.parametrize("argv", [(), ("--help",), ("-h",)])
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_the_command_list_is_the_same_when_only_listed(argv, columns, nsview_run, monkeypatch):
+    """`nsview --help` builds no command's parameters (nsview/cli.py, _commands_to_build): what
+    it prints must be what the whole command tree prints."""
+    from nsview import cli
+
+    fast = nsview_run(*argv, env={"COLUMNS": columns})
+    monkeypatch.setattr(cli, "_listed_only", lambda info: info)  # the whole tree, as before
+    full = nsview_run(*argv, env={"COLUMNS": columns})
+    assert fast.returncode == full.returncode
+    shown = fast.stdout + fast.stderr  # no arguments: the help goes to stderr, exit 2
+    assert "tree" in shown and "snapshot" in shown
+    assert (fast.stdout, fast.stderr) == (full.stdout, full.stderr)
+
+
+def test_a_listed_command_is_never_run():
+    from nsview import cli
+
+    info = next(c for c in app.registered_commands if c.callback and c.callback.__name__ == "tree")
+    listed = cli._listed_only(info)
+    assert listed.callback is not None and listed.callback.__name__ == "tree"
+    assert listed.callback.__doc__ == info.callback.__doc__
+    assert info.callback.__name__ == "tree"  # the original is left as it was
+    with pytest.raises(AssertionError):
+        listed.callback()

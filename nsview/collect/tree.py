@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from nsview.errors import AccessDenied, NoSuchProcess, NotAvailable, NsviewError
 from nsview.model.attribution import classify_cgroup_path, pick_cgroup_paths
-from nsview.model.container import NestedRef
 from nsview.model.process import NamespaceRef, Process
 from nsview.model.supervisor import boundary_from_parent, boundary_of_self
 from nsview.model.tree import ProcessTree, TargetContainer, TreeNode, entered_namespaces, known_namespaces
 from nsview.procfs import KernelFS, ProcFS, host_root_for
-from nsview.read.engines import docker_names, docker_roots_on_disk
 from nsview.read.namespaces import host_reference
 from nsview.read.process import read_proc_cgroup, read_process, read_stat
 from nsview.read.procmount import hidepid_note, permission_hint
@@ -151,6 +149,10 @@ def _target_container(proc: ProcFS, pid: int) -> TargetContainer | None:
         if m is None:
             continue
         fs = KernelFS(host_root_for(proc.root))
+        # a container: only now its model and the engines' files
+        from nsview.model.container import NestedRef
+        from nsview.read.engines import docker_names, docker_roots_on_disk
+
         ids = [cid for rt, cid in ((m.runtime, m.id), *m.outer) if rt == "docker"]
         names = docker_names(fs, docker_roots_on_disk(fs), ids) if ids else {}
         outer = tuple(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from nsview.model.container import NestedRef
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
 from nsview.model.supervisor import ContainerBoundary
+
+if TYPE_CHECKING:  # loaded when a tree holds a container, not for every tree
+    from nsview.model.container import NestedRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class TargetContainer:
     evidence: str
 
     def describe(self) -> str:
+        from nsview.model.container import NestedRef
+
         inner = NestedRef(self.runtime, self.id, self.name).label()
         chain = " in ".join(o.label() for o in reversed(self.nested_in))
         return f"{inner} in {chain}" if chain else inner

@@ -3,17 +3,20 @@ and one process assembled from them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nsview.errors import NoSuchProcess, NsviewError, UsageError
-from nsview.model.mount import Mount
 from nsview.model.process import CgroupMembership, NamespaceRef, Process, Stat, Status, UserMaps
 from nsview.parse.cmdline import parse_cmdline
 from nsview.parse.id_map import parse_id_map
-from nsview.parse.mountinfo import parse_mountinfo
 from nsview.parse.proc_cgroup import parse_proc_cgroup
 from nsview.parse.stat import parse_stat
 from nsview.parse.status import parse_status
 from nsview.procfs import MAX_READ, ProcFS
 from nsview.read.namespaces import read_namespaces, read_thread_namespaces
+
+if TYPE_CHECKING:
+    from nsview.model.mount import Mount
 
 
 def read_process(proc: ProcFS, pid: int, *, namespaces: bool = True) -> Process:
@@ -98,6 +101,8 @@ def read_proc_cgroup(proc: ProcFS, pid: int) -> tuple[CgroupMembership, ...]:
 
 
 def read_mountinfo(proc: ProcFS, pid: int | str = "self") -> tuple[Mount, ...]:
+    from nsview.parse.mountinfo import parse_mountinfo  # `tree` reads no mount table: not loaded
+
     if isinstance(pid, int):
         return parse_mountinfo(proc.pid_read(pid, "mountinfo"))
     if pid == "self":  # nsview's own, or the host init's when nsview runs in a container
