@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import errno
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from stat import S_ISCHR, S_ISDIR, S_ISREG
@@ -482,7 +483,8 @@ class ProcFS(KernelFS):
             failed = {}
             for name in links:
                 try:
-                    found[name] = os.readlink(name, dir_fd=dfd)
+                    # interned: 10 000 processes name a few dozen namespaces (~7 MB less)
+                    found[name] = sys.intern(os.readlink(name, dir_fd=dfd))
                 except OSError as err:
                     if err.errno in (errno.ENOENT, errno.ESRCH) and not self.pid_exists(pid):
                         raise NoSuchProcess(pid) from err
