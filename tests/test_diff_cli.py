@@ -78,7 +78,7 @@ def test_default_mount_list_counts_what_it_leaves_out(nsview_run):
     doc = json.loads(nsview_run("diff", *SHAPES, "--json", "4242").stdout)["sections"]["mounts"]
     tgt, ref = doc["target"], doc["reference"]
     text = nsview_run("diff", *SHAPES, "--no-color", "4242", env={"COLUMNS": "250"}).stdout
-    mounts = text[text.index("\nMounts\n") : text.index("\nLimits")]
+    mounts = text[text.index("\nMounts  classic:") : text.index("\nLimits")]
 
     def kernel_view(m: dict) -> bool:
         under = any(m["target"] == t or m["target"].startswith(t + "/") for t in KERNEL_TREES)
@@ -97,4 +97,4 @@ def test_default_mount_list_counts_what_it_leaves_out(nsview_run):
     assert f"not listed: {len(hidden)} proc, sysfs, dev and cgroup mounts the runtime adds" in " ".join(
         mounts.split()
     )
-    assert f"{len(ref['only_here'])} of the host's own mounts" in " ".join(mounts.split())
+    assert f"{len(ref['only_here'])} mounts only the host has" in " ".join(mounts.split())

@@ -248,7 +248,8 @@ class DeviceAccess:
         if self.every_device:
             return "every device (a *:* rwm)"
         rw = [r for r in self.rules if "r" in r.access or "w" in r.access]
-        return f"{len(rw)} device rule(s) allow read/write" + (
+        # (the row is named "devices": the words need not say it again)
+        return f"{len(rw)} read/write rule{'s' if len(rw) != 1 else ''}" + (
             "; mknod of any" if any(r.major == "*" and "m" in r.access for r in self.rules) else ""
         )
 

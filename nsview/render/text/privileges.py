@@ -3,7 +3,6 @@ findings, most severe first. Labels and paths come from the process: all through
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -120,11 +119,32 @@ def _mounts(p: Privileges, reference: bool) -> Text:
     return cell
 
 
-def privileges_parts(pair: Pair[Privileges], ref_label: str, tgt_label: str) -> list[RenderableType]:
-    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    t.add_column("", style="bold", no_wrap=True)
-    t.add_column(ref_label, overflow="fold")
-    t.add_column(tgt_label, overflow="fold")
+# Each row's name, and the item its findings carry (model/privileges.py, ``Finding.item``).
+ROW_ITEMS = {
+    "summary": "summary",
+    "capabilities": "capabilities",
+    "effective": "effective",  # a capabilities finding is about the set: the capabilities row
+    "seccomp": "seccomp",
+    "no_new_privs": "no_new_privs",
+    "LSM": "lsm",
+    "user": "user",
+    "devices": "devices",
+    "host namespaces": "namespaces",
+    "mounts into host": "mounts",
+}
+# An equal row keeps its own row when a finding this severe is about it; milder findings are in
+# the list of findings below the table, by item, with their reason.
+KEEP_SEVERITIES = ("high", "medium")
+
+
+def privileges_parts(
+    pair: Pair[Privileges], ref_label: str, tgt_label: str, repeat_namespaces: bool = True
+) -> list[RenderableType]:
+    """``repeat_namespaces`` False: against the host, the host namespaces row says what the
+    Namespaces section above says (by inode), and is left out."""
+    from nsview.render.text.diff import Rows
+
+    out = Rows(ref_label, tgt_label)
     sides = [pair.reference, pair.target]
     host_side = ref_label == "host"
     values = [r.value for r in sides]
@@ -140,13 +160,31 @@ def privileges_parts(pair: Pair[Privileges], ref_label: str, tgt_label: str) -> 
         ("host namespaces", _shared),
         ("mounts into host", _mounts),
     )
+    tgt = pair.target.value
+    serious = {f.item for f in tgt.findings if f.severity in KEEP_SEVERITIES} if tgt is not None else set()
     for label, cell in rows:
         cells = []
+        readable = True
         for i, (r, v) in enumerate(zip(sides, values, strict=True)):
-            cells.append(_na(r.error) if v is None else cell(v, i == 0 and host_side))
-        t.add_row(Text(label), *cells)
-    parts: list[RenderableType] = [t]
-    tgt = pair.target.value
+            if v is None:
+                cells.append(_na(r.error))
+                readable = False
+                continue
+            c = cell(v, i == 0 and host_side)
+            readable = readable and not c.plain.startswith("not available: ")
+            cells.append(c)
+        if label == "host namespaces" and not repeat_namespaces and readable:
+            continue
+        keep = not readable or ROW_ITEMS[label] in serious
+        if not keep and cells[0].plain == cells[1].plain:
+            out.same(label, cells[0].plain)
+            continue
+        if not keep and host_side and cells[0].plain == "(the host)" and cells[1].plain == "none":
+            out.same(label, "none")  # nothing of the kind, as on the host itself
+            continue
+        differ = readable and cells[0].plain not in ("(the host)", cells[1].plain)
+        out.add(label, cells[0], cells[1], Text("differs", style=DIFF_STYLE) if differ else None)
+    parts = out.parts()
     if tgt is not None:
         if tgt.findings:
             parts.append(Text(f"findings for the {tgt_label} ({len(tgt.findings)})", style="bold"))
