@@ -156,7 +156,7 @@ def test_no_new_privileges(docker_run, nsview_cmd):
     assert priv["no_new_privs"] is True
     assert not [f for f in priv["findings"] if f["item"] == "no_new_privs"]
     r = nsview_cmd("diff", str(pid))
-    assert re.search(r"^no_new_privs\s+no\s+yes\s*$", r.stdout, flags=re.M), r.stdout
+    assert re.search(r"^no_new_privs\s+no\s+yes\s+differs\s*$", r.stdout, flags=re.M), r.stdout
 
 
 def test_docker_socket_mount(docker_run, nsview_cmd):

@@ -177,7 +177,7 @@ def test_row42_unreadable_items_say_why(tmp_path, nsview_cmd):
     assert set(priv["errors"]) >= {"status", "lsm", "user"}
     assert priv["devices"] is not None and priv["mounts"] is not None  # what could be read shows
     t = nsview_cmd("diff", str(gen.SELINUX), "--no-color", *_roots(tree))
-    assert "not available: does not exist" in t.stdout.split("\nPrivileges\n")[1]
+    assert "not available: does not exist" in t.stdout.split("\nPrivileges")[1]
 
 
 @pytest.mark.live
@@ -202,7 +202,7 @@ def test_row42_non_root_reader(docker_run, run_as_nobody, unprivileged):
     assert priv["shared_namespaces"] is None and priv["summary"].endswith("partial")
     t = run_as_nobody("diff", str(pid), "--no-color")
     util.no_traceback(t)
-    assert "not available: permission denied" in t.stdout.split("\nPrivileges\n")[1]
+    assert "not available: permission denied" in t.stdout.split("\nPrivileges")[1]
     p = run_as_nobody("ps", "--json")
     util.no_traceback(p)
     assert p.returncode == 0
