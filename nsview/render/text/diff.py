@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -113,7 +113,7 @@ def render_diff(c: Comparison, all_mounts: bool = False) -> RenderableType:
                 style="yellow",
             )
         )
-    return Group(*parts)
+    return Aligned(parts)
 
 
 def _who(s: Side) -> Text:
@@ -188,13 +188,47 @@ def _section(
     return [Text(""), Heading(title, classic, assignments), *renderables]
 
 
-def side_table(ref_label: str, tgt_label: str, first: str = "", header: bool = False) -> Table:
-    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, show_header=header, expand=True)
-    t.add_column(first, style="bold", no_wrap=True, width=LABEL_WIDTH)
-    t.add_column(ref_label, overflow="fold", ratio=1)
-    t.add_column(tgt_label, overflow="fold", ratio=1)
-    t.add_column("", no_wrap=True, width=VERDICT_WIDTH)
-    return t
+class SideTable(Table):
+    """A section's side-by-side table. Every one of them is laid out at one width (``Aligned``),
+    so that the header over the first names the columns of all; it remembers how wide its
+    widest value is, to find that width."""
+
+    def __init__(self, ref_label: str, tgt_label: str, header: bool) -> None:
+        super().__init__(
+            box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, show_header=header, expand=True
+        )
+        self.add_column("", style="bold", no_wrap=True, width=LABEL_WIDTH)
+        self.add_column(ref_label, overflow="fold", ratio=1)
+        self.add_column(tgt_label, overflow="fold", ratio=1)
+        self.add_column("", no_wrap=True, width=VERDICT_WIDTH)
+        self.widest = max(cell_len(ref_label), cell_len(tgt_label))
+
+    def add_row(self, *cells: RenderableType | None, **kwargs: Any) -> None:
+        for cell in cells[1:3]:
+            if isinstance(cell, Text):
+                self.widest = max([self.widest, *(cell_len(x) for x in cell.plain.split("\n"))])
+        super().add_row(*cells, **kwargs)
+
+
+def side_table(ref_label: str, tgt_label: str, header: bool = False) -> SideTable:
+    return SideTable(ref_label, tgt_label, header)
+
+
+class Aligned:
+    """The diff's renderables, with every ``SideTable`` among them as wide
+    as the widest needs, up to the console's width: the reference and target columns line up
+    from section to section, and into a pipe (no width) no line is padded to thousands."""
+
+    def __init__(self, parts: list[RenderableType]) -> None:
+        self.parts = parts
+        self.tables = [p for p in parts if isinstance(p, SideTable)]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # label, two values, verdict; a space either side of each inner edge and a divider on it
+        natural = LABEL_WIDTH + VERDICT_WIDTH + 9 + 2 * max((t.widest for t in self.tables), default=0)
+        for t in self.tables:
+            t.width = min(options.max_width, natural)
+        yield from self.parts
 
 
 def _na(r: Reading[T]) -> Text:
@@ -555,7 +589,7 @@ def overlay_layers(o: OverlayRoot, compact: bool = False, indent: int = 0) -> li
     for name, value in (("upper", o.upper), ("work", o.work), ("merged", o.merged))[: 1 if compact else 3]:
         shown = short_ids(value) if compact and value else value
         lt.add_row(Text(name), safe(shown) if shown else Text("unknown", style="dim"))
-    parts.append(Padding(lt, (0, 0, 0, indent)) if indent else lt)
+    parts.append(Padding(lt, (0, 0, 0, indent), expand=False) if indent else lt)
     for note in o.notes:
         parts.append(Text("  note: ", style="dim") + safe(note, "dim"))
     return parts
