@@ -640,6 +640,13 @@ def diff(
     severity. Each section names the classic command it replaces. Exit code 6 when a section
     could not be read.
 
+    The text fits a screen: a row that differs, is isolated, could not be read or has a high or
+    medium finding has a row of its own; rows equal on both sides are named on one line per
+    section (shared namespaces by name); each side's cgroup is spelled once (T=, H=) and the
+    classic lines use it. The host's own network is summarised: its interfaces by name and
+    state, how many addresses and routes, where its default routes go (its addresses are in
+    `ip addr`, the classic line). --json always has every row, --mounts all every mount.
+
     Example: nsview diff 3074    nsview diff 3074 --against 4120
     """
     opts = Options(json_, no_color, debug, proc_root, sys_root, color, host_root, from_=from_)
