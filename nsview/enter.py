@@ -289,6 +289,8 @@ def _read_records(rfd: int, wanted: int, deadline: float) -> list[Record]:
 
 
 def _reap(child: int, deadline: float) -> None:
+    if _wait_exit(child, deadline):
+        return
     while time.monotonic() < deadline:
         done, _ = os.waitpid(child, os.WNOHANG)
         if done:
@@ -299,6 +301,27 @@ def _reap(child: int, deadline: float) -> None:
     except ProcessLookupError:
         pass
     os.waitpid(child, 0)
+
+
+def _wait_exit(child: int, deadline: float) -> bool:
+    """Reap ``child`` as soon as it exits, by its pidfd (Linux >= 5.3): the child has just
+    written its answer and is exiting, and a 5 ms poll made every forked question cost 5 ms
+    more (`nsview diff` asks 2 to 4). False when there is no pidfd or the deadline passed."""
+    done, _ = os.waitpid(child, os.WNOHANG)
+    if done:
+        return True
+    try:
+        fd = os.pidfd_open(child)
+    except (AttributeError, OSError):  # Python or kernel without pidfd_open
+        return False
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)  # a pidfd is readable once its process has exited
+        poller.poll(max(0, int((deadline - time.monotonic()) * 1000)))
+    finally:
+        os.close(fd)
+    done, _ = os.waitpid(child, os.WNOHANG)
+    return bool(done)
 
 
 # ---- a mount namespace no process is in ---------------------------------------------------------

@@ -121,7 +121,11 @@ def _run_commands(
 
     scan = step("ps --all", lambda: scan_containers(proc, sys, stopped=True))
     live_scan = step("ps", lambda: scan_containers(proc, sys))
-    step("oom", lambda: collect_oom(proc, sys, None))
+    # what `oom` and a name TARGET scan for, once: per target it would be one host-wide scan
+    # each (100 containers, 3000 processes: 58 of 73 s); the reads are the same, so they are
+    # recorded all the same
+    ids_scan = step("containers", lambda: scan_containers(proc, sys, details=False))
+    step("oom", lambda: collect_oom(proc, sys, None, scan=ids_scan))
     step("tree 1", lambda: collect_tree(proc, 1, None))
     from nsview.collect.fleet import node_facts
 
@@ -137,16 +141,18 @@ def _run_commands(
         if text in seen:
             continue
         seen.add(text)
-        resolved = step(f"resolve {text}", partial(resolve, proc_root, text, sys_root=sys_root))
-        step(f"oom {text}", partial(_oom_of, proc, sys, text))
+        resolved = step(
+            f"resolve {text}", partial(resolve, proc_root, text, sys_root=sys_root, scan=ids_scan)
+        )
+        step(f"oom {text}", partial(_oom_of, proc, sys, text, ids_scan))
         if resolved is not None:
             _one_target(proc, sys, text, resolved, changes, step)
 
 
-def _oom_of(proc: ProcFS, sys: SysFS, target: str) -> Any:
+def _oom_of(proc: ProcFS, sys: SysFS, target: str, scan: Any) -> Any:
     from nsview.collect.oom import collect_oom
 
-    return collect_oom(proc, sys, target)
+    return collect_oom(proc, sys, target, scan=scan)
 
 
 def _one_target(

@@ -60,7 +60,10 @@ def resolve(
     *,
     sys_root: str | os.PathLike[str] = "/sys",
     fs_root: str | os.PathLike[str] | None = None,
+    scan: ContainerScan | None = None,
 ) -> Resolved:
+    """``scan``: the containers (``details=False``) when the caller has scanned already, as
+    `nsview snapshot` does for each of its targets; else scanned here when a name needs it."""
     text = target.strip()
     if not text:
         raise UsageError("TARGET is empty: give a pid, a container name or a container id")
@@ -79,7 +82,7 @@ def resolve(
             return Resolved(pid, None)
         from nsview.model.container import match_target
 
-        scan = _scan(proc, sys_root, fs_root)
+        scan = scan or _scan(proc, sys_root, fs_root)
         hits = [c for c in match_target(scan.containers, text) if c.id and c.id.startswith(text)]
         hint = (
             f" (container {hits[0].label()} has an id starting with {text}: give more of its id, or its name)"
@@ -90,7 +93,7 @@ def resolve(
 
     from nsview.model.container import match_target
 
-    scan = _scan(proc, sys_root, fs_root)
+    scan = scan or _scan(proc, sys_root, fs_root)
     found = match_target(scan.containers, text)
     if not found:
         denied = _not_running(proc, scan, text, fs_root)

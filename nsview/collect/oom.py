@@ -36,10 +36,12 @@ def collect_oom(
     *,
     log: Path | None = None,
     fs_root: str | os.PathLike[str] | None = None,
+    scan: ContainerScan | None = None,
 ) -> OomReport:
     """The OOM kills the kernel log holds (oldest first), for every container or for ``target``.
     An unreadable ring buffer is not an error: the report says why (``log_error``) and still has
-    the counters. An unreadable ``log`` file is: the user named it."""
+    the counters. An unreadable ``log`` file is: the user named it. ``scan``: the containers
+    (``details=False``), when the caller scanned already (`nsview snapshot`, once per target)."""
     from nsview.collect.ps import scan_containers  # the scan is the heavy part: only when asked
 
     proc.check_mounted()
@@ -52,7 +54,8 @@ def collect_oom(
         except NotAvailable as err:
             records, log_error = (), err.why
     kills = oom_kills(proc, records, live=log is None)
-    scan = scan_containers(proc, sys, fs_root=fs_root, details=False)
+    if scan is None:
+        scan = scan_containers(proc, sys, fs_root=fs_root, details=False)
     engine_fs = KernelFS(fs_root if fs_root is not None else host_root_for(proc.root))
     files = CgroupFiles(sys)
     try:
