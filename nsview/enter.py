@@ -165,6 +165,13 @@ def _ask_each(
                     answers[i] = err
                     pinned.pop()
                     os.close(fd)
+                    continue
+            if _is_own(fd, ns_type):
+                # the namespace nsview is in (the host side of a diff): asked here, no child;
+                # nothing is entered either way, and the answer is the same
+                pinned.pop()
+                os.close(fd)
+                answers[i] = _answer(_ask_here(question), f"/proc/{pid}/ns/{ns_type}", timeout)
         if pinned:
             try:
                 replies = _fork_and_ask([fd for _, fd in pinned], CLONE_FLAGS[ns_type], question, timeout)
@@ -178,6 +185,28 @@ def _ask_each(
         for _i, fd in pinned:
             os.close(fd)
     return answers  # type: ignore[return-value]  # every slot is filled above
+
+
+def _is_own(fd: int, ns_type: str) -> bool:
+    """Whether the namespace ``fd`` pins is nsview's own of that type (an nsfs inode is the
+    namespace's identity; a file of a captured tree is never one)."""
+    try:
+        mine = os.stat(f"/proc/self/ns/{ns_type}")
+        theirs = os.fstat(fd)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
+
+
+def _ask_here(question: Callable[[], bytes]) -> Record:
+    """``question`` in this process, recorded as the child would have sent it (capped alike)."""
+    try:
+        data = question()
+    except Exception:
+        return (_RAISED, b"")
+    if len(data) > MAX_REPLY:
+        return (_TOO_LARGE, b"")
+    return (_OK, data)
 
 
 def _check_same_process(proc: ProcFS, pid: int, starttime: int) -> None:

@@ -495,3 +495,37 @@ def test_docker_own_proc_sys_devpts_mqueue_are_one_row_each(nsview_cmd, docker_r
     )
     assert f"not listed: {counted} proc, sysfs, dev and cgroup mounts the runtime adds" in person
     assert not any(line.split()[:1] == ["/dev/pts"] for line in person.splitlines())
+
+
+def test_own_namespace_is_asked_without_a_child_and_another_with_one(spawn, monkeypatch):
+    """The host side of a diff is often nsview's own UTS and network namespace: asked in this
+    process (nsview/enter.py, _is_own), the same answer as `hostname` gives and without a fork;
+    a process in another namespace still gets its forked child."""
+    import nsview.enter as enter
+    from nsview.procfs import ProcFS
+    from nsview.read.hostname import read_uts
+    from nsview.read.network import read_network
+    from nsview.read.process import read_stat
+
+    live.need(live.is_root(), "needs root")
+    forks: list[int] = []
+    real = enter._fork_and_ask
+
+    def counted(fds, *args, **kwargs):
+        forks.append(len(fds))
+        return real(fds, *args, **kwargs)
+
+    monkeypatch.setattr(enter, "_fork_and_ask", counted)
+    proc = ProcFS()
+    me = os.getpid()
+    assert (
+        read_uts(proc, me, starttime=read_stat(proc, me).starttime).hostname
+        == subprocess.run(["hostname"], capture_output=True, text=True, check=True).stdout.strip()
+    )
+    ours = {i.name for i in read_network(proc, me).interfaces}
+    assert ours == set(os.listdir("/sys/class/net"))  # sysfs shows the reader's own namespace
+    assert forks == []
+    p = spawn(["unshare", "--uts", "sh", "-c", "hostname other-ns; exec sleep 600"])
+    live.wait_for(lambda: os.readlink(f"/proc/{p.pid}/exe").endswith("sleep"))
+    assert read_uts(proc, p.pid).hostname == "other-ns"
+    assert forks == [1]

@@ -19,7 +19,12 @@ def test_fork_failure_is_an_answer_not_a_crash(monkeypatch):
     def no_fork() -> int:
         raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
 
+    from nsview import enter
+
     before = sorted(os.listdir("/proc/self/fd"))
+    # nsview's own namespace is asked without a child (enter._is_own): the helper's path, as
+    # for any other namespace, is the one under test
+    monkeypatch.setattr(enter, "_is_own", lambda fd, ns_type: False)
     monkeypatch.setattr(os, "fork", no_fork)
     answers = read_uts_each(ProcFS("/proc"), [(os.getpid(), None), (os.getpid(), None)])
     assert len(answers) == 2
@@ -42,6 +47,7 @@ def test_one_oversized_answer_is_dropped_alone(monkeypatch):
 
     live.need(live.is_root(), "needs root to enter a namespace, even its own")
     monkeypatch.setattr(enter, "MAX_REPLY", 1000)
+    monkeypatch.setattr(enter, "_is_own", lambda fd, ns_type: False)  # through the child
     calls = [0]
 
     def question() -> bytes:  # runs in the one child, once per target, in order
