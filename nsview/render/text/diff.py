@@ -37,7 +37,7 @@ from nsview.model.diff import (
     UtsInfo,
 )
 from nsview.model.mount import Mount, is_runtime_view
-from nsview.model.net import NetworkInfo
+from nsview.model.net import NetInterface, NetworkInfo
 from nsview.model.overlay import OverlayRoot
 from nsview.render.sanitize import safe
 from nsview.render.units import limit_words, short_ids
@@ -363,6 +363,13 @@ def _uts_parts(p: Pair[UtsInfo], ref_label: str, tgt_label: str) -> list[Rendera
     return rows.parts()
 
 
+def _iface_head(cell: Text, iface: NetInterface, other_names: set[str] | None) -> None:
+    """An interface's name (highlighted when the other side has none of that name) and state."""
+    new = other_names is not None and iface.name not in other_names
+    cell.append_text(safe(iface.name, "bold " + DIFF_STYLE if new else "bold"))
+    cell.append(f" {iface.operstate}")
+
+
 def _net_cell(n: NetworkInfo | None, other: NetworkInfo | None) -> Text:
     """One side's network whole: each interface, then its addresses on one line."""
     assert n is not None
@@ -371,9 +378,7 @@ def _net_cell(n: NetworkInfo | None, other: NetworkInfo | None) -> Text:
     for i, iface in enumerate(n.interfaces):
         if i:
             cell.append("\n")
-        new = other_names is not None and iface.name not in other_names
-        cell.append_text(safe(iface.name, "bold " + DIFF_STYLE if new else "bold"))
-        cell.append(f" {iface.operstate}")
+        _iface_head(cell, iface, other_names)
         cell.append(f" mtu {iface.mtu}" if iface.mtu is not None else "")
         if iface.mac:
             cell.append(" ")
@@ -396,9 +401,7 @@ def _net_summary(n: NetworkInfo, other: NetworkInfo | None) -> Text:
     for i, iface in enumerate(n.interfaces):
         if i:
             cell.append(", ")
-        new = other_names is not None and iface.name not in other_names
-        cell.append_text(safe(iface.name, "bold " + DIFF_STYLE if new else "bold"))
-        cell.append(f" {iface.operstate}")
+        _iface_head(cell, iface, other_names)
     count = sum(len(i.addresses) for i in n.interfaces)
     if n.interfaces:
         cell.append(f"; {count} address{'es' if count != 1 else ''}", style="dim")
