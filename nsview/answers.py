@@ -18,7 +18,7 @@ namespace goes through ``nsview.enter``. Both consult ``TAP`` here, and nothing 
 
 from __future__ import annotations
 
-import base64
+import binascii  # base64 without the base64 module: one C module, no start-up cost
 import errno
 import functools
 import os
@@ -64,7 +64,7 @@ def wall_time(live: Callable[[], float]) -> float:
 
 
 def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 class _Roots:
@@ -467,7 +467,7 @@ def _load(stored: dict[str, Any]) -> Any:
     from nsview.errors import AccessDenied, FileMissing, NoSuchProcess, NotAvailable
 
     if "bytes" in stored:
-        return base64.b64decode(str(stored["bytes"]))
+        return binascii.a2b_base64(str(stored["bytes"]))
     kind = stored.get("error")
     if kind == "NoSuchProcess":
         return NoSuchProcess(int(stored.get("pid") or 0))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from nsview import __version__
-from nsview.errors import ExitCode, NoSuchProcess, NsviewError
+from nsview.errors import ExitCode, NoSuchProcess, NsviewError, stdout_failed
+from nsview.model.record import record
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -150,7 +151,7 @@ def _complete_target(incomplete: str) -> list[str]:
         return []
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     json: bool = False
     no_color: bool = False
@@ -163,7 +164,7 @@ class Options:
     from_: Path | None = None  # --from FILE: a snapshot; the roots become its extracted tree
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What a command produced: the model record, which view shows it, and the exit status."""
 
@@ -277,9 +278,7 @@ def execute(opts: Options, work: Callable[[], Outcome]) -> NoReturn:
     except BrokenPipeError:
         raise  # `nsview ... | head`: main() ends quietly
     except OSError as err:  # stdout itself failed: a full disk, a closed terminal
-        _silence_stdout()
-        sys.stderr.write(f"nsview: cannot write the output: {err.strerror or err}\n")
-        raise typer.Exit(int(ExitCode.ERROR)) from None
+        raise typer.Exit(int(stdout_failed(err))) from None
     except Exception as err:  # a bug: say so in one line, traceback only with --debug
         if opts.debug:
             raise
@@ -372,12 +371,6 @@ def _write(opts: Options, rendered: Any) -> None:
     sys.stdout.flush()
     for note in rendered.notes():
         sys.stderr.write(f"nsview: {note}\n")
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail a second time."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _error_facts(err: NsviewError) -> dict[str, Any]:
@@ -1144,9 +1137,10 @@ def main() -> None:
 
 
 def _main() -> None:
-    # SIGPIPE-safe: `nsview ps | head` must not end in a BrokenPipeError traceback.
+    # SIGPIPE-safe: `nsview ps | head` must not end in a BrokenPipeError traceback. Any other
+    # OSError here is click writing help or usage (`nsview tree --help > /dev/full`): a
+    # command's own are translated in execute().
     try:
         app()
-    except BrokenPipeError:
-        _silence_stdout()
-        sys.exit(int(ExitCode.ERROR))
+    except OSError as err:
+        sys.exit(int(stdout_failed(err)))

@@ -21,7 +21,6 @@ import select
 import signal
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from nsview.errors import (
     AccessDenied,
@@ -32,6 +31,7 @@ from nsview.errors import (
     Unsupported,
     UsageError,
 )
+from nsview.model.record import record
 from nsview.procfs import ProcFS
 
 # <sched.h> CLONE_NEW* flags: setns(fd, nstype) checks the fd really is a namespace of that type.
@@ -445,7 +445,7 @@ ENTER_FLAGS: dict[str, int] = {**CLONE_FLAGS, "mnt": CLONE_NEWNS}
 _ENTER_FAILED, _CHDIR_FAILED, _EXEC_FAILED, _JOIN_FAILED = b"S", b"C", b"E", b"J"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pin:
     """A process held still: a pidfd, or one fd per namespace type (the old-kernel way)."""
 

@@ -6,6 +6,8 @@ status in exactly one place (``nsview.cli``).
 
 from __future__ import annotations
 
+import os
+import sys
 from enum import IntEnum
 
 
@@ -165,3 +167,14 @@ class BadSnapshot(NsviewError):
         super().__init__(f"{where}: {why}")
         self.where = where
         self.why = why
+
+
+def stdout_failed(err: OSError) -> ExitCode:
+    """stdout itself failed: a full disk or a closed terminal (said in one line), or a reader
+    that left (``nsview ... | head``: quiet). stdout is pointed at /dev/null so the
+    interpreter's last flush cannot fail a second time. Returns the exit status."""
+    if not isinstance(err, BrokenPipeError):
+        sys.stderr.write(f"nsview: cannot write the output: {err.strerror or err}\n")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return ExitCode.ERROR

@@ -19,10 +19,10 @@ Without the host's pid namespace nothing of the host can be seen through /proc: 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from nsview.errors import FileMissing, NsviewError, UsageError
+from nsview.model.record import record
 from nsview.procfs import KernelFS, ProcFS, bind_host_view
 
 # The mount point a host's "/" is given by convention: kubectl debug node/N, and the DaemonSet
@@ -38,7 +38,7 @@ OWN_PID_NS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class HostView:
     """What the checks found: the host's tree (None: nsview runs on the host itself), whether
     /proc shows the host's pid namespace, and the notes to print."""

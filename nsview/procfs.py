@@ -6,7 +6,7 @@ global: tests, captured snapshots and the live host go through the same code.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import errno
 import os
 import sys
@@ -651,7 +651,7 @@ class LayerDir:
                 )
             except OSError as err:
                 raise _layer_error(err, where) from err
-            return {k: base64.b64decode(v) for k, v in found.items()}
+            return {k: binascii.a2b_base64(v) for k, v in found.items()}
         return self._xattrs_live(attrs, name)
 
     def _xattrs_live(self, attrs: tuple[str, ...], name: bytes | None) -> dict[str, bytes]:
@@ -723,7 +723,7 @@ def _stat_fields(name: bytes, dir_fd: int) -> list[int] | None:
 
 
 def _b64_values(found: dict[str, bytes]) -> dict[str, str]:
-    return {k: base64.b64encode(v).decode("ascii") for k, v in found.items()}
+    return {k: binascii.b2a_base64(v, newline=False).decode("ascii") for k, v in found.items()}
 
 
 def _layer_error(err: OSError, where: str) -> Exception:

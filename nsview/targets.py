@@ -19,7 +19,6 @@ an id prefix); a container named with digits only is reached as ``/NAME``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nsview.errors import (
@@ -31,6 +30,7 @@ from nsview.errors import (
     TargetNotFound,
     UsageError,
 )
+from nsview.model.record import record
 from nsview.procfs import KernelFS, ProcFS, SysFS, host_root_for
 
 if TYPE_CHECKING:  # a pid TARGET (the common case) never loads the container model
@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # a pid TARGET (the common case) never loads the container mo
 RESOLVED: list[tuple[str | os.PathLike[str], str, str | os.PathLike[str] | None]] = []
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolved:
     pid: int
     container: Container | None  # None when TARGET was a pid

@@ -120,6 +120,14 @@ def test_engine_cgroup_shapes(path, runtime, cid, engine, pod):
         f"/pod{UID}/{H}",  # a pod directory outside kubepods says nothing
         f"/kubepods-pod{UID.replace('-', '_')}.slice:podman:{H}",  # not a CRI prefix
         f"/system.slice/containerd.service/kubepods-pod{UID.replace('-', '_')}.slice:cri-containerd:{H[:12]}",
+        # near misses of the cheap guards in front of each pattern
+        f"/system.slice/docker-{H}.scopes",
+        f"/system.slice/docker-{H}x.scope",
+        f"/kubepods/pod{UID}/crio-{H}0",
+        f"/kubepods/pod{UID}/{H}0",
+        f"/kubepods/xpod{UID}/{H}",
+        "/lxc.payload.",
+        f"/docker/{H}0",
     ],
 )
 def test_not_a_container(path):

@@ -4,19 +4,19 @@ and the node-problem-detector verdicts (``--npd``) over ``ps`` and ``oom`` resul
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from nsview.errors import NsviewError
 from nsview.model.container import ContainerScan
 from nsview.model.oom import OomReport
+from nsview.model.record import record
 from nsview.procfs import ProcFS
 
 # node-problem-detector's custom plugin protocol: the exit status says the condition.
 NPD_OK, NPD_PROBLEM, NPD_UNKNOWN = 0, 1, 2
 
 
-@dataclass(frozen=True)
+@record
 class NodeFacts:
     node: str | None  # the host's hostname (its init's UTS namespace, not nsview's container's)
     boot_id: str | None  # /proc/sys/kernel/random/boot_id: one per boot of the kernel
@@ -51,7 +51,7 @@ def _hostname(proc: ProcFS) -> str | None:
     return _read(proc, "sys/kernel/hostname")
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     code: int  # NPD_OK, NPD_PROBLEM, NPD_UNKNOWN
     message: str  # one line

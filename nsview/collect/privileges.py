@@ -5,7 +5,7 @@ container): the items of model/privileges.py, each read on its own, so one that 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TypeVar
 
 from nsview.collect.mounts import with_sources
@@ -26,6 +26,7 @@ from nsview.model.privileges import (
 )
 from nsview.model.process import NAMESPACE_TYPES, CgroupMembership, NamespaceRef
 from nsview.model.reading import Reading
+from nsview.model.record import record
 from nsview.model.supervisor import boundary_from_parent
 from nsview.parse.status import CAP_NAMES
 from nsview.procfs import KernelFS, ProcFS, host_root_for
@@ -36,7 +37,7 @@ from nsview.read.process import read_cmdline, read_mountinfo, read_proc_cgroup, 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostContext:
     """What every container is compared with, read once: the host reference's namespaces, its
     bounding set ("every capability" means every one the host has), its mount tree (where a

@@ -52,6 +52,7 @@ from nsview.model.container import (
 from nsview.model.mount import Mount, visible_mount
 from nsview.model.pod import PodLogDir, PodRef, agree, pod_from_logs
 from nsview.model.process import NAMESPACE_TYPES, HostReference, NamespaceRef
+from nsview.model.record import record
 from nsview.model.supervisor import (
     ContainerBoundary,
     DockerDaemon,
@@ -88,7 +89,7 @@ _NS_LINKS = tuple(f"ns/{t}" for t in NAMESPACE_TYPES)
 _SUPERVISORS = ("containerd-shim", "conmon", "lxc", "[lxc", "dockerd")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Seen:
     """What the scan keeps of one process."""
 

@@ -34,18 +34,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from nsview.model.process import CgroupMembership, NamespaceRef
+from nsview.model.record import record
 from nsview.model.supervisor import ContainerBoundary
 
 _HEX64 = r"[0-9a-f]{64}"
 
 
-_SCOPE = re.compile(rf"^(docker|libpod|crio|cri-containerd)-({_HEX64})\.scope$")
+_SCOPE = rf"^(docker|libpod|crio|cri-containerd)-({_HEX64})\.scope$"
 
 
-_HEX_ID = re.compile(rf"^{_HEX64}$")
+_HEX_ID = rf"^{_HEX64}$"
 
 
 # A pod uid: the API server's UUID (36 characters; systemd slice names write "_" for "-"), or
@@ -54,35 +55,35 @@ _UID = r"[0-9a-f]{8}(?:[-_][0-9a-f]{4}){3}[-_][0-9a-f]{12}|[0-9a-f]{32}"
 
 
 # kubepods-burstable-pod<uid>.slice, and kind's "kubelet-" prefixed cgroup root.
-_POD_SLICE = re.compile(rf"^(?:[a-z0-9]+-)*kubepods(?:-[a-z]+)?-pod({_UID})\.slice$")
+_POD_SLICE = rf"^(?:[a-z0-9]+-)*kubepods(?:-[a-z]+)?-pod({_UID})\.slice$"
 
 
-_POD_DIR = re.compile(rf"^pod({_UID})$")
+_POD_DIR = rf"^pod({_UID})$"
 
 
 # The kubelet's cgroup root: kubepods (cgroupfs), kubepods.slice, kind's kubelet-kubepods.slice.
-_KUBEPODS = re.compile(r"^(?:[a-z0-9]+-)*kubepods(?:\.slice)?$")
+_KUBEPODS = r"^(?:[a-z0-9]+-)*kubepods(?:\.slice)?$"
 
 
 # containerd 1.4-era (and any CRI runtime left on the cgroupfs driver while the kubelet used the
 # systemd one): runc's "slice:prefix:name" cgroupsPath written unexpanded, as one directory,
 # e.g. /kubepods-besteffort-pod<uid>.slice:cri-containerd:<id> (containerd/runwasi#821).
-_SYSTEMD_TRIPLE = re.compile(
+_SYSTEMD_TRIPLE = (
     rf"^(?:[a-z0-9]+-)*kubepods(?:-[a-z]+)?-pod({_UID})\.slice:(cri-containerd|crio|docker):({_HEX64})$"
 )
 
 
 # The CRI-O cgroupfs driver names the container's directory crio-<id>, with no .scope.
-_CRIO_DIR = re.compile(rf"^crio-({_HEX64})$")
+_CRIO_DIR = rf"^crio-({_HEX64})$"
 
 
-_LXC_PAYLOAD = re.compile(r"^lxc\.payload[.](.+)$")
+_LXC_PAYLOAD = r"^lxc\.payload[.](.+)$"
 
 
 _SCOPE_RUNTIME = {"docker": "docker", "libpod": "podman", "crio": "cri-o", "cri-containerd": "containerd"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CgroupMatch:
     """What one cgroup path says about its process."""
 
@@ -134,21 +135,25 @@ def _first_match(parts: list[str], base: int) -> tuple[CgroupMatch, int] | None:
     for i in range(base, len(parts)):
         part = parts[i]
         top = i == base
-        m = _SYSTEMD_TRIPLE.match(part)
+        # Each pattern is tried only on a component that has its fixed part: a process outside
+        # any container compiles none of them (re caches each on first use), docs/design.md.
+        m = re.match(_SYSTEMD_TRIPLE, part) if ":" in part else None
         if m:
             uid = m.group(1).replace("_", "-")
             engine = _SCOPE_RUNTIME[m.group(2)]
             return CgroupMatch("kubernetes", m.group(3), engine, uid), i + 1
-        if _KUBEPODS.match(part):
+        if "kubepods" in part and re.match(_KUBEPODS, part):
             kube = True
             continue
         if pod_uid is None:
-            m = _POD_SLICE.match(part) or (_POD_DIR.match(part) if kube else None)
+            m = re.match(_POD_SLICE, part) if "kubepods" in part else None
+            if m is None and kube and part.startswith("pod"):
+                m = re.match(_POD_DIR, part)
             if m:
                 kube = True
                 pod_uid = m.group(1).replace("_", "-")
                 continue
-        m = _SCOPE.match(part)
+        m = re.match(_SCOPE, part) if part.endswith(".scope") else None
         if m:
             engine = _SCOPE_RUNTIME[m.group(1)]
             if kube:
@@ -157,25 +162,29 @@ def _first_match(parts: list[str], base: int) -> tuple[CgroupMatch, int] | None:
                 return None  # cri-containerd scopes outside kubepods: no pod, nothing sure
             return CgroupMatch(engine, m.group(2)), i + 1
         if kube and pod_uid is not None:
-            m = _CRIO_DIR.match(part)
+            m = re.match(_CRIO_DIR, part) if part.startswith("crio-") else None
             if m:
                 return CgroupMatch("kubernetes", m.group(1), "cri-o", pod_uid), i + 1
-            if _HEX_ID.match(part):
+            if _is_hex_id(part):
                 # cgroupfs driver: the engine is not in the path; a shim or conmon may tell later
                 return CgroupMatch("kubernetes", part, None, pod_uid), i + 1
         if not top:
             continue
         nxt = parts[i + 1] if i + 1 < len(parts) else ""
-        if part == "docker" and _HEX_ID.match(nxt):
+        if part == "docker" and _is_hex_id(nxt):
             return CgroupMatch("docker", nxt), i + 2
-        if part == "libpod_parent" and nxt.startswith("libpod-") and _HEX_ID.match(nxt[len("libpod-") :]):
+        if part == "libpod_parent" and nxt.startswith("libpod-") and _is_hex_id(nxt[len("libpod-") :]):
             return CgroupMatch("podman", nxt[len("libpod-") :]), i + 2
-        m = _LXC_PAYLOAD.match(part)
+        m = re.match(_LXC_PAYLOAD, part) if part.startswith("lxc.payload.") else None
         if m:
             return CgroupMatch("lxc", m.group(1)), i + 1
         if part in ("lxc.payload", "lxc") and nxt:
             return CgroupMatch("lxc", nxt), i + 2
     return None
+
+
+def _is_hex_id(text: str) -> bool:
+    return len(text) == 64 and re.match(_HEX_ID, text) is not None
 
 
 def containerd_path(path: str) -> tuple[str, str] | None:
@@ -248,7 +257,7 @@ def isolated_types(own: dict[str, NamespaceRef], host: dict[str, NamespaceRef]) 
 # ---- from evidence to containers -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContainerKey:
     """A container's identity within one scan: every process of it maps to the same key."""
 
@@ -258,7 +267,7 @@ class ContainerKey:
     leader: int | None = None  # "namespaces only": the group's lowest pid
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProcessEvidence:
     """What attribution needs of one process (kernel threads are never given)."""
 
@@ -268,7 +277,7 @@ class ProcessEvidence:
     cgroup_paths: tuple[str, ...]  # pick_cgroup_paths order; () when /proc/PID/cgroup was not read
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attribution:
     """Which container each process is in, and what said so."""
 

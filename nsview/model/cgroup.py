@@ -7,12 +7,13 @@ Vocabulary follows cgroups(7) and the kernel's cgroup-v1/cgroup-v2 docs. No I/O,
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 # Where a process sits lives with the process records (model/process.py), so reading a process does
 # not load every cgroup record; it is re-exported here for the readers that use it with the rest.
 from nsview.model.process import CgroupMembership as CgroupMembership
+from nsview.model.record import record
 
 if TYPE_CHECKING:  # model/oom.py builds on Limit: imported for the annotation only
     from nsview.model.oom import OomKill
@@ -25,7 +26,7 @@ CGROUP_MODES: tuple[str, ...] = ("v1", "v2", "hybrid", "none")
 RESOURCES: tuple[str, ...] = ("memory", "cpu", "cpuset", "pids", "io")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limit:
     """A limit as the kernel configures it. ``value`` is None exactly when ``unlimited`` is
     true: the sentinels (``max``, ``-1``, PAGE_COUNTER_MAX * PAGE_SIZE, LONG_MAX) never
@@ -46,7 +47,7 @@ class Limit:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CgroupMount:
     """A cgroup or cgroup2 filesystem in the reader's mountinfo."""
 
@@ -56,7 +57,7 @@ class CgroupMount:
     controllers: tuple[str, ...]  # v1: from super options ("cpu", "cpuacct", "name=systemd"); v2: ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Placement:
     """Where a process sits in the hierarchy that holds one resource's controller."""
 
@@ -75,7 +76,7 @@ class Placement:
         return self.reason is None and self.directory is not None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MemoryStat:
     """Where a cgroup's memory went (memory.stat, bytes); what a version lacks stays None."""
 
@@ -88,7 +89,7 @@ class MemoryStat:
     hierarchical_limit: int | None = None  # v1 hierarchical_memory_limit (raw)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MemoryInfo:
     """Memory controller, v1 or v2 (fields the other version lacks stay None)."""
 
@@ -120,7 +121,7 @@ class MemoryInfo:
         return max(self.usage - self.inactive_file, 0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CpuStat:
     """CFS bandwidth counters of cpu.stat (v1 and v2): how often the quota stopped the cgroup."""
 
@@ -137,7 +138,7 @@ class CpuStat:
         return round(100 * self.nr_throttled / self.nr_periods, 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CpuInfo:
     quota_us: Limit | None = None  # v1 cpu.cfs_quota_us, v2 first field of cpu.max
     period_us: int | None = None
@@ -154,7 +155,7 @@ class CpuInfo:
         return round(self.quota_us.value / self.period_us, 6)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CpusetInfo:
     cpus: str | None = None  # kernel list syntax, e.g. "0-3,8"; "" means inherited (v2)
     mems: str | None = None
@@ -162,13 +163,13 @@ class CpusetInfo:
     effective_mems: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PidsInfo:
     max: Limit | None = None
     current: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IoDeviceLimit:
     """Throttles on one block device ("MAJ:MIN"); only the ones that are set are listed."""
 
@@ -179,13 +180,13 @@ class IoDeviceLimit:
     wiops: Limit = field(default_factory=Limit.none)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IoInfo:
     limits: tuple[IoDeviceLimit, ...] = ()
     weight: int | None = None  # v2 io.weight "default N" / v1 blkio.bfq.weight
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PressureLine:
     """One line of a pressure file: share of wall time stalled (percent) and total (us)."""
 
@@ -195,7 +196,7 @@ class PressureLine:
     total_usec: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pressure:
     """cpu.pressure, memory.pressure or io.pressure: "some" tasks stalled, or "full" (all)."""
 
@@ -208,7 +209,7 @@ class Pressure:
 PRESSURE_RESOURCES: tuple[str, ...] = ("cpu", "memory", "io")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CgroupPressure:
     """The pressure files of one cgroup: the process's own, or an ancestor that sets a limit
     binding it (``binds`` names which: "memory", "cpu", ...)."""
@@ -221,7 +222,7 @@ class CgroupPressure:
         return next((p for p in self.pressures if p.resource == resource), None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DelegationStep:
     """One cgroup on the v2 path from the root down: the controllers it has and hands on."""
 
@@ -251,7 +252,7 @@ def undelegated(steps: tuple[DelegationStep, ...], controller: str) -> tuple[str
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CgroupNamespace:
     """The process's cgroup namespace, compared with the host reference's."""
 
@@ -259,7 +260,7 @@ class CgroupNamespace:
     private: bool | None  # None when the host's could not be read
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EffectiveLimit:
     """The tightest limit over a cgroup and all its ancestors, and which cgroup sets it.
 
@@ -273,7 +274,7 @@ class EffectiveLimit:
     visible_top: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CgroupReport:
     pid: int
     mode: str  # one of CGROUP_MODES

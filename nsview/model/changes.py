@@ -25,11 +25,12 @@ as it finds them, parents first.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from stat import S_IFMT, S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISLNK, S_ISREG, S_ISSOCK
 from typing import Protocol
 
 from nsview.errors import NsviewError
+from nsview.model.record import record
 
 Path = tuple[bytes, ...]  # the components below the layer root: () is "/"
 
@@ -58,7 +59,7 @@ PODMAN_INIT_PATHS = frozenset(
 STYLES = ("docker", "podman")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """One entry of a layer directory: its lstat and the overlay xattrs that change its meaning."""
 
@@ -107,7 +108,7 @@ def file_type(mode: int) -> str:
     return "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     """One line of `docker diff`: kind A (added), C (changed) or D (deleted), and the path."""
 
@@ -119,7 +120,7 @@ class Change:
     parent_only: bool = False  # C only because something below it changed
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """A part of the upper layer the walk could not read, or an overlay feature it does not
     decode: what it shows may be incomplete there (exit 6), never wrong elsewhere."""
@@ -434,7 +435,7 @@ class ChangeWalk:
 # ---- the summary -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TopCount:
     """The changes below one top-level directory (``/etc``), or at the root for a file there."""
 
@@ -445,7 +446,7 @@ class TopCount:
     bytes_added: int = 0  # st_size of the regular files (and links) it added or changed
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Summary:
     tops: tuple[TopCount, ...]
     added: int
@@ -472,7 +473,7 @@ def summarize(changes: Iterable[Change]) -> Summary:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerInfo:
     """The overlay `nsview changes` walked (docker inspect's GraphDriver words)."""
 
@@ -482,7 +483,7 @@ class LayerInfo:
     options: tuple[str, ...] = ()  # the overlay options that matter here (userxattr, metacopy ...)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeReport:
     """`nsview changes TARGET`: ``changes`` is the lazy walk (iterate once); ``limit`` stops it."""
 

@@ -5,12 +5,13 @@ process is assigned to a container."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from nsview.errors import UsageError
 from nsview.model.pod import POD_TARGET_PREFIX, SANDBOX_NAME, PodRef, parse_pod_target
 from nsview.model.process import HostReference, NamespaceRef
+from nsview.model.record import record
 
 if TYPE_CHECKING:  # annotations only: `tree` reads containers without loading these records
     from nsview.model.cgroup import EffectiveLimit
@@ -46,7 +47,7 @@ _HEX64 = r"[0-9a-f]{64}"
 _HEX_ID = re.compile(rf"^{_HEX64}$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ComposeRef:
     """Docker Compose's labels on a container: its project and service."""
 
@@ -57,7 +58,7 @@ class ComposeRef:
         return f"{self.project or '?'}/{self.service or '?'}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NestedRef:
     """A container another one runs inside (docker-in-docker, a kind node, Docker in LXC)."""
 
@@ -73,7 +74,7 @@ class NestedRef:
         return f"{self.runtime} {self.short_id}" + (f" ({self.name})" if self.name else "")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Container:
     """One container as the host sees it. ``evidence`` says what identified it."""
 
@@ -131,7 +132,7 @@ class Container:
         return "in " + " in ".join(o.label() for o in reversed(self.nested_in))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExitState:
     """How a container that does not run stands, as its engine's files say (Docker's
     config.v2.json ``State``, podman's ContainerState): the engine's word for it, and the facts."""
@@ -163,7 +164,7 @@ def short_time(stamp: str) -> str:
     return _FRACTION.sub(r"\1", stamp, count=1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoppedContainer:
     """A container its engine keeps on disk but no process of which runs (``nsview ps --all``)."""
 
@@ -191,7 +192,7 @@ class StoppedContainer:
         return f"container {what} is not running: {self.exit.describe()}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContainerScan:
     containers: tuple[Container, ...]
     host: HostReference
@@ -288,7 +289,7 @@ def match_target(containers: tuple[Container, ...] | list[Container], target: st
     return [c for c in with_id if c.id is not None and _HEX_ID.match(c.id) and c.id.startswith(lowered)]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pod:
     """One pod of a scan: the containers whose files name it, sandbox first."""
 

@@ -3,7 +3,7 @@ side, section by section. Every per-side value is a ``Reading``: a value, or why
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from nsview.model.cgroup import EffectiveLimit
@@ -14,6 +14,7 @@ from nsview.model.process import IdMapRange as IdMapRange
 from nsview.model.process import NamespaceRef
 from nsview.model.process import UserMaps as UserMaps
 from nsview.model.reading import Reading as Reading
+from nsview.model.record import record
 from nsview.model.uts import UtsInfo as UtsInfo
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pair(Generic[T]):
     """One section's value on each side: ``reference`` (left, the host) and ``target`` (right).
 
@@ -49,7 +50,7 @@ class Pair(Generic[T]):
         return not (self.reference.ok and self.target.ok)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Side:
     """Who a side is. ``role``: "target", "host" or "against" (a second target)."""
 
@@ -59,7 +60,7 @@ class Side:
     note: str | None = None  # e.g. why the host reference is nsview itself, not PID 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamespaceRow:
     type: str
     reference: Reading[NamespaceRef]
@@ -72,13 +73,13 @@ class NamespaceRow:
         return self.reference.value == self.target.value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RootFS:
     mount: Mount
     overlay: OverlayRoot | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MountView:
     """One side's mount namespace: its root filesystem, and the mounts the other side lacks."""
 
@@ -100,7 +101,7 @@ LIMIT_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
     """One side's binding cgroup limits: the effective limits of its cgroup report."""
 
@@ -110,7 +111,7 @@ class Limits:
     files: tuple[str, ...] = ()  # the files a person can cat to check
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comparison:
     reference: Side
     target: Side

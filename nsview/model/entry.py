@@ -8,9 +8,10 @@ filesystem kept, so the host's tools (ip, ss, tcpdump, strace) run there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from nsview.model.process import NamespaceRef
+from nsview.model.record import record
 
 # Every type nsview exec can enter, in the order setns(2) is asked to enter them (user first:
 # the other namespaces' owners are then reachable; mnt last but for pid, as nsenter does).
@@ -18,7 +19,7 @@ ENTERABLE: tuple[str, ...] = ("user", "cgroup", "ipc", "uts", "net", "time", "mn
 DEFAULT_TYPES: tuple[str, ...] = ("ipc", "uts", "net", "pid")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntryPlan:
     """One ``nsview exec``: which process, which of its namespaces, and what runs there."""
 

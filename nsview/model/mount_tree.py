@@ -20,16 +20,17 @@ its parent directory), and everything below a hidden mount is hidden by the same
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from nsview.model.mount import Mount
 from nsview.model.overlay import OverlayRoot
+from nsview.model.record import record
 
 OVERMOUNTED = "overmounted"  # another mount is stacked on this mount point (findmnt --shadowed)
 COVERED = "covered"  # below a hidden mount, or below a sibling mounted on a path above it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hidden:
     """Why a mount cannot be reached by path: ``by`` (a position in the listing) hides it."""
 
@@ -39,7 +40,7 @@ class Hidden:
     by_target: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostSource:
     """Where a mount's files are on the host: ``path`` in the host's mount table (its ``root``
     joined below the host mountpoint of the same filesystem), found through the host mount
@@ -51,7 +52,7 @@ class HostSource:
     note: str | None = None  # why path is None, or a caveat (hidden on the host)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MountNode:
     index: int  # position in the listing: the node's identity
     mount: Mount
@@ -64,7 +65,7 @@ class MountNode:
     overlay: OverlayRoot | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MountTree:
     nodes: tuple[MountNode, ...]  # in listing order: nodes[i].index == i
     order: tuple[int, ...]  # depth-first, children in listing order: the order to show them
@@ -78,7 +79,7 @@ class MountTree:
         return tuple(self.nodes[i] for i in self.order)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Links:
     parent: dict[int, int | None]
     children: dict[int, list[int]]

@@ -3,13 +3,12 @@ namespace that holds a host path (``HoldingReport``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from nsview.model.mount_tree import MountNode, MountTree, is_within
 from nsview.model.process import NamespaceRef
+from nsview.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MountFilter:
     """findmnt's selectors: ``-t`` types, ``--source``, a MOUNTPOINT, ``--shadowed``."""
 
@@ -38,7 +37,7 @@ class MountFilter:
         return not (self.shadowed and node.hidden is None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MountsReport:
     pid: int
     comm: str
@@ -65,7 +64,7 @@ def select(tree: MountTree, wanted: MountFilter) -> tuple[int, ...]:
     return tuple(n.index for n in tree.walk if wanted.keeps(n))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HeldMount:
     """One mount of a namespace that holds PATH: its mountpoint there and its host path."""
 
@@ -73,7 +72,7 @@ class HeldMount:
     why: str  # "mounted from PATH" / "overlay upper dir inside PATH" ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Holder:
     """A mount namespace that has PATH mounted, and who keeps it alive."""
 
@@ -86,7 +85,7 @@ class Holder:
     mounts: tuple[HeldMount, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HoldingReport:
     path: str
     holders: tuple[Holder, ...]

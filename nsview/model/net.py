@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nsview.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetAddress:
     family: int  # 4 or 6
     address: str
@@ -16,7 +16,7 @@ class NetAddress:
         return f"{self.address}/{self.prefixlen}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetInterface:
     index: int
     name: str
@@ -27,7 +27,7 @@ class NetInterface:
     addresses: tuple[NetAddress, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetRoute:
     family: int
     destination: str  # "default" for a default route, else "ADDR/LEN"
@@ -47,7 +47,7 @@ class NetRoute:
 MAIN_TABLE = 254
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkInfo:
     interfaces: tuple[NetInterface, ...]
     routes: tuple[NetRoute, ...]  # main table only, like `ip route` / `ip -6 route`

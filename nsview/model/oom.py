@@ -7,9 +7,10 @@ pod's, its parent slice's), not of its own. ``CONSTRAINT_NONE`` means the whole 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from nsview.model.cgroup import Limit
+from nsview.model.record import record
 
 # The kernel's constraint words (enum oom_constraint) -> nsview's.
 CONSTRAINTS: dict[str, str] = {
@@ -20,7 +21,7 @@ CONSTRAINTS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelRecord:
     """One record of the kernel log. ``usec`` is printk's clock (microseconds since boot);
     ``wall`` is a date (epoch seconds) when the log itself carried one (dmesg -T, journalctl)."""
@@ -31,7 +32,7 @@ class KernelRecord:
     seq: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OomKill:
     """One process the OOM killer killed, from the ``oom-kill:`` line and the ``Killed process``
     line of one kill (older kernels: the ``Task in ... killed as a result of limit of ...`` line)."""
@@ -68,7 +69,7 @@ class OomKill:
         return self.constraint or "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OomVictim:
     """A kill and the container its victim was in (from the cgroup path alone: the container may
     be gone), with the limit that was hit as it is now, when that cgroup still exists."""
@@ -83,7 +84,7 @@ class OomVictim:
     limit_why: str | None = None  # why limit_now is missing ("cgroup is gone")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OomCounters:
     """The OOM counters of one cgroup on a target's memory path (own cgroup first), so a kill
     that scrolled out of the ring buffer is still counted. v2: memory.events; v1:
@@ -98,7 +99,7 @@ class OomCounters:
     failcnt: int | None = None  # v1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OomReport:
     victims: tuple[OomVictim, ...]  # oldest first
     source: str  # "/dev/kmsg" or the --log file

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nsview.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OverlayLayer:
     """One lower layer. ``spec`` is what the mount options say (``l/ABC...``, a full path, a
     containerd ``snapshots/N/fs``); ``path`` is the layer's full host path when it is known."""
@@ -17,7 +17,7 @@ class OverlayLayer:
     data_only: bool = False  # after "::" in lowerdir: used for data, not for names
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OverlayRoot:
     lower: tuple[OverlayLayer, ...]  # topmost first, as lowerdir lists them
     upper: str | None  # the writable layer (docker: UpperDir)

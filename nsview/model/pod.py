@@ -4,9 +4,8 @@ bundle's CRI annotations, or the kubelet's /var/log/pods), the pods of one scan,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from nsview.errors import UsageError
+from nsview.model.record import record
 
 # A TARGET naming a pod: `pod:` cannot start a pid, a Docker or podman name, an id or a
 # containerd namespace (none of them may hold ":"), so it is never confused with them.
@@ -17,7 +16,7 @@ POD_TARGET_PREFIX = "pod:"
 SANDBOX_NAME = "POD"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodRef:
     """Which pod a container is in, and which container of it it is."""
 
@@ -43,7 +42,7 @@ class PodRef:
         return "/".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodLogDir:
     """One ``/var/log/pods/<namespace>_<pod>_<uid>`` directory (the kubelet's)."""
 
@@ -69,7 +68,7 @@ def agree(bundle: PodRef, logs: PodLogDir | None, cgroup_uid: str | None) -> str
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodTarget:
     namespace: str
     name: str

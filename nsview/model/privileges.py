@@ -5,11 +5,12 @@ explains each item to a reviewer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from nsview.model.mount_tree import MountNode, MountTree, is_within
 from nsview.model.process import IdMapRange, UserMaps
 from nsview.model.reading import Reading
+from nsview.model.record import record
 
 # The bounding set each engine gives a container by default, by capability name (no CAP_).
 #  - Docker: "Runtime privilege and Linux capabilities" in the docker run reference,
@@ -114,7 +115,7 @@ SEVERITIES: tuple[str, ...] = ("high", "medium", "low", "info")
 MAX_MISSING_FOR_ALL = 3  # see assess: an engine's "ALL" may predate the kernel's newest
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CapSets:
     """The five capability sets of /proc/PID/status, by name, in capability-number order."""
 
@@ -126,7 +127,7 @@ class CapSets:
     masks: dict[str, str]  # "CapEff" -> "00000000a80425fb", as the kernel wrote it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecurityStatus:
     """The security lines of /proc/PID/status (proc(5))."""
 
@@ -139,7 +140,7 @@ class SecurityStatus:
 SECCOMP_MODES = {0: "disabled", 1: "strict", 2: "filter"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LsmLabel:
     """/proc/PID/attr/current (or attr/apparmor/current): the LSM's label for the process."""
 
@@ -168,7 +169,7 @@ class LsmLabel:
         return f"{self.lsm} {text}".rstrip()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UserMapping:
     """How the process's user namespace maps root (uid 0) and itself onto host uids."""
 
@@ -199,7 +200,7 @@ def user_mapping(maps: UserMaps, own_namespace: bool) -> UserMapping:
     return UserMapping(own_namespace, root, maps.uid_map)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceRule:
     """A line of a v1 ``devices.list``: ``c 1:3 rwm`` (type, major, minor, access)."""
 
@@ -216,7 +217,7 @@ class DeviceRule:
         return self.type == "a" and self.major == "*" and self.minor == "*" and "r" in self.access
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeviceAccess:
     """What devices the cgroup lets the process open. v1: the rules; v2: there is no file, the
     rules are a BPF program (``bpftool cgroup show``) nsview does not read."""
@@ -254,7 +255,7 @@ class DeviceAccess:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MountRisk:
     """A mount through which the container reaches the host."""
 
@@ -266,14 +267,14 @@ class MountRisk:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     severity: str  # one of SEVERITIES
     item: str  # "capabilities", "seccomp", "lsm", "user", "devices", "namespaces", "mounts"
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Privileges:
     """One process's privileges, each item read separately (a Reading: the value or why not)."""
 

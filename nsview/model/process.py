@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from nsview.model.record import record
 
 # Every namespace type Linux has, in lsns order. ``pid_for_children``/``time_for_children`` are
 # not separate types: they are where the *next* child will live, and are left out on purpose.
@@ -13,7 +15,7 @@ NAMESPACE_TYPES: tuple[str, ...] = ("cgroup", "ipc", "mnt", "net", "pid", "time"
 PF_KTHREAD = 0x00200000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamespaceRef:
     """A namespace as the kernel names it: ``net:[4026531833]``."""
 
@@ -24,7 +26,7 @@ class NamespaceRef:
         return f"{self.type}:[{self.inode}]"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostReference:
     """What "the host's namespaces" means for a comparison or a scan, and where it came from:
     PID 1's where readable, else nsview's own (some sandboxes refuse even root /proc/1/ns)."""
@@ -34,7 +36,7 @@ class HostReference:
     namespaces: dict[str, NamespaceRef] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stat:
     """The fields of /proc/PID/stat nsview uses (proc(5), numbered from 1)."""
 
@@ -57,7 +59,7 @@ class Stat:
         return self.state == "Z"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Status:
     """The fields of /proc/PID/status nsview uses."""
 
@@ -70,7 +72,7 @@ class Status:
     gids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Process:
     """One process as nsview shows it. Unreadable parts are None plus a reason in ``errors``."""
 
@@ -105,7 +107,7 @@ class Process:
         return f"[{self.comm}]" if self.kernel_thread else self.comm
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CgroupMembership:
     """One line of /proc/PID/cgroup: a hierarchy and the path in it."""
 
@@ -118,7 +120,7 @@ class CgroupMembership:
         return self.hierarchy_id == 0 and not self.controllers
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdMapRange:
     """One line of /proc/PID/uid_map (user_namespaces(7)): ``inside outside count``."""
 
@@ -127,7 +129,7 @@ class IdMapRange:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UserMaps:
     uid_map: tuple[IdMapRange, ...]
     gid_map: tuple[IdMapRange, ...]

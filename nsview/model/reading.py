@@ -4,13 +4,14 @@ privileges, does not load the diff model."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from nsview.model.record import record
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reading(Generic[T]):
     value: T | None = None
     error: str | None = None  # "not available" reason when value is None

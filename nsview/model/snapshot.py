@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from nsview.model.record import record
 
-@dataclass(frozen=True)
+
+@record
 class SnapshotResult:
     """The archive written: its path, size in bytes, number of members, and its manifest."""
 

@@ -11,10 +11,10 @@ says "shim id" there, because nothing in argv tells a sandbox from a container.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nsview.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContainerBoundary:
     runtime: str  # "containerd", "docker", "podman", "cri-o", "lxc", "runc"
     id: str | None  # full id (or LXC name) as the supervisor names it
@@ -124,7 +124,7 @@ def docker_config_file(args: tuple[str, ...]) -> str | None:
     return _flag_value(args, "--config-file")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DockerDaemon:
     """Where one dockerd keeps its containers, and what said so."""
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nsview.model.process import NAMESPACE_TYPES, NamespaceRef, Process
+from nsview.model.record import record
 from nsview.model.supervisor import ContainerBoundary
 
 if TYPE_CHECKING:  # loaded when a tree holds a container, not for every tree
     from nsview.model.container import NestedRef
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TreeNode:
     process: Process
     children: tuple[TreeNode, ...] = ()
@@ -26,7 +26,7 @@ class TreeNode:
     children_elided: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TargetContainer:
     """The container the target's own cgroup path names (the innermost, when nested), and the
     containers it runs inside."""
@@ -46,7 +46,7 @@ class TargetContainer:
         return f"{inner} in {chain}" if chain else inner
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProcessTree:
     target: int
     root: TreeNode

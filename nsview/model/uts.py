@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from nsview.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UtsInfo:
     hostname: str
     domainname: str

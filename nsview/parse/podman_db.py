@@ -17,10 +17,10 @@ values are whoever ran the container's (a rootless user's database is that user'
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from nsview.model.container import ExitState
+from nsview.model.record import record
 
 MAX_NAME = 253  # as for containers.json's names (parse/podman_storage.py)
 
@@ -46,7 +46,7 @@ CONTAINER_STATUS: dict[int, str] = {
 _ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time.Time: never started / never finished
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodmanRecord:
     """One container of podman's database."""
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from nsview.errors import ParseError
+from nsview.model.record import record
 
 # containers/storage refuses no character in a name, podman refuses all but [a-zA-Z0-9_.-]
 # (and 253 bytes); what nsview shows is at most this long, anything else is not a name
@@ -29,7 +29,7 @@ MAX_NAME = 253
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoredContainer:
     """One entry of a store's containers.json."""
 

@@ -6,9 +6,10 @@ those in a Bolt file, ``libpod/bolt_state.db``, which nsview does not read and s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from nsview.errors import AccessDenied, FileMissing, NsviewError
+from nsview.model.record import record
 from nsview.parse.passwd import users
 from nsview.parse.podman_db import QUERIES, PodmanRecord, podman_records
 from nsview.parse.podman_storage import (
@@ -28,7 +29,7 @@ _JSON_LIMIT = 16 * 1024 * 1024
 _SMALL_FILE = 256 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodmanStore:
     """Every podman container the graph roots hold, and what could not be read."""
 
@@ -133,6 +134,6 @@ def podman_store(fs: KernelFS, roots: list[str]) -> PodmanStore:
         except NsviewError as err:
             notes.append(f"{db}: {err.reason}")
             continue
-        for cid, record in podman_records(rows, db).items():
-            records.setdefault(cid, (record, db))
+        for cid, found in podman_records(rows, db).items():
+            records.setdefault(cid, (found, db))
     return PodmanStore(stored, records, tuple(roots), tuple(notes), tuple(denied))

@@ -5,10 +5,11 @@ rendered page. Every line is already inert (render/sanitize.escape)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+
+from nsview.model.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Lines:
     out: Iterable[str]  # stdout, one line each
     notes: Callable[[], Iterable[str]]  # stderr, asked for once ``out`` is written

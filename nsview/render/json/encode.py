@@ -11,8 +11,14 @@ recursive function, and the chunks are written out in batches as they come.
 from __future__ import annotations
 
 from collections.abc import Callable
-from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
+
+try:
+    # json's own C quoting, without importing the json package (its decoder and scanner: ~1 ms
+    # of every --json start-up; docs/design.md, "Start-up").
+    from _json import encode_basestring_ascii as _quote
+except ImportError:  # an interpreter without the accelerator
+    from json.encoder import encode_basestring_ascii as _quote
 
 _BATCH = 8192  # chunks per write: big enough to amortise the call, small next to the document
 _INF = float("inf")
