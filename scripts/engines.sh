@@ -36,7 +36,7 @@ start() {
     sleep 0.5
   done
   echo "engines did not start; logs:" >&2
-  tail -20 "$STATE/dockerd.log" "$STATE/containerd.log" >&2 || true
+  tail -n 20 "$STATE/dockerd.log" "$STATE/containerd.log" >&2 || true
   return 1
 }
 

@@ -61,7 +61,7 @@ def test_the_stored_page_is_what_typer_prints(flag, columns):
     assert "Commands:" in stored.stdout and "snapshot" in stored.stdout
 
 
-def test_a_narrow_terminal_is_left_to_typer_and_gets_its_wrapping():
+def test_row55_a_narrow_terminal_is_left_to_typer_and_gets_its_wrapping():
     narrow = _run("launch", "--help", columns="60")
     assert _typer_loaded(narrow)
     assert narrow.stdout == _run("cli", "--help", columns="60").stdout
@@ -81,7 +81,7 @@ def test_every_other_argv_reaches_typer(args):
 
 
 @pytest.mark.parametrize("columns", ["80", "60"], ids=["stored page", "typer"])
-def test_help_into_a_full_disk_is_one_line(columns):
+def test_row55_help_into_a_full_disk_is_one_line(columns):
     # before, typer's own help write ended in an OSError traceback
     with open("/dev/full", "w") as full:
         r = _run("launch", "--help", columns=columns, stdout=full)
@@ -90,7 +90,7 @@ def test_help_into_a_full_disk_is_one_line(columns):
     assert said == ["nsview: cannot write the output: No space left on device"]
 
 
-def test_help_into_a_closed_pipe_is_quiet():
+def test_row55_help_into_a_closed_pipe_is_quiet():
     env = dict(os.environ, COLUMNS="80")
     code = _RUN.format(repo=str(REPO), args=["--help"], module="launch")
     read, write = os.pipe()
@@ -102,7 +102,7 @@ def test_help_into_a_closed_pipe_is_quiet():
 
 
 @pytest.mark.parametrize("value", ["", "abc", "0", "-5", "79", "80", "132", " 90 "])
-def test_columns_is_read_as_shutil_reads_it(value, monkeypatch):
+def test_row55_columns_is_read_as_shutil_reads_it(value, monkeypatch):
     monkeypatch.setenv("COLUMNS", value)
     assert launch._columns() == shutil.get_terminal_size().columns
 
