@@ -721,7 +721,7 @@ steps = {
     "  of which mount risks": ("collect/privileges.py", "_mount_risks"),
     "frozen (freezer)": ("read/cgroupfs.py", "state"),
     "ring buffer (last OOM)": ("collect/oom.py", "ring_buffer_kills"),
-    "JSON encoding": ("json/__init__.py", "dumps"),
+    "JSON encoding": ("render/json/encode.py", "write_json"),
     "whole command": ("nsview/cli.py", "main"),
 }
 res = {}
