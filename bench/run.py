@@ -726,7 +726,9 @@ steps = {
 }
 res = {}
 for label, (file, fn) in steps.items():
-    res[label] = round(sum(v[3] for k, v in st.items() if k[0].endswith(file) and k[2] == fn), 4)
+    # None, not 0, when no profiled function matches: a renamed step must not read as free
+    hits = [v[3] for k, v in st.items() if k[0].endswith(file) and k[2] == fn]
+    res[label] = round(sum(hits), 4) if hits else None
 print(json.dumps({"steps_s": res, "containers": len(json.loads(doc)["containers"])}))
 """
 
@@ -1417,7 +1419,10 @@ def report(r: dict) -> str:
             f"  where one ps --json run goes at the largest point (cProfile, {bd['containers']} containers):"
         )
         for label, sec in bd["steps_s"].items():
-            L.append(f"      {label:<36} {sec * 1000:8.1f} ms  {sec * 1000 / n:6.2f} ms per container")
+            if sec is None:
+                L.append(f"      {label:<36} not in the profile (not called here, or renamed)")
+            else:
+                L.append(f"      {label:<36} {sec * 1000:8.1f} ms  {sec * 1000 / n:6.2f} ms per container")
     elif bd:
         L.append(f"  ps breakdown failed: {bd.get('error')}")
 
