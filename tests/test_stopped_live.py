@@ -124,7 +124,10 @@ def test_an_oom_killed_podman_container_is_named_after_it_stopped(nsview_cmd, po
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["kills"], data
-    victim = data["kills"][-1]["container"]
-    assert (victim["runtime"], victim["id"], victim["name"]) == ("podman", info["Id"], name)
-    assert data["kills"][-1]["comm"] == "tail"
+    for kill in data["kills"]:
+        victim = kill["container"]
+        assert (victim["runtime"], victim["id"], victim["name"]) == ("podman", info["Id"], name)
+    # The kernel kills the hog (tail) and may then kill the shell too, in a second OOM of the
+    # same cgroup a few ms later (dmesg shows both): the hog is among the kills, not always last.
+    assert "tail" in [k["comm"] for k in data["kills"]]
     assert any(f"({name}) is not running" in n for n in data["notes"])
