@@ -14,9 +14,21 @@ started() {
   [ -z "${NSVIEW_ENGINES_STARTED:-}" ] || echo "$1" >>"$NSVIEW_ENGINES_STARTED"
 }
 
+# dockerd refuses to start while its pid file exists; one left by a daemon that is gone
+# (killed, or a machine reset) would fail every later run.
+clear_stale_pidfile() {
+  local file=$1 pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file" 2>/dev/null || true)
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    rm -f "$file"
+  fi
+}
+
 start() {
   mkdir -p "$STATE/containerd"
   if ! docker info >/dev/null 2>&1; then
+    clear_stale_pidfile /var/run/docker.pid
     setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
       >"$STATE/dockerd.log" 2>&1 </dev/null &
     echo $! >"$STATE/dockerd.pid"
@@ -46,7 +58,14 @@ stop() {
       continue
     fi
     if [ -f "$STATE/$name.pid" ]; then
-      kill "$(cat "$STATE/$name.pid")" 2>/dev/null || true
+      pid=$(cat "$STATE/$name.pid")
+      kill "$pid" 2>/dev/null || true
+      # Wait for it to go: a daemon still shutting down holds its pid file and socket, and a
+      # `start` right after (the next run) would find them and fail.
+      for _ in $(seq 1 60); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+      done
       rm -f "$STATE/$name.pid"
     fi
   done
