@@ -4,8 +4,9 @@ This is the only module that imports typer or creates a Console, and ``execute``
 place where errors become messages and exit codes.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads each command's signature on
+# every run, and string annotations cost it a compile and an eval each (docs/design.md,
+# "Start-up").
 import os
 import sys
 from collections.abc import Callable
@@ -210,7 +211,7 @@ def _width_is_bounded(stream: Any = None) -> bool:
     return (stream or sys.stdout).isatty() or "COLUMNS" in os.environ
 
 
-def _console(opts: Options, stderr: bool = False) -> Console:
+def _console(opts: "Options", stderr: bool = False) -> "Console":
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
