@@ -1,3 +1,3 @@
-from nsview.cli import main
+from nsview.launch import main
 
 main()
